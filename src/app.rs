@@ -1,0 +1,62 @@
+//! The HTML shell and the router: which page answers which path.
+
+use crate::{
+    components::layout::{Footer, Header},
+    pages::{home::HomePage, not_found::NotFound},
+};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    // Marks the document once the WASM has taken over, so tests (and CSS)
+    // can tell a hydrated page from server-rendered HTML. Effects never run
+    // on the server.
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/inkpad.css"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Meta name="description" content="Inkpad: write, publish and own your words — secured end to end with Clerk."/>
+        <Title formatter=|page: String| if page.is_empty() { "Inkpad".to_owned() } else { format!("{page} · Inkpad") }/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Header/>
+            <main id="main" class="main">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage/>
+                </Routes>
+            </main>
+            <Footer/>
+        </Router>
+    }
+}

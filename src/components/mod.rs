@@ -1,0 +1,3 @@
+//! Reusable pieces of UI shared by the pages.
+
+pub mod layout;

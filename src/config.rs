@@ -1,0 +1,453 @@
+//! Typed configuration, read once at start-up from the environment (and `.env`).
+//!
+//! Every variable is validated here, so a bad value stops the server with one
+//! line naming the variable and what was expected — never a panic later.
+//! `.env.example` documents each variable.
+
+use crate::clerk::keys::{PublishableKey, SecretKey, WebhookSecret};
+use std::{fmt, net::SocketAddr, time::Duration};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub app_env: AppEnv,
+    pub database_url: String,
+    /// Where the server listens (`LEPTOS_SITE_ADDR`, as cargo-leptos sets it).
+    pub site_addr: SocketAddr,
+    /// A `tracing` filter directive (`RUST_LOG`).
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub clerk: ClerkConfig,
+}
+
+/// Clerk settings. Keys are optional here: without them the app runs its
+/// local development instance (never in production).
+#[derive(Debug, Clone)]
+pub struct ClerkConfig {
+    pub publishable_key: Option<PublishableKey>,
+    pub secret_key: Option<SecretKey>,
+    /// PEM public key for networkless session-token verification.
+    pub jwt_key: Option<String>,
+    pub api_url: String,
+    pub webhook_signing_secret: Option<WebhookSecret>,
+    /// Origins allowed in a token's `azp` claim; empty means "not checked".
+    pub authorized_parties: Vec<String>,
+    pub sign_in_url: String,
+    pub sign_up_url: String,
+    pub after_sign_in_url: String,
+    pub after_sign_up_url: String,
+    pub clock_skew: Duration,
+}
+
+/// A variable that is set but unusable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub expected: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: expected {}", self.var, self.expected)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn invalid(var: &'static str, expected: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        expected: expected.into(),
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/app.db";
+pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_LOG_FILTER: &str = "info,inkpad=debug";
+pub const DEFAULT_CLERK_API_URL: &str = "https://api.clerk.com";
+
+impl Config {
+    /// Reads `.env` (if present) into the process environment, then the
+    /// configuration from the environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        // A missing .env is normal; a malformed one is worth stopping for.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(err) if err.not_found() => {}
+            Err(err) => {
+                return Err(invalid(
+                    ".env",
+                    format!("a readable KEY=value file ({err})"),
+                ))
+            }
+        }
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup` (the environment in
+    /// production, a map in tests). Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let app_env = match get("APP_ENV").as_deref() {
+            None | Some("development") | Some("dev") | Some("test") => AppEnv::Development,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(_) => return Err(invalid("APP_ENV", "\"development\" or \"production\"")),
+        };
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        if !["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|p| database_url.starts_with(p))
+        {
+            return Err(invalid(
+                "DATABASE_URL",
+                "a URL starting with sqlite: or postgres:// (e.g. sqlite://data/app.db)",
+            ));
+        }
+
+        let site_addr = get("LEPTOS_SITE_ADDR")
+            .unwrap_or_else(|| DEFAULT_SITE_ADDR.into())
+            .parse::<SocketAddr>()
+            .map_err(|_| {
+                invalid(
+                    "LEPTOS_SITE_ADDR",
+                    "an IP address and port such as 127.0.0.1:3000",
+                )
+            })?;
+
+        let log_filter = get("RUST_LOG").unwrap_or_else(|| DEFAULT_LOG_FILTER.into());
+        tracing_subscriber::EnvFilter::try_new(&log_filter).map_err(|_| {
+            invalid(
+                "RUST_LOG",
+                "a tracing filter such as \"info\" or \"info,inkpad=debug\"",
+            )
+        })?;
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(_) => return Err(invalid("LOG_FORMAT", "\"text\" or \"json\"")),
+        };
+
+        let clerk = ClerkConfig::from_lookup(&get)?;
+        if app_env == AppEnv::Production {
+            let missing: Vec<&str> = [
+                ("CLERK_PUBLISHABLE_KEY", clerk.publishable_key.is_none()),
+                ("CLERK_SECRET_KEY", clerk.secret_key.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(name, absent)| absent.then_some(name))
+            .collect();
+            if !missing.is_empty() {
+                return Err(ConfigError {
+                    var: "APP_ENV",
+                    expected: format!(
+                        "Clerk keys in production (the local development instance never runs there); missing: {}",
+                        missing.join(", ")
+                    ),
+                });
+            }
+        }
+
+        Ok(Config {
+            app_env,
+            database_url,
+            site_addr,
+            log_filter,
+            log_format,
+            clerk,
+        })
+    }
+}
+
+impl ClerkConfig {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<ClerkConfig, ConfigError> {
+        // The messages below never echo the value: these may be secrets.
+        let publishable_key = get("CLERK_PUBLISHABLE_KEY")
+            .map(|v| v.parse::<PublishableKey>())
+            .transpose()
+            .map_err(|e| {
+                invalid(
+                    "CLERK_PUBLISHABLE_KEY",
+                    format!("a Clerk publishable key ({e})"),
+                )
+            })?;
+        let secret_key = get("CLERK_SECRET_KEY")
+            .map(|v| v.parse::<SecretKey>())
+            .transpose()
+            .map_err(|e| invalid("CLERK_SECRET_KEY", format!("a Clerk secret key ({e})")))?;
+        match (&publishable_key, &secret_key) {
+            (Some(pk), Some(sk)) if pk.kind() != sk.kind() => return Err(invalid(
+                "CLERK_SECRET_KEY",
+                "a key of the same instance as CLERK_PUBLISHABLE_KEY (one is test, the other live)",
+            )),
+            (None, Some(_)) => return Err(invalid(
+                "CLERK_PUBLISHABLE_KEY",
+                "to be set whenever CLERK_SECRET_KEY is (both come from the same Clerk instance)",
+            )),
+            _ => {}
+        }
+
+        // PEM keys are often pasted into one line with literal "\n".
+        let jwt_key = get("CLERK_JWT_KEY").map(|v| v.replace("\\n", "\n"));
+        if let Some(pem) = &jwt_key {
+            if !(pem.contains("-----BEGIN PUBLIC KEY-----")
+                && pem.contains("-----END PUBLIC KEY-----"))
+            {
+                return Err(invalid(
+                    "CLERK_JWT_KEY",
+                    "a PEM public key (-----BEGIN PUBLIC KEY----- …)",
+                ));
+            }
+        }
+
+        let api_url = get("CLERK_API_URL").unwrap_or_else(|| DEFAULT_CLERK_API_URL.into());
+        if !is_http_url(&api_url) {
+            return Err(invalid(
+                "CLERK_API_URL",
+                "an http(s) URL such as https://api.clerk.com",
+            ));
+        }
+        let api_url = api_url.trim_end_matches('/').to_owned();
+
+        let webhook_signing_secret = match get("CLERK_WEBHOOK_SIGNING_SECRET") {
+            Some(v) => Some(("CLERK_WEBHOOK_SIGNING_SECRET", v)),
+            None => get("CLERK_WEBHOOK_SECRET").map(|v| ("CLERK_WEBHOOK_SECRET", v)),
+        }
+        .map(|(var, v)| {
+            v.parse::<WebhookSecret>()
+                .map_err(|e| invalid(var, format!("a Svix signing secret whsec_<base64> ({e})")))
+        })
+        .transpose()?;
+
+        let authorized_parties = get("CLERK_AUTHORIZED_PARTIES")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|origin| {
+                        if is_origin(origin) {
+                            Ok(origin.trim_end_matches('/').to_owned())
+                        } else {
+                            Err(invalid(
+                                "CLERK_AUTHORIZED_PARTIES",
+                                "comma-separated origins such as https://example.com,http://localhost:3000",
+                            ))
+                        }
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+
+        let url = |var: &'static str, default: &str| -> Result<String, ConfigError> {
+            let value = get(var).unwrap_or_else(|| default.to_owned());
+            if (value.starts_with('/') && !value.starts_with("//")) || is_http_url(&value) {
+                Ok(value)
+            } else {
+                Err(invalid(var, "a path starting with / or an http(s) URL"))
+            }
+        };
+
+        let clock_skew = match get("CLERK_CLOCK_SKEW_SECS") {
+            None => Duration::from_secs(5),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|s| *s <= 300)
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    invalid("CLERK_CLOCK_SKEW_SECS", "whole seconds between 0 and 300")
+                })?,
+        };
+
+        Ok(ClerkConfig {
+            publishable_key,
+            secret_key,
+            jwt_key,
+            api_url,
+            webhook_signing_secret,
+            authorized_parties,
+            sign_in_url: url("CLERK_SIGN_IN_URL", "/sign-in")?,
+            sign_up_url: url("CLERK_SIGN_UP_URL", "/sign-up")?,
+            after_sign_in_url: url("CLERK_AFTER_SIGN_IN_URL", "/dashboard")?,
+            after_sign_up_url: url("CLERK_AFTER_SIGN_UP_URL", "/onboarding")?,
+            clock_skew,
+        })
+    }
+}
+
+fn is_http_url(value: &str) -> bool {
+    ["http://", "https://"].iter().any(|scheme| {
+        value.strip_prefix(scheme).is_some_and(|rest| {
+            !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
+        })
+    })
+}
+
+/// `scheme://host[:port]` with nothing after it (a trailing `/` is tolerated).
+fn is_origin(value: &str) -> bool {
+    is_http_url(value) && {
+        let after_scheme = value.split_once("://").map_or("", |(_, rest)| rest);
+        !after_scheme.trim_end_matches('/').contains(['/', '?', '#'])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    const PK: &str = "pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk";
+    const SK: &str = "sk_test_0123456789abcdefghij";
+
+    #[test]
+    fn defaults_are_the_embedded_ones() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.app_env, AppEnv::Development);
+        assert_eq!(c.database_url, "sqlite://data/app.db");
+        assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert!(c.clerk.publishable_key.is_none());
+        assert_eq!(c.clerk.api_url, "https://api.clerk.com");
+        assert_eq!(c.clerk.sign_in_url, "/sign-in");
+        assert_eq!(c.clerk.after_sign_up_url, "/onboarding");
+        assert_eq!(c.clerk.clock_skew, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn each_malformed_value_names_its_variable() {
+        let cases: &[(&str, &str)] = &[
+            ("APP_ENV", "staging"),
+            ("DATABASE_URL", "mysql://x"),
+            ("LEPTOS_SITE_ADDR", "localhost"),
+            ("RUST_LOG", "info,[[["),
+            ("LOG_FORMAT", "xml"),
+            ("CLERK_PUBLISHABLE_KEY", "pk_nope"),
+            ("CLERK_JWT_KEY", "not a pem"),
+            ("CLERK_API_URL", "api.clerk.com"),
+            ("CLERK_WEBHOOK_SIGNING_SECRET", "whsec_!!"),
+            ("CLERK_WEBHOOK_SECRET", "secret"),
+            (
+                "CLERK_AUTHORIZED_PARTIES",
+                "https://ok.com,https://bad.com/path",
+            ),
+            ("CLERK_SIGN_IN_URL", "//evil.com"),
+            ("CLERK_CLOCK_SKEW_SECS", "-1"),
+            ("CLERK_CLOCK_SKEW_SECS", "3600"),
+        ];
+        for (var, value) in cases {
+            let err = config(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var, *var, "{var}={value}: {err}");
+            assert!(err
+                .to_string()
+                .starts_with(&format!("invalid {var}: expected ")));
+        }
+    }
+
+    #[test]
+    fn secret_values_are_never_echoed_in_errors() {
+        let leaked = "sk_live_TOPSECRET";
+        let err =
+            config(&[("CLERK_PUBLISHABLE_KEY", PK), ("CLERK_SECRET_KEY", leaked)]).unwrap_err();
+        assert_eq!(err.var, "CLERK_SECRET_KEY");
+        assert!(!err.to_string().contains("TOPSECRET"), "{err}");
+        let err = config(&[("CLERK_WEBHOOK_SIGNING_SECRET", "whsec_TOPSECRET!")]).unwrap_err();
+        assert!(!err.to_string().contains("TOPSECRET"), "{err}");
+    }
+
+    #[test]
+    fn keys_of_different_instances_are_rejected() {
+        let err = config(&[
+            ("CLERK_PUBLISHABLE_KEY", PK),
+            ("CLERK_SECRET_KEY", "sk_live_0123456789abcdefghij"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.var, "CLERK_SECRET_KEY");
+        let err = config(&[("CLERK_SECRET_KEY", SK)]).unwrap_err();
+        assert_eq!(err.var, "CLERK_PUBLISHABLE_KEY");
+    }
+
+    #[test]
+    fn production_requires_clerk_keys_and_names_the_missing_ones() {
+        let err = config(&[("APP_ENV", "production")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid APP_ENV: expected Clerk keys in production (the local development instance \
+             never runs there); missing: CLERK_PUBLISHABLE_KEY, CLERK_SECRET_KEY"
+        );
+        let c = config(&[
+            ("APP_ENV", "production"),
+            ("CLERK_PUBLISHABLE_KEY", PK),
+            ("CLERK_SECRET_KEY", SK),
+        ])
+        .unwrap();
+        assert_eq!(c.app_env, AppEnv::Production);
+    }
+
+    #[test]
+    fn clerk_values_are_parsed() {
+        let c = config(&[
+            ("CLERK_PUBLISHABLE_KEY", PK),
+            ("CLERK_SECRET_KEY", SK),
+            (
+                "CLERK_JWT_KEY",
+                "-----BEGIN PUBLIC KEY-----\\nMIIB\\n-----END PUBLIC KEY-----",
+            ),
+            ("CLERK_API_URL", "http://127.0.0.1:9999/"),
+            (
+                "CLERK_WEBHOOK_SECRET",
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            ),
+            (
+                "CLERK_AUTHORIZED_PARTIES",
+                " https://a.com/, http://localhost:3000 ,",
+            ),
+            ("CLERK_CLOCK_SKEW_SECS", "10"),
+        ])
+        .unwrap();
+        let pk = c.clerk.publishable_key.unwrap();
+        assert_eq!(
+            pk.frontend_api_url(),
+            "https://foo-bar-13.clerk.accounts.dev"
+        );
+        assert_eq!(c.clerk.jwt_key.unwrap().lines().count(), 3);
+        assert_eq!(c.clerk.api_url, "http://127.0.0.1:9999");
+        assert!(c.clerk.webhook_signing_secret.is_some());
+        assert_eq!(
+            c.clerk.authorized_parties,
+            ["https://a.com", "http://localhost:3000"]
+        );
+        assert_eq!(c.clerk.clock_skew, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let c = config(&[("DATABASE_URL", ""), ("CLERK_PUBLISHABLE_KEY", "  ")]).unwrap();
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert!(c.clerk.publishable_key.is_none());
+    }
+}

@@ -1,0 +1,80 @@
+//! Posts and their authors. Ownership rules live in the service layer; this
+//! module only stores and fetches.
+
+use super::{now_millis, Db, DbError};
+use crate::model::Post;
+
+const COLUMNS: &str = "id, author_id, title, content, created_at, updated_at";
+
+pub async fn create(db: &Db, author_id: &str, title: &str, content: &str) -> Result<Post, DbError> {
+    let now = now_millis();
+    let post = sqlx::query_as::<_, Post>(&format!(
+        "INSERT INTO posts (author_id, title, content, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $4) RETURNING {COLUMNS}"
+    ))
+    .bind(author_id)
+    .bind(title)
+    .bind(content)
+    .bind(now)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(post)
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Post>, DbError> {
+    let post = sqlx::query_as::<_, Post>(&format!("SELECT {COLUMNS} FROM posts WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(post)
+}
+
+/// The author's posts, newest first.
+pub async fn list_by_author(
+    db: &Db,
+    author_id: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Post>, DbError> {
+    let posts = sqlx::query_as::<_, Post>(&format!(
+        "SELECT {COLUMNS} FROM posts WHERE author_id = $1 \
+         ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+    ))
+    .bind(author_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(posts)
+}
+
+pub async fn count_by_author(db: &Db, author_id: &str) -> Result<i64, DbError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM posts WHERE author_id = $1")
+        .bind(author_id)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(n)
+}
+
+/// Replaces title and content; `None` when there is no such post.
+pub async fn update(db: &Db, id: i64, title: &str, content: &str) -> Result<Option<Post>, DbError> {
+    let post = sqlx::query_as::<_, Post>(&format!(
+        "UPDATE posts SET title = $2, content = $3, updated_at = $4 WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(title)
+    .bind(content)
+    .bind(now_millis())
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(post)
+}
+
+/// `true` when a post was deleted.
+pub async fn delete(db: &Db, id: i64) -> Result<bool, DbError> {
+    let result = sqlx::query("DELETE FROM posts WHERE id = $1")
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(result.rows_affected() > 0)
+}

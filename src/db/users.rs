@@ -1,0 +1,186 @@
+//! The local copy of Clerk's users: order-safe upserts and GDPR deletion.
+
+use super::{now_millis, Db, DbError};
+use crate::model::{Plan, Role, User};
+
+/// What a Clerk event says about a user, at the event's `timestamp`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub image_url: Option<String>,
+    pub role: Role,
+    pub plan: Plan,
+    /// The Clerk event's timestamp; rows only move forward in it.
+    pub event_at: i64,
+}
+
+/// What applying an event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Changed,
+    /// The row already reflects a newer event (or the user was deleted).
+    Stale,
+}
+
+const COLUMNS: &str = "id, email, first_name, last_name, image_url, role, plan, \
+                       created_at, updated_at, deleted_at, last_event_at";
+
+/// Inserts or updates the user, unless the stored row has already seen a
+/// newer event or is a deletion tombstone: events arrive out of order and an
+/// older one must never overwrite newer data.
+pub async fn apply_upsert(db: &Db, user: &UserRecord) -> Result<Applied, DbError> {
+    let now = now_millis();
+    let result = sqlx::query(
+        "INSERT INTO users (id, email, first_name, last_name, image_url, role, plan, \
+                            created_at, updated_at, last_event_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) \
+         ON CONFLICT (id) DO UPDATE SET \
+             email = excluded.email, first_name = excluded.first_name, \
+             last_name = excluded.last_name, image_url = excluded.image_url, \
+             role = excluded.role, plan = excluded.plan, \
+             updated_at = excluded.updated_at, last_event_at = excluded.last_event_at \
+         WHERE users.deleted_at IS NULL \
+           AND (users.last_event_at IS NULL OR users.last_event_at < excluded.last_event_at)",
+    )
+    .bind(&user.id)
+    .bind(&user.email)
+    .bind(&user.first_name)
+    .bind(&user.last_name)
+    .bind(&user.image_url)
+    .bind(user.role.as_str())
+    .bind(user.plan.as_str())
+    .bind(now)
+    .bind(user.event_at)
+    .execute(db.pool())
+    .await?;
+    Ok(if result.rows_affected() > 0 {
+        Applied::Changed
+    } else {
+        Applied::Stale
+    })
+}
+
+/// Deletes the user's posts and turns the user into a tombstone with no
+/// personal data, in one transaction. Deletion is final whatever the event
+/// order; the tombstone stops late `user.updated` events from resurrecting it.
+pub async fn apply_delete(db: &Db, id: &str, event_at: i64) -> Result<Applied, DbError> {
+    let now = now_millis();
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("DELETE FROM posts WHERE author_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let result = sqlx::query(
+        "INSERT INTO users (id, created_at, updated_at, deleted_at, last_event_at) \
+         VALUES ($1, $2, $2, $2, $3) \
+         ON CONFLICT (id) DO UPDATE SET \
+             email = NULL, first_name = NULL, last_name = NULL, image_url = NULL, \
+             updated_at = excluded.updated_at, deleted_at = excluded.deleted_at, \
+             last_event_at = excluded.last_event_at \
+         WHERE users.deleted_at IS NULL",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(event_at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(if result.rows_affected() > 0 {
+        Applied::Changed
+    } else {
+        Applied::Stale
+    })
+}
+
+/// Makes sure a row exists for a signed-in user before they own anything,
+/// without overwriting what webhooks wrote. The webhook that follows fills in
+/// the details (its event is newer than "never").
+pub async fn ensure_exists(db: &Db, id: &str) -> Result<(), DbError> {
+    let now = now_millis();
+    sqlx::query(
+        "INSERT INTO users (id, created_at, updated_at) VALUES ($1, $2, $2) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// A live (not deleted) user by id.
+pub async fn get(db: &Db, id: &str) -> Result<Option<User>, DbError> {
+    let user = sqlx::query_as::<_, User>(&format!(
+        "SELECT {COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL"
+    ))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(user)
+}
+
+/// A user row by id, tombstones included (for sync bookkeeping and tests).
+pub async fn get_any(db: &Db, id: &str) -> Result<Option<User>, DbError> {
+    let user = sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(user)
+}
+
+/// Live users, newest first, optionally filtered by a case-insensitive
+/// substring of email or name.
+pub async fn list(
+    db: &Db,
+    search: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<User>, DbError> {
+    let pattern = search_pattern(search);
+    let users = sqlx::query_as::<_, User>(&format!(
+        "SELECT {COLUMNS} FROM users \
+         WHERE deleted_at IS NULL AND ({SEARCH}) \
+         ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+    ))
+    .bind(pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(users)
+}
+
+/// How many live users match `search` (for paging).
+pub async fn count(db: &Db, search: Option<&str>) -> Result<i64, DbError> {
+    let (n,): (i64,) = sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM users WHERE deleted_at IS NULL AND ({SEARCH})"
+    ))
+    .bind(search_pattern(search))
+    .fetch_one(db.pool())
+    .await?;
+    Ok(n)
+}
+
+/// `$1` is a lower-cased `%…%` pattern, or NULL for "everyone".
+const SEARCH: &str = "CAST($1 AS TEXT) IS NULL \
+    OR LOWER(COALESCE(email, '')) LIKE $1 ESCAPE '\\' \
+    OR LOWER(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE $1 ESCAPE '\\'";
+
+/// The user's text matched literally: `%` and `_` in a search are not wildcards.
+fn search_pattern(search: Option<&str>) -> Option<String> {
+    search.map(str::trim).filter(|s| !s.is_empty()).map(|s| {
+        let mut pattern = String::with_capacity(s.len() + 2);
+        pattern.push('%');
+        for c in s.to_lowercase().chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        pattern
+    })
+}

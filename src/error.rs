@@ -1,0 +1,213 @@
+//! The application's one error type: a JSON response for API routes and a typed
+//! error for server functions, with the same status codes on both wires.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// Everything a request can fail with, as the caller is allowed to see it.
+///
+/// Variants carry only messages written for the user. Internal details (SQL
+/// errors, I/O errors, key material) are logged where they happen and never
+/// stored here, so serialising an `AppError` can never leak them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The request itself is wrong (validation, malformed body).
+    #[error("{0}")]
+    BadRequest(String),
+    /// No valid session.
+    #[error("You need to sign in to do that.")]
+    Unauthenticated,
+    /// Signed in, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Signed in, but the feature needs a paid plan.
+    #[error("{0}")]
+    UpgradeRequired(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// A dependency (database, Clerk) is down; retrying later may work.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure; the details are in the server log.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The call never reached the server or its answer could not be read
+    /// (only ever produced in the browser by the server-function client).
+    #[error("{0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::BadRequest(_) => 400,
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden(_) | AppError::UpgradeRequired(_) => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Unavailable(_) => 503,
+            AppError::Internal => 500,
+            AppError::Transport(_) => 502,
+        }
+    }
+
+    /// The short title that goes in the `error` field of a JSON error body.
+    pub fn title(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "Bad request",
+            AppError::Unauthenticated => "Unauthenticated",
+            AppError::Forbidden(_) => "Forbidden",
+            AppError::UpgradeRequired(_) => "Upgrade required",
+            AppError::NotFound(_) => "Not found",
+            AppError::Unavailable(_) => "Service unavailable",
+            AppError::Internal => "Internal server error",
+            AppError::Transport(_) => "Network error",
+        }
+    }
+
+    /// The JSON body every API error is answered with.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: self.title().to_owned(),
+            message: self.to_string(),
+        }
+    }
+}
+
+/// `{"error": "...", "message": "..."}`: the one shape of every API error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub message: String,
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The caller sent arguments the function cannot read: their fault.
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
+                AppError::BadRequest(format!("Invalid arguments: {msg}"))
+            }
+            ServerFnErrorErr::Request(msg) => {
+                AppError::Transport(format!("Could not reach the server: {msg}"))
+            }
+            ServerFnErrorErr::Deserialization(msg) => {
+                AppError::Transport(format!("Could not read the server's answer: {msg}"))
+            }
+            // Anything else is a fault on the server side; the detail stays in logs.
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::AppError;
+    use axum::{
+        http::StatusCode,
+        response::{IntoResponse, Response},
+        Json,
+    };
+
+    impl AppError {
+        pub fn status_code(&self) -> StatusCode {
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+
+        /// Sets this error's status on the response of the current server
+        /// function call, so the wire carries 401/403/404/503 rather than a
+        /// blanket 500. Call it from inside a server function.
+        pub fn into_server_fn_error(self) -> Self {
+            if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                opts.set_status(self.status_code());
+            }
+            self
+        }
+    }
+
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            (self.status_code(), Json(self.body())).into_response()
+        }
+    }
+
+    impl From<sqlx::Error> for AppError {
+        fn from(err: sqlx::Error) -> Self {
+            crate::db::DbError::from(err).into()
+        }
+    }
+
+    impl From<crate::db::DbError> for AppError {
+        fn from(err: crate::db::DbError) -> Self {
+            use crate::db::DbError;
+            match err {
+                DbError::Unavailable(detail) => {
+                    tracing::warn!(%detail, "database unavailable");
+                    AppError::Unavailable(
+                        "The database is unavailable right now. Please try again shortly.".into(),
+                    )
+                }
+                DbError::Other(detail) => {
+                    tracing::error!(%detail, "database error");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_and_titles_match_the_api_contract() {
+        let cases = [
+            (AppError::BadRequest("x".into()), 400, "Bad request"),
+            (AppError::Unauthenticated, 401, "Unauthenticated"),
+            (AppError::Forbidden("x".into()), 403, "Forbidden"),
+            (
+                AppError::UpgradeRequired("x".into()),
+                403,
+                "Upgrade required",
+            ),
+            (AppError::NotFound("x".into()), 404, "Not found"),
+            (
+                AppError::Unavailable("x".into()),
+                503,
+                "Service unavailable",
+            ),
+            (AppError::Internal, 500, "Internal server error"),
+        ];
+        for (err, status, title) in cases {
+            assert_eq!(err.status(), status, "{err:?}");
+            assert_eq!(err.body().error, title, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn internal_errors_never_carry_details() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::ServerError(
+            "password=hunter2 at db.rs:12".into(),
+        ));
+        assert_eq!(err, AppError::Internal);
+        assert!(!err.body().message.contains("hunter2"));
+    }
+
+    #[test]
+    fn bad_arguments_are_the_callers_fault() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field".into()));
+        assert_eq!(err.status(), 400);
+    }
+
+    #[test]
+    fn round_trips_through_the_server_fn_encoding() {
+        let err = AppError::Forbidden("Only the author can edit this post.".into());
+        assert_eq!(AppError::de(err.ser()), err);
+    }
+}

@@ -1,0 +1,30 @@
+//! Inkpad: a full-stack Leptos app secured with Clerk — rendered on the
+//! server, hydrated in the browser, with every request checked on the server.
+
+pub mod app;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+pub mod rpc;
+
+#[cfg(feature = "ssr")]
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod clerk;
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod startup;
+#[cfg(feature = "ssr")]
+pub mod telemetry;
+
+/// The WASM entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,141 @@
+//! Domain types shared by the server and the browser: roles, plans, users and posts.
+
+use serde::{Deserialize, Serialize};
+use std::{fmt, str::FromStr};
+
+/// What a user may administer. Comes from the session token's claims
+/// (`metadata.role`); the database keeps a copy for listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[default]
+    Member,
+    Admin,
+}
+
+/// What a user has paid for. Comes from the session token's claims
+/// (`metadata.plan` or Clerk's `pla`); the database keeps a copy for listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    #[default]
+    Free,
+    Pro,
+}
+
+/// A value outside the known set of roles or plans.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} {value:?}")]
+pub struct UnknownVariant {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+macro_rules! string_enum {
+    ($ty:ident, $kind:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = UnknownVariant;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($ty::$variant),)+
+                    other => Err(UnknownVariant { kind: $kind, value: other.to_owned() }),
+                }
+            }
+        }
+
+        impl TryFrom<String> for $ty {
+            type Error = UnknownVariant;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+    };
+}
+
+string_enum!(Role, "role", { Member => "member", Admin => "admin" });
+string_enum!(Plan, "plan", { Free => "free", Pro => "pro" });
+
+/// The local copy of a Clerk user, kept in sync by webhooks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct User {
+    /// Clerk's user id (`user_…`).
+    pub id: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub image_url: Option<String>,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub role: Role,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub plan: Plan,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Set when Clerk reported the user deleted; the row is then a tombstone
+    /// with no personal data, kept so that late events cannot resurrect it.
+    pub deleted_at: Option<i64>,
+    /// The `timestamp` of the last Clerk event applied to this row.
+    pub last_event_at: Option<i64>,
+}
+
+/// A post, owned by its author.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Post {
+    pub id: i64,
+    /// Clerk user id of the author; always taken from the verified session.
+    pub author_id: String,
+    pub title: String,
+    pub content: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_and_plans_round_trip_through_text() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), *role);
+        }
+        for plan in Plan::ALL {
+            assert_eq!(plan.to_string().parse::<Plan>().unwrap(), *plan);
+        }
+    }
+
+    #[test]
+    fn unknown_values_are_rejected_not_defaulted() {
+        let err = "superuser".parse::<Role>().unwrap_err();
+        assert_eq!(err.to_string(), r#"unknown role "superuser""#);
+        assert!(
+            "Pro".parse::<Plan>().is_err(),
+            "parsing is exact, not case-folded"
+        );
+    }
+
+    #[test]
+    fn serde_uses_the_lowercase_names() {
+        assert_eq!(serde_json::to_string(&Role::Admin).unwrap(), r#""admin""#);
+        assert_eq!(serde_json::from_str::<Plan>(r#""pro""#).unwrap(), Plan::Pro);
+    }
+}

@@ -1,0 +1,28 @@
+//! Public site statistics shown on the landing page.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteCounts {
+    pub writers: i64,
+    pub posts: i64,
+    /// When the server answered (unix milliseconds).
+    pub checked_at: i64,
+}
+
+#[server(endpoint = "site_stats")]
+pub async fn site_stats() -> Result<SiteCounts, AppError> {
+    use crate::{db, startup::AppState};
+
+    let state = expect_context::<AppState>();
+    let (writers, posts) = db::site_stats(&state.db)
+        .await
+        .map_err(|e| AppError::from(e).into_server_fn_error())?;
+    Ok(SiteCounts {
+        writers,
+        posts,
+        checked_at: db::now_millis(),
+    })
+}

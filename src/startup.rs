@@ -1,0 +1,193 @@
+//! Start-up, kept apart from `main` so tests boot the real app on a random
+//! port: configuration → telemetry → database → router → serve until a
+//! shutdown signal.
+
+use crate::{
+    api,
+    app::{shell, App},
+    config::{Config, ConfigError},
+    db::{Db, DbError},
+    error::AppError,
+    telemetry,
+};
+use axum::{
+    extract::FromRef,
+    http::HeaderName,
+    response::{IntoResponse, Response},
+    Router,
+};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::{future::Future, net::SocketAddr, sync::Arc};
+use tokio::net::TcpListener;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+/// Everything a handler or server function may need, cloned per request.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Why the server could not start; printed as one line by `main`.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("invalid Leptos settings (LEPTOS_* variables): {0}")]
+    Leptos(String),
+    #[error("cannot open the database: {0}")]
+    Database(#[from] DbError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The application, bound to its port and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: Db,
+}
+
+impl Application {
+    /// Opens and migrates the database, builds the router and binds
+    /// `config.site_addr` (port 0 picks a free port).
+    pub async fn build(
+        config: Config,
+        mut leptos_options: LeptosOptions,
+    ) -> Result<Self, StartupError> {
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+
+        let listener = TcpListener::bind(config.site_addr)
+            .await
+            .map_err(|e| StartupError::Bind(config.site_addr, e))?;
+        let addr = listener.local_addr().map_err(StartupError::Serve)?;
+        leptos_options.site_addr = addr;
+
+        let state = AppState {
+            db: db.clone(),
+            config: Arc::new(config),
+            leptos_options,
+        };
+        Ok(Application {
+            listener,
+            router: router(state),
+            db,
+        })
+    }
+
+    /// The app's own pool (tests use it to seed data or take the database away).
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish
+    /// and closes the database pool.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(StartupError::Serve)?;
+        self.db.close().await;
+        Ok(())
+    }
+}
+
+/// All routes and middleware.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let x_request_id = HeaderName::from_static("x-request-id");
+
+    Router::new()
+        .merge(api::router())
+        // leptos_axum provides `state` as context to every page render and
+        // server function, so they reach the database with
+        // `expect_context::<AppState>()`.
+        .leptos_routes(&state, routes, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+        // Outermost first: every request gets an id, is logged in a span
+        // carrying it, echoes it back, and a panic becomes a plain 500.
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}
+
+/// A panic in a handler is a bug: log it, answer a generic 500 and never
+/// send the panic message (it may hold internals) to the client.
+fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = %detail, "handler panicked");
+    AppError::Internal.into_response()
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// The whole server, as `main` runs it.
+pub async fn run() -> Result<(), StartupError> {
+    let config = Config::from_env()?;
+    telemetry::init(&config);
+    let leptos_options = get_configuration(None)
+        .map_err(|e| StartupError::Leptos(e.to_string()))?
+        .leptos_options;
+    let backend = if config.database_url.starts_with("sqlite:") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let app = Application::build(config, leptos_options).await?;
+    tracing::info!(addr = %app.local_addr(), database = backend, "listening on http://{}", app.local_addr());
+    app.run_until(shutdown_signal()).await
+}

@@ -1,0 +1,189 @@
+//! Shared test harness: fresh databases on both backends and the real app
+//! booted on a random port.
+#![allow(dead_code)]
+
+use inkpad::{config::Config, db::Db, startup::Application};
+use leptos::prelude::LeptosOptions;
+use std::{
+    io::Write,
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicU32, Ordering},
+        Once,
+    },
+};
+use tokio::sync::oneshot;
+
+/// A database that exists only for one test.
+pub struct TestDb {
+    pub url: String,
+    pub db: Db,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A migrated SQLite database in a temporary directory.
+pub async fn sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let db = Db::connect(&url).await.expect("open SQLite");
+    db.migrate().await.expect("migrate SQLite");
+    TestDb {
+        url,
+        db,
+        _dir: Some(dir),
+    }
+}
+
+/// A migrated PostgreSQL schema of its own inside `TEST_DATABASE_URL`, or
+/// `None` (with one visible line) when no PostgreSQL is configured on a
+/// developer's machine. Under CI a missing or unreachable PostgreSQL fails
+/// the test: skipping silently there would hide a broken backend.
+pub async fn postgres_db() -> Option<TestDb> {
+    let Some(base) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI is set but TEST_DATABASE_URL is not: the PostgreSQL tests must run in CI");
+        }
+        static SKIP_NOTICE: Once = Once::new();
+        SKIP_NOTICE.call_once(|| {
+            // Written past the test harness's capture so it is always seen.
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: PostgreSQL tests skipped — TEST_DATABASE_URL is not set"
+            );
+        });
+        return None;
+    };
+
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let schema = format!(
+        "t{}_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_micros(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = Db::connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(admin.pool())
+        .await
+        .expect("create test schema");
+    admin.close().await;
+
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options[search_path]={schema}");
+    let db = Db::connect(&url).await.expect("connect to test schema");
+    db.migrate().await.expect("migrate PostgreSQL");
+    Some(TestDb {
+        url,
+        db,
+        _dir: None,
+    })
+}
+
+/// The real application, serving on 127.0.0.1 at a random port until dropped.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: Db,
+    pub client: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    _test_db: TestDb,
+}
+
+impl TestApp {
+    /// Boots the app on a fresh SQLite database.
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_on(sqlite_db().await).await
+    }
+
+    /// Boots the app on `test_db`, with `extra` environment settings.
+    pub async fn spawn_on(test_db: TestDb) -> TestApp {
+        TestApp::spawn_with(test_db, &[]).await
+    }
+
+    pub async fn spawn_with(test_db: TestDb, extra: &[(&str, &str)]) -> TestApp {
+        let url = test_db.url.clone();
+        let config = Config::from_lookup(|name| match name {
+            "DATABASE_URL" => Some(url.clone()),
+            "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
+            other => extra
+                .iter()
+                .find(|(k, _)| *k == other)
+                .map(|(_, v)| v.to_string()),
+        })
+        .expect("test configuration");
+        let options = LeptosOptions::builder()
+            .output_name("inkpad")
+            .site_root("target/site")
+            .build();
+        let app = Application::build(config, options)
+            .await
+            .expect("build app");
+        let addr = app.local_addr();
+        // From here on the app's own pool is the one that matters.
+        test_db.db.close().await;
+        let db = app.db().clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = rx.await;
+        }));
+        TestApp {
+            addr,
+            db,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            shutdown: Some(tx),
+            _test_db: test_db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Runs one async test body against SQLite and against PostgreSQL, as two
+/// tests named `<name>::sqlite` and `<name>::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let test_db = $crate::common::sqlite_db().await;
+                super::$name(test_db).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(test_db) = $crate::common::postgres_db().await {
+                    super::$name(test_db).await;
+                }
+            }
+        }
+    )+};
+}

@@ -1,0 +1,274 @@
+//! The repositories, run identically against SQLite and PostgreSQL.
+
+mod common;
+
+use common::TestDb;
+use inkpad::{
+    db::{
+        posts,
+        users::{self, Applied, UserRecord},
+        DbError,
+    },
+    model::{Plan, Role},
+};
+
+fn record(id: &str, email: &str, event_at: i64) -> UserRecord {
+    UserRecord {
+        id: id.into(),
+        email: Some(email.into()),
+        first_name: Some("Ada".into()),
+        last_name: Some("Lovelace".into()),
+        image_url: None,
+        role: Role::Member,
+        plan: Plan::Free,
+        event_at,
+    }
+}
+
+on_both_backends!(
+    migrations_are_idempotent,
+    upsert_creates_then_only_moves_forward,
+    delete_removes_posts_and_personal_data_for_good,
+    delete_before_create_leaves_a_tombstone,
+    ensure_exists_never_overwrites_synced_data,
+    posts_crud_and_newest_first_paging,
+    posts_need_an_existing_author,
+    user_search_and_paging,
+);
+
+async fn migrations_are_idempotent(t: TestDb) {
+    t.db.migrate().await.expect("second migrate is a no-op");
+    t.db.ping().await.unwrap();
+}
+
+async fn upsert_creates_then_only_moves_forward(t: TestDb) {
+    let db = &t.db;
+    assert_eq!(
+        users::apply_upsert(db, &record("user_1", "a@x.io", 100))
+            .await
+            .unwrap(),
+        Applied::Changed
+    );
+    let stored = users::get(db, "user_1").await.unwrap().unwrap();
+    assert_eq!(stored.email.as_deref(), Some("a@x.io"));
+    assert_eq!((stored.role, stored.plan), (Role::Member, Plan::Free));
+    assert_eq!(stored.last_event_at, Some(100));
+
+    // A newer event wins, including role and plan.
+    let mut newer = record("user_1", "b@x.io", 200);
+    newer.role = Role::Admin;
+    newer.plan = Plan::Pro;
+    assert_eq!(
+        users::apply_upsert(db, &newer).await.unwrap(),
+        Applied::Changed
+    );
+
+    // An older event arriving late changes nothing; so does a redelivery.
+    let older = record("user_1", "stale@x.io", 150);
+    assert_eq!(
+        users::apply_upsert(db, &older).await.unwrap(),
+        Applied::Stale
+    );
+    assert_eq!(
+        users::apply_upsert(db, &newer).await.unwrap(),
+        Applied::Stale
+    );
+
+    let stored = users::get(db, "user_1").await.unwrap().unwrap();
+    assert_eq!(stored.email.as_deref(), Some("b@x.io"));
+    assert_eq!((stored.role, stored.plan), (Role::Admin, Plan::Pro));
+    assert_eq!(stored.last_event_at, Some(200));
+}
+
+async fn delete_removes_posts_and_personal_data_for_good(t: TestDb) {
+    let db = &t.db;
+    users::apply_upsert(db, &record("user_del", "gone@x.io", 100))
+        .await
+        .unwrap();
+    users::apply_upsert(db, &record("user_keep", "keep@x.io", 100))
+        .await
+        .unwrap();
+    posts::create(db, "user_del", "mine", "text").await.unwrap();
+    posts::create(db, "user_del", "mine too", "text")
+        .await
+        .unwrap();
+    let kept = posts::create(db, "user_keep", "theirs", "text")
+        .await
+        .unwrap();
+
+    assert_eq!(
+        users::apply_delete(db, "user_del", 300).await.unwrap(),
+        Applied::Changed
+    );
+    assert!(users::get(db, "user_del").await.unwrap().is_none());
+    assert_eq!(posts::count_by_author(db, "user_del").await.unwrap(), 0);
+    assert_eq!(posts::get(db, kept.id).await.unwrap(), Some(kept));
+
+    let tombstone = users::get_any(db, "user_del").await.unwrap().unwrap();
+    assert!(tombstone.deleted_at.is_some());
+    assert_eq!(
+        (tombstone.email, tombstone.first_name, tombstone.last_name),
+        (None, None, None),
+        "no personal data is kept"
+    );
+
+    // Nothing brings a deleted user back, not even a newer-looking event.
+    let late = record("user_del", "zombie@x.io", 999);
+    assert_eq!(
+        users::apply_upsert(db, &late).await.unwrap(),
+        Applied::Stale
+    );
+    assert!(users::get(db, "user_del").await.unwrap().is_none());
+    assert_eq!(
+        users::apply_delete(db, "user_del", 400).await.unwrap(),
+        Applied::Stale
+    );
+}
+
+async fn delete_before_create_leaves_a_tombstone(t: TestDb) {
+    let db = &t.db;
+    assert_eq!(
+        users::apply_delete(db, "user_early", 200).await.unwrap(),
+        Applied::Changed
+    );
+    let created_late = record("user_early", "late@x.io", 100);
+    assert_eq!(
+        users::apply_upsert(db, &created_late).await.unwrap(),
+        Applied::Stale
+    );
+    assert!(users::get(db, "user_early").await.unwrap().is_none());
+}
+
+async fn ensure_exists_never_overwrites_synced_data(t: TestDb) {
+    let db = &t.db;
+    // A signed-in user acts before the webhook arrives...
+    users::ensure_exists(db, "user_fast").await.unwrap();
+    let placeholder = users::get(db, "user_fast").await.unwrap().unwrap();
+    assert_eq!((placeholder.email, placeholder.last_event_at), (None, None));
+    // ...then the webhook fills in the details...
+    users::apply_upsert(db, &record("user_fast", "fast@x.io", 50))
+        .await
+        .unwrap();
+    // ...and a later ensure_exists leaves them alone.
+    users::ensure_exists(db, "user_fast").await.unwrap();
+    let stored = users::get(db, "user_fast").await.unwrap().unwrap();
+    assert_eq!(stored.email.as_deref(), Some("fast@x.io"));
+}
+
+async fn posts_crud_and_newest_first_paging(t: TestDb) {
+    let db = &t.db;
+    users::ensure_exists(db, "user_w").await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            posts::create(db, "user_w", &format!("Post {i}"), "body")
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    assert_eq!(posts::count_by_author(db, "user_w").await.unwrap(), 5);
+
+    let first_page = posts::list_by_author(db, "user_w", 2, 0).await.unwrap();
+    let titles: Vec<_> = first_page.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles, ["Post 4", "Post 3"], "newest first");
+    let last_page = posts::list_by_author(db, "user_w", 2, 4).await.unwrap();
+    assert_eq!(last_page.len(), 1);
+    assert_eq!(last_page[0].title, "Post 0");
+    assert!(posts::list_by_author(db, "user_other", 10, 0)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let updated = posts::update(db, ids[0], "Renamed", "new body")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (updated.title.as_str(), updated.content.as_str()),
+        ("Renamed", "new body")
+    );
+    assert!(updated.updated_at >= updated.created_at);
+    assert_eq!(posts::get(db, ids[0]).await.unwrap(), Some(updated));
+    assert_eq!(posts::update(db, 999_999, "x", "y").await.unwrap(), None);
+
+    assert!(posts::delete(db, ids[1]).await.unwrap());
+    assert!(
+        !posts::delete(db, ids[1]).await.unwrap(),
+        "second delete finds nothing"
+    );
+    assert_eq!(posts::get(db, ids[1]).await.unwrap(), None);
+    assert_eq!(posts::count_by_author(db, "user_w").await.unwrap(), 4);
+}
+
+async fn posts_need_an_existing_author(t: TestDb) {
+    let err = posts::create(&t.db, "user_nobody", "orphan", "text")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, DbError::Other(_)),
+        "foreign key violation: {err:?}"
+    );
+}
+
+async fn user_search_and_paging(t: TestDb) {
+    let db = &t.db;
+    let people = [
+        ("user_a", "ada@math.org", "Ada", "Lovelace"),
+        ("user_b", "grace@navy.mil", "Grace", "Hopper"),
+        ("user_c", "alan@bletchley.uk", "Alan", "Turing"),
+        ("user_d", "under_score@x.io", "Una", "Dersc"),
+    ];
+    for (i, (id, email, first, last)) in people.iter().enumerate() {
+        let mut r = record(id, email, 10 + i as i64);
+        r.first_name = Some(first.to_string());
+        r.last_name = Some(last.to_string());
+        users::apply_upsert(db, &r).await.unwrap();
+    }
+    users::apply_delete(db, "user_gone", 1).await.unwrap();
+
+    let ids = |users: Vec<inkpad::model::User>| users.into_iter().map(|u| u.id).collect::<Vec<_>>();
+    assert_eq!(
+        users::count(db, None).await.unwrap(),
+        4,
+        "tombstones are not users"
+    );
+    assert_eq!(
+        ids(users::list(db, Some("HOPPER"), 10, 0).await.unwrap()),
+        ["user_b"]
+    );
+    assert_eq!(
+        ids(users::list(db, Some("grace hop"), 10, 0).await.unwrap()),
+        ["user_b"]
+    );
+    assert_eq!(
+        ids(users::list(db, Some("bletchley"), 10, 0).await.unwrap()),
+        ["user_c"]
+    );
+    assert_eq!(
+        users::count(db, Some("  ")).await.unwrap(),
+        4,
+        "blank search is no filter"
+    );
+    // LIKE wildcards in the search are matched literally.
+    assert_eq!(
+        ids(users::list(db, Some("r_s"), 10, 0).await.unwrap()),
+        ["user_d"]
+    );
+    assert!(users::list(db, Some("a_a"), 10, 0)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(users::list(db, Some("%"), 10, 0).await.unwrap().is_empty());
+    assert!(users::list(db, Some("nobody"), 10, 0)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        ids(users::list(db, None, 2, 0).await.unwrap()),
+        ["user_d", "user_c"],
+        "newest first"
+    );
+    assert_eq!(users::list(db, None, 2, 2).await.unwrap().len(), 2);
+    assert!(users::list(db, None, 2, 4).await.unwrap().is_empty());
+}

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The document around the app, rendered on the server only.
@@ -53,7 +53,9 @@ pub fn App() -> impl IntoView {
             <Header/>
             <main id="main" class="main">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage/>
+                    // Rendered whole before sending, so the page (live numbers
+                    // included) reads the same with scripts off and to crawlers.
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

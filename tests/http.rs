@@ -52,8 +52,10 @@ async fn landing_page_is_server_rendered_with_the_hydration_bundle() {
         "hydration script is referenced"
     );
     assert!(html.contains("/pkg/inkpad.css"));
-    // The stats are rendered on the server from the database, not left loading.
+    // The stats are rendered in place on the server from the database, not
+    // left loading for a script to fill in.
     assert!(html.contains(r#"data-testid="writers">0<"#), "{html}");
+    assert!(!html.contains("Loading live numbers"), "{html}");
 }
 
 #[tokio::test]

@@ -2,7 +2,10 @@
 
 use crate::{
     components::layout::{Footer, Header},
-    pages::{home::HomePage, not_found::NotFound},
+    error::AppError,
+    model::AuthSnapshot,
+    pages::{home::HomePage, not_found::NotFound, unauthorized::Unauthorized},
+    rpc::auth::current_user,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
@@ -30,9 +33,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The signed-in user's public identity, resolved on the server before the
+/// page is sent (so it renders right without a flash) and hydrated from the
+/// page's own payload.
+pub type CurrentUser = Resource<Result<Option<AuthSnapshot>, AppError>>;
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let current: CurrentUser = Resource::new_blocking(|| (), |_| current_user());
+    provide_context(current);
 
     // Marks the document once the WASM has taken over, so tests (and CSS)
     // can tell a hydrated page from server-rendered HTML. Effects never run
@@ -56,6 +66,7 @@ pub fn App() -> impl IntoView {
                     // Rendered whole before sending, so the page (live numbers
                     // included) reads the same with scripts off and to crawlers.
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/unauthorized") view=Unauthorized/>
                 </Routes>
             </main>
             <Footer/>

@@ -11,6 +11,8 @@ pub mod rpc;
 #[cfg(feature = "ssr")]
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
 pub mod clerk;
 #[cfg(feature = "ssr")]
 pub mod config;

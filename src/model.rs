@@ -109,6 +109,38 @@ pub struct Post {
     pub updated_at: i64,
 }
 
+/// The signed-in user's public identity, as the server hands it to the
+/// browser (in the SSR payload and from `/api/session`). It never holds the
+/// session token or private metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthSnapshot {
+    pub user_id: String,
+    pub session_id: Option<String>,
+    pub role: Role,
+    pub plan: Plan,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub image_url: Option<String>,
+}
+
+impl AuthSnapshot {
+    /// "Ada Lovelace", else the email, else the user id.
+    pub fn display_name(&self) -> String {
+        let name = [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !name.is_empty() {
+            name
+        } else {
+            self.email.clone().unwrap_or_else(|| self.user_id.clone())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

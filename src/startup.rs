@@ -5,6 +5,7 @@
 use crate::{
     api,
     app::{shell, App},
+    auth::{layer::authenticate, AuthService, Policy},
     config::{Config, ConfigError},
     db::{Db, DbError},
     error::AppError,
@@ -18,7 +19,7 @@ use axum::{
 };
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -31,6 +32,9 @@ use tower_http::{
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
+    pub auth: Arc<AuthService>,
+    /// One pooled HTTP client for Clerk's APIs.
+    pub http: reqwest::Client,
     pub leptos_options: LeptosOptions,
 }
 
@@ -47,6 +51,8 @@ pub enum StartupError {
     Config(#[from] ConfigError),
     #[error("invalid Leptos settings (LEPTOS_* variables): {0}")]
     Leptos(String),
+    #[error("invalid Clerk settings: {0}")]
+    Clerk(String),
     #[error("cannot open the database: {0}")]
     Database(#[from] DbError),
     #[error("cannot listen on {0}: {1}")]
@@ -67,8 +73,26 @@ impl Application {
     /// `config.site_addr` (port 0 picks a free port).
     pub async fn build(
         config: Config,
-        mut leptos_options: LeptosOptions,
+        leptos_options: LeptosOptions,
     ) -> Result<Self, StartupError> {
+        Self::build_with_policy(config, leptos_options, Policy::app()).await
+    }
+
+    /// As `build`, with another route policy (tests use `Policy::none()` to
+    /// prove that handlers refuse on their own).
+    pub async fn build_with_policy(
+        config: Config,
+        mut leptos_options: LeptosOptions,
+        policy: Policy,
+    ) -> Result<Self, StartupError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("inkpad/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| StartupError::Clerk(format!("HTTP client: {e}")))?;
+        let auth = AuthService::from_config(&config.clerk, http.clone(), policy)
+            .map_err(StartupError::Clerk)?;
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
 
@@ -81,6 +105,8 @@ impl Application {
         let state = AppState {
             db: db.clone(),
             config: Arc::new(config),
+            auth: Arc::new(auth),
+            http,
             leptos_options,
         };
         Ok(Application {
@@ -120,6 +146,7 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let x_request_id = HeaderName::from_static("x-request-id");
+    let auth = state.auth.clone();
 
     Router::new()
         .merge(api::router())
@@ -132,8 +159,11 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
-        // Outermost first: every request gets an id, is logged in a span
-        // carrying it, echoes it back, and a panic becomes a plain 500.
+        // Read bottom-up: every request gets an id, is logged in a span
+        // carrying it, echoes it back, a panic becomes a plain 500, and the
+        // caller is authenticated (and the route policy applied) before any
+        // handler, page or server function runs.
+        .layer(axum::middleware::from_fn_with_state(auth, authenticate))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))

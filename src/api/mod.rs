@@ -1,7 +1,8 @@
-//! The JSON API: health checks and (in later modules) the resources, each
-//! exposing its own `router()`.
+//! The JSON API: health checks, the caller's session and (in later modules)
+//! the resources, each exposing its own `router()`.
 
 pub mod health;
+pub mod session;
 
 use crate::{error::AppError, startup::AppState};
 use axum::{routing::any, Router};
@@ -9,6 +10,7 @@ use axum::{routing::any, Router};
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(health::router())
+        .merge(session::router())
         // An unknown API path is a JSON 404, not the HTML not-found page.
         .route(
             "/api/{*rest}",

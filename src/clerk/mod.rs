@@ -1,3 +1,8 @@
-//! Clerk's protocol as the server speaks it: keys and instance configuration.
+//! Clerk's protocol as the server speaks it: keys, session-token claims,
+//! verification against PEM or JWKS, and token minting.
 
+pub mod claims;
+pub mod jwks;
 pub mod keys;
+pub mod mint;
+pub mod verify;

@@ -1,5 +1,6 @@
 //! The site header (brand, navigation, account calls to action) and footer.
 
+use crate::app::CurrentUser;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -17,11 +18,36 @@ pub fn Header() -> impl IntoView {
                     <li><a href="/#pricing">"Pricing"</a></li>
                 </ul>
                 <div class="nav-actions">
-                    <a class="button button-ghost" href="/sign-in">"Sign in"</a>
-                    <a class="button button-primary" href="/sign-up">"Sign up"</a>
+                    <AccountActions/>
                 </div>
             </nav>
         </header>
+    }
+}
+
+/// Sign-in and sign-up calls to action, or who is signed in.
+#[component]
+fn AccountActions() -> impl IntoView {
+    let current = expect_context::<CurrentUser>();
+    let signed_out = || {
+        view! {
+            <a class="button button-ghost" href="/sign-in">"Sign in"</a>
+            <a class="button button-primary" href="/sign-up">"Sign up"</a>
+        }
+    };
+    view! {
+        <Suspense fallback=signed_out>
+            {move || Suspend::new(async move {
+                match current.await {
+                    Ok(Some(user)) => view! {
+                        <span class="signed-in-as" data-testid="signed-in-as">{user.display_name()}</span>
+                        <a class="button button-primary" href="/dashboard">"Dashboard"</a>
+                    }
+                    .into_any(),
+                    _ => signed_out().into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 

@@ -1,0 +1,311 @@
+//! The one axum layer that authenticates every request: computes `Auth` once,
+//! sends page loads through Clerk's handshake when their cookies are stale,
+//! enforces the route policy, and stores `Auth` in the request extensions.
+
+use super::{
+    policy::{is_api_path, Access, Policy},
+    request::{
+        cookie_state, cookie_suffix, is_page_load, CookieState, Credentials, Reason,
+        MAX_HANDSHAKE_REDIRECTS, REDIRECT_COUNT_COOKIE,
+    },
+    session::{Auth, Session},
+};
+use crate::{
+    clerk::{
+        jwks::{CachePolicy, JwksCache, JwksFetcher},
+        verify::{TokenError, Verifier},
+    },
+    config::ClerkConfig,
+    error::AppError,
+};
+use axum::{
+    extract::{Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use std::sync::Arc;
+
+/// Everything needed to authenticate a request for one Clerk instance.
+pub struct AuthService {
+    verifier: Option<Verifier>,
+    policy: Policy,
+    cookie_suffix: Option<String>,
+    frontend_api_url: Option<String>,
+    sign_in_url: String,
+    unauthorized_url: String,
+}
+
+/// What authenticating a request decided.
+#[derive(Debug)]
+pub enum Outcome {
+    Decided(Auth),
+    /// Send the browser to the frontend API for fresh cookies.
+    Handshake {
+        reason: Reason,
+        redirect_count: u32,
+    },
+}
+
+impl AuthService {
+    /// Builds the verifier Clerk's settings call for: `CLERK_JWT_KEY` when
+    /// set (no network), else the JWKS from the Backend API (with the secret
+    /// key) or the frontend API.
+    pub fn from_config(
+        clerk: &ClerkConfig,
+        http: reqwest::Client,
+        policy: Policy,
+    ) -> Result<Self, String> {
+        let Some(pk) = &clerk.publishable_key else {
+            tracing::warn!("Clerk is not configured: every request is signed out");
+            return Ok(AuthService {
+                verifier: None,
+                policy,
+                cookie_suffix: None,
+                frontend_api_url: None,
+                sign_in_url: clerk.sign_in_url.clone(),
+                unauthorized_url: "/unauthorized".into(),
+            });
+        };
+        let issuer = pk.frontend_api_url();
+        let parties = clerk.authorized_parties.clone();
+        let verifier = match (&clerk.jwt_key, &clerk.secret_key) {
+            (Some(pem), _) => Verifier::with_pem(pem, &issuer, parties, clerk.clock_skew)
+                .map_err(|e| format!("invalid CLERK_JWT_KEY: {e}"))?,
+            (None, Some(sk)) => {
+                let fetcher = JwksFetcher::backend_api(http, &clerk.api_url, sk.expose());
+                Verifier::with_jwks(
+                    Arc::new(JwksCache::new(fetcher, CachePolicy::default())),
+                    &issuer,
+                    parties,
+                    clerk.clock_skew,
+                )
+            }
+            (None, None) => {
+                let fetcher = JwksFetcher::frontend_api(http, &issuer);
+                Verifier::with_jwks(
+                    Arc::new(JwksCache::new(fetcher, CachePolicy::default())),
+                    &issuer,
+                    parties,
+                    clerk.clock_skew,
+                )
+            }
+        };
+        Ok(AuthService {
+            verifier: Some(verifier),
+            policy,
+            cookie_suffix: Some(cookie_suffix(pk.as_str())),
+            frontend_api_url: Some(issuer),
+            sign_in_url: clerk.sign_in_url.clone(),
+            unauthorized_url: "/unauthorized".into(),
+        })
+    }
+
+    /// Decides who is calling, following Clerk's rules: a Bearer token is
+    /// verified and never handshaken; cookies follow the decision table, and
+    /// only page loads may be sent through the handshake (at most
+    /// `MAX_HANDSHAKE_REDIRECTS` times in a row).
+    pub async fn authenticate(&self, method: &Method, headers: &HeaderMap) -> Outcome {
+        let Some(verifier) = &self.verifier else {
+            return Outcome::Decided(Auth::SignedOut);
+        };
+        let creds = Credentials::from_headers(headers, self.cookie_suffix.as_deref());
+        if let Some(token) = &creds.bearer {
+            return Outcome::Decided(match verifier.verify(token).await {
+                Ok(claims) => Auth::SignedIn(Arc::new(Session::from_claims(claims))),
+                Err(err) => signed_out_for(err),
+            });
+        }
+
+        let may_handshake = self.frontend_api_url.is_some()
+            && is_page_load(method, headers)
+            && creds.redirect_count < MAX_HANDSHAKE_REDIRECTS;
+        let handshake_or_signed_out = |reason: Reason| {
+            if may_handshake {
+                Outcome::Handshake {
+                    reason,
+                    redirect_count: creds.redirect_count,
+                }
+            } else {
+                tracing::debug!(reason = reason.as_str(), "signed out");
+                Outcome::Decided(Auth::SignedOut)
+            }
+        };
+        match cookie_state(&creds) {
+            CookieState::SignedOut(reason) => {
+                tracing::debug!(reason = reason.as_str(), "signed out");
+                Outcome::Decided(Auth::SignedOut)
+            }
+            CookieState::NeedsHandshake(reason) => handshake_or_signed_out(reason),
+            CookieState::Verify { token, client_uat } => match verifier.verify(&token).await {
+                Ok(claims) if claims.iat.unwrap_or(0) < client_uat => {
+                    handshake_or_signed_out(Reason::SessionTokenIatBeforeClientUat)
+                }
+                Ok(claims) => {
+                    Outcome::Decided(Auth::SignedIn(Arc::new(Session::from_claims(claims))))
+                }
+                Err(TokenError::Expired) => handshake_or_signed_out(Reason::SessionTokenExpired),
+                Err(err) => Outcome::Decided(signed_out_for(err)),
+            },
+        }
+    }
+
+    /// The route policy's verdict: `None` lets the request through.
+    pub fn enforce(&self, auth: &Auth, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+        for access in self.policy.requirements(uri.path()) {
+            let verdict = match access {
+                Access::Public => Ok(()),
+                Access::SignedIn => auth.require().map(drop),
+                Access::Role(role) => auth.require_role(role).map(drop),
+                Access::Plan(plan) => auth.require_plan(plan).map(drop),
+            };
+            if let Err(err) = verdict {
+                return Some(self.deny(err, uri, headers));
+            }
+        }
+        None
+    }
+
+    fn deny(&self, err: AppError, uri: &Uri, headers: &HeaderMap) -> Response {
+        if is_api_path(uri.path()) {
+            return err.into_response();
+        }
+        match err {
+            AppError::Unauthenticated => {
+                // The return address is this request's own path, so it is
+                // same-origin by construction; it is made absolute only when
+                // the sign-in page lives on another origin.
+                let here = uri.path_and_query().map_or("/", |pq| pq.as_str());
+                let back = if self.sign_in_url.starts_with('/') {
+                    here.to_owned()
+                } else {
+                    match own_origin(headers) {
+                        Some(origin) => format!("{origin}{here}"),
+                        None => here.to_owned(),
+                    }
+                };
+                let sep = if self.sign_in_url.contains('?') {
+                    '&'
+                } else {
+                    '?'
+                };
+                let location = format!(
+                    "{}{sep}redirect_url={}",
+                    self.sign_in_url,
+                    utf8_percent_encode(&back, NON_ALPHANUMERIC)
+                );
+                redirect(&location)
+            }
+            AppError::Forbidden(_) | AppError::UpgradeRequired(_) => {
+                redirect(&self.unauthorized_url)
+            }
+            other => other.into_response(),
+        }
+    }
+
+    /// `307` to the frontend API's handshake, which sets fresh cookies and
+    /// sends the browser back to this very URL.
+    pub fn handshake_response(
+        &self,
+        uri: &Uri,
+        headers: &HeaderMap,
+        reason: Reason,
+        redirect_count: u32,
+    ) -> Option<Response> {
+        let fapi = self.frontend_api_url.as_ref()?;
+        let origin = own_origin(headers)?;
+        let here = format!(
+            "{origin}{}",
+            uri.path_and_query().map_or("/", |pq| pq.as_str())
+        );
+        let location = format!(
+            "{fapi}/v1/client/handshake?redirect_url={}&__clerk_hs_reason={}",
+            utf8_percent_encode(&here, NON_ALPHANUMERIC),
+            reason.as_str()
+        );
+        let mut response = redirect(&location);
+        let counter = format!(
+            "{REDIRECT_COUNT_COOKIE}={}; Path=/; Max-Age=3; HttpOnly; SameSite=Lax",
+            redirect_count + 1
+        );
+        if let Ok(value) = HeaderValue::from_str(&counter) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+        Some(response)
+    }
+}
+
+fn signed_out_for(err: TokenError) -> Auth {
+    if err == TokenError::KeysUnavailable {
+        tracing::warn!("session token not checked: Clerk's keys are unavailable");
+        Auth::Unavailable
+    } else {
+        tracing::debug!(reason = %err, "session token rejected");
+        Auth::SignedOut
+    }
+}
+
+fn redirect(location: &str) -> Response {
+    let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `scheme://host` of this request as the browser sees it.
+fn own_origin(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let valid = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    if !valid {
+        return None;
+    }
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|s| *s == "https" || *s == "http")
+        .unwrap_or("http");
+    Some(format!("{scheme}://{host}"))
+}
+
+/// The middleware: `axum::middleware::from_fn_with_state(service, authenticate)`.
+pub async fn authenticate(
+    State(service): State<Arc<AuthService>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let outcome = service
+        .authenticate(request.method(), request.headers())
+        .await;
+    let auth = match outcome {
+        Outcome::Decided(auth) => auth,
+        Outcome::Handshake {
+            reason,
+            redirect_count,
+        } => {
+            match service.handshake_response(
+                request.uri(),
+                request.headers(),
+                reason,
+                redirect_count,
+            ) {
+                Some(response) => return response,
+                None => Auth::SignedOut,
+            }
+        }
+    };
+    if let Some(denied) = service.enforce(&auth, request.uri(), request.headers()) {
+        return denied;
+    }
+    request.extensions_mut().insert(auth);
+    next.run(request).await
+}

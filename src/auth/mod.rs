@@ -1,0 +1,15 @@
+//! Who is calling: each request's verified session, what it may do, where the
+//! token came from, the route policy, and the extractors and server-function
+//! helpers through which handlers ask for it.
+
+pub mod extract;
+pub mod layer;
+pub mod policy;
+pub mod request;
+pub mod session;
+pub mod snapshot;
+
+pub use extract::{auth, require_auth, require_plan, require_role, RequireAuth};
+pub use layer::AuthService;
+pub use policy::{Access, Policy};
+pub use session::{Auth, Check, Session};

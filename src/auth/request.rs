@@ -1,0 +1,262 @@
+//! Where a request's session token comes from, and the handshake decision.
+//!
+//! `Authorization: Bearer` first (it never triggers a handshake), else the
+//! `__session` cookie with `__client_uat`, each possibly suffixed with the
+//! first 8 characters of url-safe base64(SHA-1(publishable key)).
+
+use axum::http::{header, HeaderMap, Method};
+use base64::{engine::general_purpose::URL_SAFE, Engine};
+use sha1::{Digest, Sha1};
+
+pub const SESSION_COOKIE: &str = "__session";
+pub const CLIENT_UAT_COOKIE: &str = "__client_uat";
+pub const REDIRECT_COUNT_COOKIE: &str = "__clerk_redirect_count";
+/// Handshakes allowed in a row before giving up (a redirect loop).
+pub const MAX_HANDSHAKE_REDIRECTS: u32 = 3;
+
+/// The cookie-name suffix for an instance's publishable key.
+pub fn cookie_suffix(publishable_key: &str) -> String {
+    let digest = Sha1::digest(publishable_key.as_bytes());
+    URL_SAFE.encode(digest).chars().take(8).collect()
+}
+
+/// What the request carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub bearer: Option<String>,
+    pub session_cookie: Option<String>,
+    /// Unix seconds of the client's last change while signed in; 0 = signed out.
+    pub client_uat: i64,
+    pub redirect_count: u32,
+}
+
+impl Credentials {
+    pub fn from_headers(headers: &HeaderMap, suffix: Option<&str>) -> Self {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, token) = v.trim().split_once(' ')?;
+                scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then(|| token.trim().to_owned())
+            })
+            .filter(|t| !t.is_empty());
+        let cookies = Cookies(headers);
+        let suffixed_or_plain = |name: &str| {
+            suffix
+                .and_then(|s| cookies.get(&format!("{name}_{s}")))
+                .or_else(|| cookies.get(name))
+        };
+        Credentials {
+            bearer,
+            session_cookie: suffixed_or_plain(SESSION_COOKIE).filter(|v| !v.is_empty()),
+            client_uat: suffixed_or_plain(CLIENT_UAT_COOKIE)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+            redirect_count: cookies
+                .get(REDIRECT_COUNT_COOKIE)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+        }
+    }
+}
+
+/// The `Cookie` headers of a request.
+struct Cookies<'a>(&'a HeaderMap);
+
+impl Cookies<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+    }
+}
+
+/// Is this a browser loading a page (the only kind of request that may be
+/// sent through the handshake)?
+pub fn is_page_load(method: &Method, headers: &HeaderMap) -> bool {
+    if method != Method::GET {
+        return false;
+    }
+    match headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()) {
+        Some(dest) => dest == "document",
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.starts_with("text/html")),
+    }
+}
+
+/// Why a request is signed out or sent through the handshake (for logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    NoCredentials,
+    SessionTokenWithoutClientUat,
+    ClientUatWithoutSessionToken,
+    SessionTokenIatBeforeClientUat,
+    SessionTokenExpired,
+    InvalidToken,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NoCredentials => "no-credentials",
+            Reason::SessionTokenWithoutClientUat => "session-token-without-client-uat",
+            Reason::ClientUatWithoutSessionToken => "client-uat-without-session-token",
+            Reason::SessionTokenIatBeforeClientUat => "session-token-iat-before-client-uat",
+            Reason::SessionTokenExpired => "session-token-expired",
+            Reason::InvalidToken => "invalid-token",
+        }
+    }
+}
+
+/// What the cookie state says before the token itself is looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CookieState {
+    SignedOut(Reason),
+    /// Needs fresh cookies from the frontend API.
+    NeedsHandshake(Reason),
+    /// Verify this token; compare its `iat` with `client_uat`.
+    Verify {
+        token: String,
+        client_uat: i64,
+    },
+}
+
+/// The first half of Clerk's cookie decision table.
+pub fn cookie_state(credentials: &Credentials) -> CookieState {
+    let signed_in_client = credentials.client_uat > 0;
+    match (&credentials.session_cookie, signed_in_client) {
+        (None, false) => CookieState::SignedOut(Reason::NoCredentials),
+        // A session cookie while the client says "signed out" is a leftover.
+        (Some(_), false) => CookieState::SignedOut(Reason::SessionTokenWithoutClientUat),
+        (None, true) => CookieState::NeedsHandshake(Reason::ClientUatWithoutSessionToken),
+        (Some(token), true) => CookieState::Verify {
+            token: token.clone(),
+            client_uat: credentials.client_uat,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.append(
+                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn cookie_suffix_is_eight_url_safe_characters_of_the_key_digest() {
+        let suffix = cookie_suffix("pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk");
+        assert_eq!(suffix.len(), 8);
+        assert!(suffix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        // SHA-1("abc") = a9993e36… → base64 "qZk+NkcGgWq6…" → url-safe "qZk-NkcG".
+        assert_eq!(cookie_suffix("abc"), "qZk-NkcG");
+    }
+
+    #[test]
+    fn bearer_comes_first_then_the_suffixed_cookie_then_the_plain_one() {
+        let h = headers(&[
+            ("authorization", "Bearer tok_header"),
+            (
+                "cookie",
+                "__session=tok_plain; __session_abcd1234=tok_suffixed; __client_uat=17",
+            ),
+        ]);
+        let c = Credentials::from_headers(&h, Some("abcd1234"));
+        assert_eq!(c.bearer.as_deref(), Some("tok_header"));
+        assert_eq!(c.session_cookie.as_deref(), Some("tok_suffixed"));
+        assert_eq!(c.client_uat, 17);
+
+        let c = Credentials::from_headers(&h, Some("zzzzzzzz"));
+        assert_eq!(
+            c.session_cookie.as_deref(),
+            Some("tok_plain"),
+            "falls back to the plain name"
+        );
+
+        let h = headers(&[("authorization", "Basic dXNlcjpwYXNz"), ("cookie", "a=b")]);
+        let c = Credentials::from_headers(&h, None);
+        assert_eq!((c.bearer, c.session_cookie, c.client_uat), (None, None, 0));
+    }
+
+    #[test]
+    fn cookies_split_across_headers_are_found() {
+        let h = headers(&[
+            ("cookie", "theme=dark"),
+            ("cookie", "__client_uat=99; __clerk_redirect_count=2"),
+        ]);
+        let c = Credentials::from_headers(&h, None);
+        assert_eq!((c.client_uat, c.redirect_count), (99, 2));
+    }
+
+    #[test]
+    fn page_loads_are_document_gets() {
+        assert!(is_page_load(
+            &Method::GET,
+            &headers(&[("sec-fetch-dest", "document")])
+        ));
+        assert!(!is_page_load(
+            &Method::GET,
+            &headers(&[("sec-fetch-dest", "empty"), ("accept", "text/html")])
+        ));
+        assert!(is_page_load(
+            &Method::GET,
+            &headers(&[("accept", "text/html,application/xhtml+xml")])
+        ));
+        assert!(!is_page_load(
+            &Method::GET,
+            &headers(&[("accept", "application/json")])
+        ));
+        assert!(!is_page_load(
+            &Method::POST,
+            &headers(&[("sec-fetch-dest", "document")])
+        ));
+    }
+
+    #[test]
+    fn cookie_decision_table() {
+        let creds = |session: Option<&str>, uat: i64| Credentials {
+            session_cookie: session.map(str::to_owned),
+            client_uat: uat,
+            ..Default::default()
+        };
+        assert_eq!(
+            cookie_state(&creds(None, 0)),
+            CookieState::SignedOut(Reason::NoCredentials)
+        );
+        assert_eq!(
+            cookie_state(&creds(Some("t"), 0)),
+            CookieState::SignedOut(Reason::SessionTokenWithoutClientUat)
+        );
+        assert_eq!(
+            cookie_state(&creds(None, 5)),
+            CookieState::NeedsHandshake(Reason::ClientUatWithoutSessionToken)
+        );
+        assert_eq!(
+            cookie_state(&creds(Some("t"), 5)),
+            CookieState::Verify {
+                token: "t".into(),
+                client_uat: 5
+            }
+        );
+    }
+}

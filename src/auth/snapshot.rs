@@ -1,0 +1,27 @@
+//! The public identity handed to the browser: the verified session's ids,
+//! role and plan, with name and email from the webhook-synced users table.
+
+use super::session::Session;
+use crate::{
+    db::{users, Db, DbError},
+    model::AuthSnapshot,
+};
+
+/// Role and plan always come from the verified token, never from the
+/// database copy (which may lag behind a change).
+pub async fn snapshot(session: &Session, db: &Db) -> Result<AuthSnapshot, DbError> {
+    let profile = users::get(db, &session.user_id).await?;
+    let (first_name, last_name, email, image_url) = profile
+        .map(|u| (u.first_name, u.last_name, u.email, u.image_url))
+        .unwrap_or_default();
+    Ok(AuthSnapshot {
+        user_id: session.user_id.clone(),
+        session_id: session.session_id.clone(),
+        role: session.role,
+        plan: session.plan,
+        first_name,
+        last_name,
+        email,
+        image_url,
+    })
+}

@@ -24,8 +24,20 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::sync::Arc;
+
+/// What `encodeURIComponent` escapes: query values as Clerk's SDKs write them.
+const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
 
 /// Everything needed to authenticate a request for one Clerk instance.
 pub struct AuthService {
@@ -193,7 +205,7 @@ impl AuthService {
                 let location = format!(
                     "{}{sep}redirect_url={}",
                     self.sign_in_url,
-                    utf8_percent_encode(&back, NON_ALPHANUMERIC)
+                    utf8_percent_encode(&back, URI_COMPONENT)
                 );
                 redirect(&location)
             }
@@ -221,7 +233,7 @@ impl AuthService {
         );
         let location = format!(
             "{fapi}/v1/client/handshake?redirect_url={}&__clerk_hs_reason={}",
-            utf8_percent_encode(&here, NON_ALPHANUMERIC),
+            utf8_percent_encode(&here, URI_COMPONENT),
             reason.as_str()
         );
         let mut response = redirect(&location);

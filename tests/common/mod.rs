@@ -2,14 +2,24 @@
 //! booted on a random port.
 #![allow(dead_code)]
 
-use inkpad::{config::Config, db::Db, startup::Application};
+use inkpad::{
+    auth::Policy,
+    clerk::{
+        keys::{InstanceKind, PublishableKey},
+        mint::SigningKey,
+        verify::unix_now,
+    },
+    config::Config,
+    db::Db,
+    startup::Application,
+};
 use leptos::prelude::LeptosOptions;
 use std::{
     io::Write,
     net::SocketAddr,
     sync::{
         atomic::{AtomicU32, Ordering},
-        Once,
+        Once, OnceLock,
     },
 };
 use tokio::sync::oneshot;
@@ -108,6 +118,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(test_db: TestDb, extra: &[(&str, &str)]) -> TestApp {
+        TestApp::spawn_full(test_db, extra, Policy::app()).await
+    }
+
+    /// Boots the app verifying tokens of the test Clerk instance.
+    pub async fn spawn_with_clerk() -> TestApp {
+        let clerk = TestClerk::get();
+        TestApp::spawn_with(sqlite_db().await, &clerk.env()).await
+    }
+
+    pub async fn spawn_full(test_db: TestDb, extra: &[(&str, &str)], policy: Policy) -> TestApp {
         let url = test_db.url.clone();
         let config = Config::from_lookup(|name| match name {
             "DATABASE_URL" => Some(url.clone()),
@@ -122,7 +142,7 @@ impl TestApp {
             .output_name("inkpad")
             .site_root("target/site")
             .build();
-        let app = Application::build(config, options)
+        let app = Application::build_with_policy(config, options, policy)
             .await
             .expect("build app");
         let addr = app.local_addr();
@@ -155,6 +175,84 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+}
+
+/// A Clerk instance of the tests' own: a signing key and the publishable key
+/// naming its frontend API, so the app verifies tokens minted here without
+/// any network (networkless verification with `CLERK_JWT_KEY`).
+pub struct TestClerk {
+    pub key: SigningKey,
+    pub publishable_key: PublishableKey,
+    pem: String,
+}
+
+impl TestClerk {
+    pub const HOST: &'static str = "clerk.inkpad.test";
+    pub const ISSUER: &'static str = "https://clerk.inkpad.test";
+
+    pub fn get() -> &'static TestClerk {
+        static CLERK: OnceLock<TestClerk> = OnceLock::new();
+        CLERK.get_or_init(|| {
+            let key = SigningKey::generate("ins_inkpad_test").expect("test key");
+            let pem = key.public_pem();
+            TestClerk {
+                key,
+                publishable_key: PublishableKey::for_host(InstanceKind::Test, Self::HOST),
+                pem,
+            }
+        })
+    }
+
+    pub fn env(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("CLERK_PUBLISHABLE_KEY", self.publishable_key.as_str()),
+            ("CLERK_JWT_KEY", self.pem.as_str()),
+        ]
+    }
+
+    /// Valid v2 claims for `user_id`, issued now, merged with `extra`
+    /// (a JSON null removes a claim).
+    pub fn claims(&self, user_id: &str, extra: serde_json::Value) -> serde_json::Value {
+        let now = unix_now();
+        let mut claims = serde_json::json!({
+            "iss": Self::ISSUER, "sub": user_id, "sid": format!("sess_{user_id}"),
+            "iat": now, "nbf": now - 10, "exp": now + 60, "v": 2, "fva": [0, -1],
+        });
+        for (k, v) in extra.as_object().expect("an object") {
+            if v.is_null() {
+                claims.as_object_mut().unwrap().remove(k);
+            } else {
+                claims[k] = v.clone();
+            }
+        }
+        claims
+    }
+
+    pub fn token(&self, user_id: &str, extra: serde_json::Value) -> String {
+        self.key.sign(&self.claims(user_id, extra))
+    }
+
+    /// A member on the free plan.
+    pub fn member(&self, user_id: &str) -> String {
+        self.token(
+            user_id,
+            serde_json::json!({"metadata": {"role": "member", "plan": "free"}}),
+        )
+    }
+
+    pub fn admin(&self, user_id: &str) -> String {
+        self.token(
+            user_id,
+            serde_json::json!({"metadata": {"role": "admin", "plan": "pro"}}),
+        )
+    }
+
+    pub fn pro(&self, user_id: &str) -> String {
+        self.token(
+            user_id,
+            serde_json::json!({"metadata": {"role": "member", "plan": "pro"}}),
+        )
     }
 }
 

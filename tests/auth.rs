@@ -1,0 +1,420 @@
+//! Authentication and authorization over real HTTP: token sources, the route
+//! policy, the handshake, defence in depth and the SSR auth snapshot.
+
+mod common;
+
+use common::{sqlite_db, TestApp, TestClerk};
+use inkpad::{
+    auth::Policy,
+    clerk::verify::unix_now,
+    db::users::{self, UserRecord},
+    model::{Plan, Role},
+};
+use reqwest::{header, Response};
+use serde_json::{json, Value};
+
+fn cookie(token: &str, uat: i64) -> String {
+    format!("__session={token}; __client_uat={uat}")
+}
+
+async fn get(app: &TestApp, path: &str, headers: &[(&str, String)]) -> Response {
+    let mut req = app.client.get(app.url(path));
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    req.send().await.unwrap()
+}
+
+fn page() -> (&'static str, String) {
+    ("accept", "text/html,application/xhtml+xml".into())
+}
+
+fn location(res: &Response) -> String {
+    res.headers()[header::LOCATION].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn protected_api_without_a_session_is_401_json() {
+    let app = TestApp::spawn_with_clerk().await;
+    let res = app.get("/api/session").await;
+    assert_eq!(res.status(), 401);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "Unauthenticated");
+}
+
+#[tokio::test]
+async fn a_bearer_token_or_session_cookie_signs_the_caller_in() {
+    let app = TestApp::spawn_with_clerk().await;
+    let clerk = TestClerk::get();
+    let mut record = UserRecord {
+        id: "user_ada".into(),
+        email: Some("ada@example.com".into()),
+        first_name: Some("Ada".into()),
+        last_name: Some("Lovelace".into()),
+        image_url: None,
+        // The database copy lags behind: the token decides role and plan.
+        role: Role::Member,
+        plan: Plan::Free,
+        event_at: 1,
+    };
+    users::apply_upsert(&app.db, &record).await.unwrap();
+    record.event_at = 2;
+
+    let token = clerk.admin("user_ada");
+    let res = get(
+        &app,
+        "/api/session",
+        &[("authorization", format!("Bearer {token}"))],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({
+            "user_id": "user_ada", "session_id": "sess_user_ada", "role": "admin", "plan": "pro",
+            "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "image_url": null
+        })
+    );
+
+    let res = get(
+        &app,
+        "/api/session",
+        &[("cookie", cookie(&token, unix_now() - 5))],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn bearer_wins_over_cookies_and_never_falls_back() {
+    let app = TestApp::spawn_with_clerk().await;
+    let clerk = TestClerk::get();
+    let good = clerk.member("user_1");
+    let bad = "eyJhbGciOiJSUzI1NiJ9.e30.c2ln";
+    let res = get(
+        &app,
+        "/api/session",
+        &[
+            ("authorization", format!("Bearer {bad}")),
+            ("cookie", cookie(&good, unix_now())),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 401);
+}
+
+#[tokio::test]
+async fn the_suffixed_session_cookie_is_read() {
+    let app = TestApp::spawn_with_clerk().await;
+    let clerk = TestClerk::get();
+    let suffix = inkpad::auth::request::cookie_suffix(clerk.publishable_key.as_str());
+    let token = clerk.member("user_1");
+    let res = get(
+        &app,
+        "/api/session",
+        &[(
+            "cookie",
+            format!(
+                "__session_{suffix}={token}; __client_uat_{suffix}={}",
+                unix_now() - 1
+            ),
+        )],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn bad_tokens_are_simply_signed_out_and_never_explained() {
+    let app = TestApp::spawn_with_clerk().await;
+    let clerk = TestClerk::get();
+    let forged = inkpad::clerk::mint::SigningKey::generate("ins_evil")
+        .unwrap()
+        .sign(&clerk.claims("user_1", json!({})));
+    for token in [
+        forged,
+        clerk.token(
+            "user_1",
+            json!({"exp": unix_now() - 600, "iat": unix_now() - 700}),
+        ),
+    ] {
+        let res = get(
+            &app,
+            "/api/session",
+            &[("authorization", format!("Bearer {token}"))],
+        )
+        .await;
+        assert_eq!(res.status(), 401);
+        let body = res.text().await.unwrap();
+        assert!(
+            !body.contains("signature") && !body.contains("expired"),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn protected_pages_redirect_to_sign_in_whatever_the_path_disguise() {
+    let app = TestApp::spawn_with_clerk().await;
+    for path in [
+        "/dashboard",
+        "/Dashboard",
+        "/dashboard/",
+        "//dashboard",
+        "/%64ashboard",
+        "/dashboard/posts?x=1",
+    ] {
+        let res = get(&app, path, &[page()]).await;
+        assert_eq!(res.status(), 307, "{path}");
+        let to = location(&res);
+        assert!(to.starts_with("/sign-in?redirect_url=%2F"), "{path} → {to}");
+        assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+    }
+    let res = get(&app, "/dashboard/posts?x=1", &[page()]).await;
+    assert_eq!(
+        location(&res),
+        "/sign-in?redirect_url=%2Fdashboard%2Fposts%3Fx%3D1"
+    );
+    // Not part of /dashboard/*: its own (missing) page.
+    assert_eq!(get(&app, "/dashboardxyz", &[page()]).await.status(), 404);
+}
+
+#[tokio::test]
+async fn roles_and_plans_are_enforced_for_pages_and_apis() {
+    let app = TestApp::spawn_with_clerk().await;
+    let clerk = TestClerk::get();
+    let bearer = |t: String| vec![("authorization", format!("Bearer {t}")), page()];
+    let member = bearer(clerk.member("user_m"));
+
+    let res = get(&app, "/admin", &member).await;
+    assert_eq!(
+        (res.status().as_u16(), location(&res)),
+        (307, "/unauthorized".into())
+    );
+
+    let res = get(&app, "/api/admin/users", &member[..1]).await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "Forbidden");
+
+    let res = get(&app, "/api/premium/generate", &member[..1]).await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"],
+        "Upgrade required"
+    );
+
+    // Admins and Pro users get past the layer (to a 404: those resources come later).
+    let admin = bearer(clerk.admin("user_a"));
+    assert_eq!(
+        get(&app, "/api/admin/users", &admin[..1]).await.status(),
+        404
+    );
+    let pro = bearer(clerk.pro("user_p"));
+    assert_eq!(
+        get(&app, "/api/premium/generate", &pro[..1]).await.status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_unauthorized_page_explains_itself() {
+    let app = TestApp::spawn_with_clerk().await;
+    let res = get(&app, "/unauthorized", &[page()]).await;
+    assert_eq!(res.status(), 403);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("have access to that page"), "{html}");
+}
+
+#[tokio::test]
+async fn page_loads_with_stale_cookies_go_through_the_handshake() {
+    let app = TestApp::spawn_with_clerk().await;
+    let clerk = TestClerk::get();
+    let now = unix_now();
+    let expired = clerk.token(
+        "user_1",
+        json!({"iat": now - 120, "nbf": now - 130, "exp": now - 60}),
+    );
+    let older_than_uat = clerk.token("user_1", json!({"iat": now - 30}));
+
+    let cases = [
+        (
+            "client says signed in, no session cookie",
+            format!("__client_uat={now}"),
+            "client-uat-without-session-token",
+        ),
+        (
+            "expired session cookie",
+            cookie(&expired, now - 200),
+            "session-token-expired",
+        ),
+        (
+            "token older than the client's last change",
+            cookie(&older_than_uat, now - 5),
+            "session-token-iat-before-client-uat",
+        ),
+    ];
+    for (what, cookies, reason) in cases {
+        let res = get(&app, "/", &[page(), ("cookie", cookies.clone())]).await;
+        assert_eq!(res.status(), 307, "{what}");
+        let to = location(&res);
+        let expected = format!(
+            "{}/v1/client/handshake?redirect_url=http%3A%2F%2F{}%2F&__clerk_hs_reason={reason}",
+            TestClerk::ISSUER,
+            app.addr.to_string().replace(':', "%3A")
+        );
+        assert_eq!(to, expected, "{what}");
+        assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+        let set_cookie = res.headers()[header::SET_COOKIE].to_str().unwrap();
+        assert!(
+            set_cookie.starts_with("__clerk_redirect_count=1;"),
+            "{set_cookie}"
+        );
+
+        // The same request from a script (not a page load) is just signed out.
+        let res = get(&app, "/api/session", &[("cookie", cookies)]).await;
+        assert_eq!(res.status(), 401, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn the_handshake_stops_after_three_redirects_and_never_for_bearer() {
+    let app = TestApp::spawn_with_clerk().await;
+    let clerk = TestClerk::get();
+    let now = unix_now();
+    let looping = format!("__client_uat={now}; __clerk_redirect_count=3");
+    let res = get(&app, "/dashboard", &[page(), ("cookie", looping)]).await;
+    assert_eq!(res.status(), 307);
+    assert!(
+        location(&res).starts_with("/sign-in?"),
+        "loop broken: signed out instead"
+    );
+
+    let count_two = format!("__client_uat={now}; __clerk_redirect_count=2");
+    let res = get(&app, "/", &[page(), ("cookie", count_two)]).await;
+    assert!(res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .starts_with("__clerk_redirect_count=3;"));
+
+    let expired = clerk.token(
+        "user_1",
+        json!({"iat": now - 120, "nbf": now - 130, "exp": now - 60}),
+    );
+    let res = get(
+        &app,
+        "/",
+        &[page(), ("authorization", format!("Bearer {expired}"))],
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        200,
+        "a Bearer token never triggers a handshake"
+    );
+
+    // Signed out cleanly: no cookies at all.
+    assert_eq!(get(&app, "/", &[page()]).await.status(), 200);
+}
+
+#[tokio::test]
+async fn handlers_refuse_even_when_the_route_policy_forgets_them() {
+    let clerk = TestClerk::get();
+    let app = TestApp::spawn_full(sqlite_db().await, &clerk.env(), Policy::none()).await;
+    // No layer verdict now: the extractor in the handler is the only guard.
+    let res = app.get("/api/session").await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"],
+        "Unauthenticated"
+    );
+    let token = clerk.member("user_1");
+    let res = get(
+        &app,
+        "/api/session",
+        &[("authorization", format!("Bearer {token}"))],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn server_rendered_pages_carry_the_public_identity_and_no_secrets() {
+    let app = TestApp::spawn_with_clerk().await;
+    let clerk = TestClerk::get();
+    users::apply_upsert(
+        &app.db,
+        &UserRecord {
+            id: "user_grace".into(),
+            email: Some("grace@example.com".into()),
+            first_name: Some("Grace".into()),
+            last_name: Some("Hopper".into()),
+            image_url: None,
+            role: Role::Member,
+            plan: Plan::Free,
+            event_at: 1,
+        },
+    )
+    .await
+    .unwrap();
+    let token = clerk.pro("user_grace");
+    let res = get(
+        &app,
+        "/",
+        &[page(), ("cookie", cookie(&token, unix_now() - 1))],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(r#"class="signed-in-as">Grace Hopper</span>"#),
+        "rendered signed in: {html}"
+    );
+    assert!(
+        html.contains("user_grace"),
+        "the snapshot is in the hydration payload"
+    );
+    assert!(
+        !html.contains(&token),
+        "the session token never goes into HTML"
+    );
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(!html.contains(signature));
+
+    let html = get(&app, "/", &[page()]).await.text().await.unwrap();
+    assert!(
+        html.contains(">Sign in<") && !html.contains("signed-in-as"),
+        "signed out: {html}"
+    );
+}
+
+#[tokio::test]
+async fn clerk_unreachable_is_503_for_protected_routes_and_signed_out_for_public_ones() {
+    let clerk = TestClerk::get();
+    // JWKS from a Backend API that does not answer; no networkless key.
+    let env = [
+        ("CLERK_PUBLISHABLE_KEY", clerk.publishable_key.as_str()),
+        ("CLERK_SECRET_KEY", "sk_test_unreachableunreachable"),
+        ("CLERK_API_URL", "http://127.0.0.1:9"),
+    ];
+    let app = TestApp::spawn_with(sqlite_db().await, &env).await;
+    let token = clerk.member("user_1");
+    let res = get(
+        &app,
+        "/api/session",
+        &[("authorization", format!("Bearer {token}"))],
+    )
+    .await;
+    assert_eq!(res.status(), 503);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"],
+        "Service unavailable"
+    );
+    let res = get(
+        &app,
+        "/",
+        &[page(), ("authorization", format!("Bearer {token}"))],
+    )
+    .await;
+    assert_eq!(res.status(), 200, "public pages still render");
+}

@@ -109,6 +109,19 @@ pub struct Post {
     pub updated_at: i64,
 }
 
+/// A user's public profile, as the API and settings page show it. Built
+/// from Clerk's user object; private metadata has no way in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserProfile {
+    pub id: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub image_url: Option<String>,
+    pub role: Role,
+    pub plan: Plan,
+}
+
 /// The signed-in user's public identity, as the server hands it to the
 /// browser (in the SSR payload and from `/api/session`). It never holds the
 /// session token or private metadata.

@@ -18,8 +18,13 @@ use axum::{
     Router,
 };
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 use tokio::net::TcpListener;
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -142,9 +147,21 @@ impl Application {
     }
 }
 
+/// The app's page routes, generated once per process.
+///
+/// Generating them renders the app with resource loading suppressed through
+/// a process-global flag, so a page rendering at the same moment in another
+/// app of the same process would never resolve its resources (Leptos issue
+/// 4773). A server builds one app at start-up and never meets this; tests
+/// booting many apps in one process would, intermittently.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// All routes and middleware.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let x_request_id = HeaderName::from_static("x-request-id");
     let auth = state.auth.clone();
 

@@ -418,3 +418,61 @@ async fn clerk_unreachable_is_503_for_protected_routes_and_signed_out_for_public
     .await;
     assert_eq!(res.status(), 200, "public pages still render");
 }
+
+#[tokio::test]
+async fn a_signed_handshake_result_sets_its_cookies_and_returns_to_the_page() {
+    let app = TestApp::spawn_with_clerk().await;
+    let clerk = TestClerk::get();
+    let session = clerk.member("user_1");
+    let now = unix_now();
+    let payload = json!({
+        "handshake": [
+            format!("__session={session}; Path=/; SameSite=Lax"),
+            format!("__client_uat={now}; Path=/; Max-Age=315360000; SameSite=Lax"),
+        ],
+        "exp": now + 60,
+    });
+    let handshake = clerk.key.sign(&payload);
+
+    let res = get(
+        &app,
+        &format!("/dashboard?tab=posts&__clerk_handshake={handshake}&__clerk_help=1"),
+        &[page()],
+    )
+    .await;
+    assert_eq!(res.status(), 307);
+    assert_eq!(location(&res), "/dashboard?tab=posts");
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+    let set: Vec<_> = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(set.len(), 3, "{set:?}");
+    assert!(set[0].starts_with(&format!("__session={session};")));
+    assert!(set[1].starts_with(&format!("__client_uat={now};")));
+    assert_eq!(set[2], "__clerk_handshake=; Path=/; Max-Age=0");
+
+    // The same result as a cookie (production instances) works alike.
+    let res = get(
+        &app,
+        "/",
+        &[page(), ("cookie", format!("__clerk_handshake={handshake}"))],
+    )
+    .await;
+    assert_eq!((res.status().as_u16(), location(&res)), (307, "/".into()));
+
+    // A payload signed by anyone else is ignored: no cookies are set.
+    let forged = inkpad::clerk::mint::SigningKey::generate("ins_evil")
+        .unwrap()
+        .sign(&payload);
+    let res = get(&app, &format!("/?__clerk_handshake={forged}"), &[page()]).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get(header::SET_COOKIE).is_none());
+    let expired = clerk
+        .key
+        .sign(&json!({"handshake": payload["handshake"], "exp": now - 600}));
+    let res = get(&app, &format!("/?__clerk_handshake={expired}"), &[page()]).await;
+    assert!(res.headers().get(header::SET_COOKIE).is_none());
+}

@@ -5,8 +5,8 @@
 use super::{
     policy::{is_api_path, Access, Policy},
     request::{
-        cookie_state, cookie_suffix, is_page_load, CookieState, Credentials, Reason,
-        MAX_HANDSHAKE_REDIRECTS, REDIRECT_COUNT_COOKIE,
+        cookie_state, cookie_suffix, is_page_load, without_handshake_params, CookieState,
+        Credentials, Reason, HANDSHAKE_TOKEN, MAX_HANDSHAKE_REDIRECTS, REDIRECT_COUNT_COOKIE,
     },
     session::{Auth, Session},
 };
@@ -57,6 +57,10 @@ pub enum Outcome {
     Handshake {
         reason: Reason,
         redirect_count: u32,
+    },
+    /// The frontend API came back with a verified list of cookies to set.
+    ResolveHandshake {
+        cookies: Vec<String>,
     },
 }
 
@@ -118,11 +122,19 @@ impl AuthService {
     /// verified and never handshaken; cookies follow the decision table, and
     /// only page loads may be sent through the handshake (at most
     /// `MAX_HANDSHAKE_REDIRECTS` times in a row).
-    pub async fn authenticate(&self, method: &Method, headers: &HeaderMap) -> Outcome {
+    pub async fn authenticate(&self, method: &Method, uri: &Uri, headers: &HeaderMap) -> Outcome {
         let Some(verifier) = &self.verifier else {
             return Outcome::Decided(Auth::SignedOut);
         };
-        let creds = Credentials::from_headers(headers, self.cookie_suffix.as_deref());
+        let creds = Credentials::from_request(uri, headers, self.cookie_suffix.as_deref());
+        // Only a payload signed by the instance's key may set cookies; a
+        // forged or expired one is ignored and the request goes on as usual.
+        if let Some(token) = &creds.handshake_token {
+            match verifier.verify_handshake(token).await {
+                Ok(cookies) => return Outcome::ResolveHandshake { cookies },
+                Err(err) => tracing::debug!(reason = %err, "handshake token rejected"),
+            }
+        }
         if let Some(token) = &creds.bearer {
             return Outcome::Decided(match verifier.verify(token).await {
                 Ok(claims) => Auth::SignedIn(Arc::new(Session::from_claims(claims))),
@@ -248,6 +260,23 @@ impl AuthService {
     }
 }
 
+/// `307` back to the same URL (without the handshake parameters), setting
+/// the cookies the frontend API signed and dropping the handshake cookie.
+fn resolve_handshake(uri: &Uri, cookies: &[String]) -> Response {
+    let mut response = redirect(&without_handshake_params(uri));
+    let headers = response.headers_mut();
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    let clear = format!("{HANDSHAKE_TOKEN}=; Path=/; Max-Age=0");
+    if let Ok(value) = HeaderValue::from_str(&clear) {
+        headers.append(header::SET_COOKIE, value);
+    }
+    response
+}
+
 fn signed_out_for(err: TokenError) -> Auth {
     if err == TokenError::KeysUnavailable {
         tracing::warn!("session token not checked: Clerk's keys are unavailable");
@@ -296,10 +325,11 @@ pub async fn authenticate(
     next: Next,
 ) -> Response {
     let outcome = service
-        .authenticate(request.method(), request.headers())
+        .authenticate(request.method(), request.uri(), request.headers())
         .await;
     let auth = match outcome {
         Outcome::Decided(auth) => auth,
+        Outcome::ResolveHandshake { cookies } => return resolve_handshake(request.uri(), &cookies),
         Outcome::Handshake {
             reason,
             redirect_count,

@@ -4,13 +4,17 @@
 //! `__session` cookie with `__client_uat`, each possibly suffixed with the
 //! first 8 characters of url-safe base64(SHA-1(publishable key)).
 
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{header, HeaderMap, Method, Uri};
 use base64::{engine::general_purpose::URL_SAFE, Engine};
 use sha1::{Digest, Sha1};
 
 pub const SESSION_COOKIE: &str = "__session";
 pub const CLIENT_UAT_COOKIE: &str = "__client_uat";
 pub const REDIRECT_COUNT_COOKIE: &str = "__clerk_redirect_count";
+/// The signed cookie list the frontend API returns after a handshake (as a
+/// query parameter for development instances, a cookie for production).
+pub const HANDSHAKE_TOKEN: &str = "__clerk_handshake";
+pub const HANDSHAKE_HELP: &str = "__clerk_help";
 /// Handshakes allowed in a row before giving up (a redirect loop).
 pub const MAX_HANDSHAKE_REDIRECTS: u32 = 3;
 
@@ -28,9 +32,25 @@ pub struct Credentials {
     /// Unix seconds of the client's last change while signed in; 0 = signed out.
     pub client_uat: i64,
     pub redirect_count: u32,
+    /// A handshake result to apply, from the query string or a cookie.
+    pub handshake_token: Option<String>,
 }
 
 impl Credentials {
+    pub fn from_request(uri: &Uri, headers: &HeaderMap, suffix: Option<&str>) -> Self {
+        let from_query = uri.query().and_then(|q| {
+            q.split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(k, _)| *k == HANDSHAKE_TOKEN)
+                .map(|(_, v)| v.to_owned())
+        });
+        let mut credentials = Self::from_headers(headers, suffix);
+        credentials.handshake_token = from_query
+            .or_else(|| Cookies(headers).get(HANDSHAKE_TOKEN))
+            .filter(|t| !t.is_empty());
+        credentials
+    }
+
     pub fn from_headers(headers: &HeaderMap, suffix: Option<&str>) -> Self {
         let bearer = headers
             .get(header::AUTHORIZATION)
@@ -58,6 +78,7 @@ impl Credentials {
                 .get(REDIRECT_COUNT_COOKIE)
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0),
+            handshake_token: None,
         }
     }
 }
@@ -75,6 +96,25 @@ impl Cookies<'_> {
             .filter_map(|pair| pair.trim().split_once('='))
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+    }
+}
+
+/// `path?query` of `uri` without the handshake parameters: where the browser
+/// goes once the handshake's cookies are set.
+pub fn without_handshake_params(uri: &Uri) -> String {
+    let query: Vec<&str> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split('=').next().unwrap_or_default();
+            !pair.is_empty() && key != HANDSHAKE_TOKEN && key != HANDSHAKE_HELP
+        })
+        .collect();
+    if query.is_empty() {
+        uri.path().to_owned()
+    } else {
+        format!("{}?{}", uri.path(), query.join("&"))
     }
 }
 
@@ -206,6 +246,36 @@ mod tests {
         ]);
         let c = Credentials::from_headers(&h, None);
         assert_eq!((c.client_uat, c.redirect_count), (99, 2));
+    }
+
+    #[test]
+    fn handshake_tokens_come_from_the_query_or_a_cookie() {
+        let uri: Uri = "/dashboard?x=1&__clerk_handshake=tok_q&__clerk_help=1"
+            .parse()
+            .unwrap();
+        let c = Credentials::from_request(
+            &uri,
+            &headers(&[("cookie", "__clerk_handshake=tok_c")]),
+            None,
+        );
+        assert_eq!(
+            c.handshake_token.as_deref(),
+            Some("tok_q"),
+            "the query wins"
+        );
+        let plain: Uri = "/dashboard".parse().unwrap();
+        let c = Credentials::from_request(
+            &plain,
+            &headers(&[("cookie", "__clerk_handshake=tok_c")]),
+            None,
+        );
+        assert_eq!(c.handshake_token.as_deref(), Some("tok_c"));
+        assert_eq!(without_handshake_params(&uri), "/dashboard?x=1");
+        assert_eq!(
+            without_handshake_params(&"/?__clerk_handshake=t".parse().unwrap()),
+            "/"
+        );
+        assert_eq!(without_handshake_params(&plain), "/dashboard");
     }
 
     #[test]

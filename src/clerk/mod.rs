@@ -1,6 +1,7 @@
 //! Clerk's protocol as the server speaks it: keys, session-token claims,
-//! verification against PEM or JWKS, and token minting.
+//! verification against PEM or JWKS, token minting, and the Backend API.
 
+pub mod backend;
 pub mod claims;
 pub mod jwks;
 pub mod keys;

@@ -104,6 +104,31 @@ impl Verifier {
 
     /// Verifies `token` as of `now` (unix seconds).
     pub async fn verify_at(&self, token: &str, now: i64) -> Result<SessionClaims, TokenError> {
+        let claims: SessionClaims = self.decode_signed(token).await?;
+        self.check_claims(&claims, now)?;
+        Ok(claims)
+    }
+
+    /// Verifies a handshake token (the signed list of cookies the frontend
+    /// API hands back after a handshake) and returns its `Set-Cookie` values.
+    pub async fn verify_handshake(&self, token: &str) -> Result<Vec<String>, TokenError> {
+        #[derive(serde::Deserialize)]
+        struct Payload {
+            handshake: Vec<String>,
+            exp: Option<i64>,
+        }
+        let payload: Payload = self.decode_signed(token).await?;
+        if payload.exp.is_some_and(|exp| unix_now() > exp + self.skew) {
+            return Err(TokenError::Expired);
+        }
+        Ok(payload.handshake)
+    }
+
+    /// Checks the algorithm and signature, then decodes the payload.
+    async fn decode_signed<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<T, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::Oversized);
         }
@@ -126,25 +151,22 @@ impl Verifier {
             return Err(TokenError::AlgorithmMismatch);
         }
 
-        // jsonwebtoken checks the signature only; the claims are checked
-        // below, with our skew and typed reasons.
+        // jsonwebtoken checks the signature only; claims are checked by the
+        // caller, with our skew and typed reasons.
         let mut validation = Validation::new(header.alg);
         validation.validate_exp = false;
         validation.validate_nbf = false;
         validation.validate_aud = false;
         validation.required_spec_claims.clear();
-        let claims = jsonwebtoken::decode::<SessionClaims>(token, &key.decoding, &validation)
+        jsonwebtoken::decode::<T>(token, &key.decoding, &validation)
+            .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 ErrorKind::InvalidSignature | ErrorKind::InvalidRsaKey(_) => {
                     TokenError::BadSignature
                 }
                 ErrorKind::InvalidAlgorithm => TokenError::UnsupportedAlgorithm,
                 _ => TokenError::Malformed,
-            })?
-            .claims;
-
-        self.check_claims(&claims, now)?;
-        Ok(claims)
+            })
     }
 
     fn check_claims(&self, claims: &SessionClaims, now: i64) -> Result<(), TokenError> {

@@ -229,12 +229,12 @@ pub async fn run() -> Result<(), StartupError> {
     let leptos_options = get_configuration(None)
         .map_err(|e| StartupError::Leptos(e.to_string()))?
         .leptos_options;
-    let backend = if config.database_url.starts_with("sqlite:") {
-        "sqlite"
-    } else {
-        "postgres"
-    };
     let app = Application::build(config, leptos_options).await?;
-    tracing::info!(addr = %app.local_addr(), database = backend, "listening on http://{}", app.local_addr());
+    tracing::info!(
+        addr = %app.local_addr(),
+        database = app.db().backend().name(),
+        "listening on http://{}",
+        app.local_addr()
+    );
     app.run_until(shutdown_signal()).await
 }

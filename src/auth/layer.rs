@@ -46,8 +46,10 @@ pub struct AuthService {
     cookie_suffix: Option<String>,
     frontend_api_url: Option<String>,
     sign_in_url: String,
-    unauthorized_url: String,
 }
+
+/// Where signed-in callers without the needed role or plan are sent.
+const UNAUTHORIZED_URL: &str = "/unauthorized";
 
 /// What authenticating a request decided.
 #[derive(Debug)]
@@ -73,49 +75,35 @@ impl AuthService {
         http: reqwest::Client,
         policy: Policy,
     ) -> Result<Self, String> {
+        let mut service = AuthService {
+            verifier: None,
+            policy,
+            cookie_suffix: None,
+            frontend_api_url: None,
+            sign_in_url: clerk.sign_in_url.clone(),
+        };
         let Some(pk) = &clerk.publishable_key else {
             tracing::warn!("Clerk is not configured: every request is signed out");
-            return Ok(AuthService {
-                verifier: None,
-                policy,
-                cookie_suffix: None,
-                frontend_api_url: None,
-                sign_in_url: clerk.sign_in_url.clone(),
-                unauthorized_url: "/unauthorized".into(),
-            });
+            return Ok(service);
         };
         let issuer = pk.frontend_api_url();
         let parties = clerk.authorized_parties.clone();
-        let verifier = match (&clerk.jwt_key, &clerk.secret_key) {
-            (Some(pem), _) => Verifier::with_pem(pem, &issuer, parties, clerk.clock_skew)
+        let verifier = match &clerk.jwt_key {
+            Some(pem) => Verifier::with_pem(pem, &issuer, parties, clerk.clock_skew)
                 .map_err(|e| format!("invalid CLERK_JWT_KEY: {e}"))?,
-            (None, Some(sk)) => {
-                let fetcher = JwksFetcher::backend_api(http, &clerk.api_url, sk.expose());
-                Verifier::with_jwks(
-                    Arc::new(JwksCache::new(fetcher, CachePolicy::default())),
-                    &issuer,
-                    parties,
-                    clerk.clock_skew,
-                )
-            }
-            (None, None) => {
-                let fetcher = JwksFetcher::frontend_api(http, &issuer);
-                Verifier::with_jwks(
-                    Arc::new(JwksCache::new(fetcher, CachePolicy::default())),
-                    &issuer,
-                    parties,
-                    clerk.clock_skew,
-                )
+            None => {
+                let fetcher = match &clerk.secret_key {
+                    Some(sk) => JwksFetcher::backend_api(http, &clerk.api_url, sk.expose()),
+                    None => JwksFetcher::frontend_api(http, &issuer),
+                };
+                let cache = Arc::new(JwksCache::new(fetcher, CachePolicy::default()));
+                Verifier::with_jwks(cache, &issuer, parties, clerk.clock_skew)
             }
         };
-        Ok(AuthService {
-            verifier: Some(verifier),
-            policy,
-            cookie_suffix: Some(cookie_suffix(pk.as_str())),
-            frontend_api_url: Some(issuer),
-            sign_in_url: clerk.sign_in_url.clone(),
-            unauthorized_url: "/unauthorized".into(),
-        })
+        service.verifier = Some(verifier);
+        service.cookie_suffix = Some(cookie_suffix(pk.as_str()));
+        service.frontend_api_url = Some(issuer);
+        Ok(service)
     }
 
     /// Decides who is calling, following Clerk's rules: a Bearer token is
@@ -221,9 +209,7 @@ impl AuthService {
                 );
                 redirect(&location)
             }
-            AppError::Forbidden(_) | AppError::UpgradeRequired(_) => {
-                redirect(&self.unauthorized_url)
-            }
+            AppError::Forbidden(_) | AppError::UpgradeRequired(_) => redirect(UNAUTHORIZED_URL),
             other => other.into_response(),
         }
     }

@@ -5,6 +5,7 @@
 pub mod extract;
 pub mod layer;
 pub mod policy;
+pub mod redirect;
 pub mod request;
 pub mod session;
 pub mod snapshot;

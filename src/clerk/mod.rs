@@ -1,5 +1,6 @@
 //! Clerk's protocol as the server speaks it: keys, session-token claims,
-//! verification against PEM or JWKS, token minting, and the Backend API.
+//! verification against PEM or JWKS, token minting, the Backend API, and
+//! Svix webhook signatures.
 
 pub mod backend;
 pub mod claims;
@@ -7,3 +8,4 @@ pub mod jwks;
 pub mod keys;
 pub mod mint;
 pub mod verify;
+pub mod webhook;

@@ -6,8 +6,9 @@ use crate::{
     api,
     app::{shell, App},
     auth::{layer::authenticate, AuthService, Policy},
-    config::{Config, ConfigError},
+    config::{AppEnv, Config, ConfigError},
     db::{Db, DbError},
+    devclerk::{self, DevInstance},
     error::AppError,
     telemetry,
 };
@@ -38,6 +39,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub auth: Arc<AuthService>,
+    /// The local Clerk development instance, when no Clerk keys are set.
+    pub dev_clerk: Option<Arc<DevInstance>>,
     /// One pooled HTTP client for Clerk's APIs.
     pub http: reqwest::Client,
     pub leptos_options: LeptosOptions,
@@ -96,8 +99,6 @@ impl Application {
             .user_agent(concat!("inkpad/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| StartupError::Clerk(format!("HTTP client: {e}")))?;
-        let auth = AuthService::from_config(&config.clerk, http.clone(), policy)
-            .map_err(StartupError::Clerk)?;
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
 
@@ -107,10 +108,38 @@ impl Application {
         let addr = listener.local_addr().map_err(StartupError::Serve)?;
         leptos_options.site_addr = addr;
 
+        let mut config = config;
+        let dev_clerk = match &config.clerk.publishable_key {
+            Some(_) => None,
+            // Configuration already refuses production without keys; this
+            // check keeps the instance out of production whatever changes.
+            None if config.app_env == AppEnv::Production => {
+                return Err(StartupError::Clerk(
+                    "the development instance never runs in production".into(),
+                ))
+            }
+            None => {
+                let dev = DevInstance::load_or_create(&db, addr)
+                    .await
+                    .map_err(|e| StartupError::Clerk(e.to_string()))?;
+                dev.configure(&mut config.clerk)
+                    .map_err(|e| StartupError::Clerk(e.to_string()))?;
+                tracing::info!(
+                    "Clerk development instance at {}/ — local and offline, for development only; \
+                     set CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY to use Clerk",
+                    dev.base_url()
+                );
+                Some(Arc::new(dev))
+            }
+        };
+        let auth = AuthService::from_config(&config.clerk, http.clone(), policy)
+            .map_err(StartupError::Clerk)?;
+
         let state = AppState {
             db: db.clone(),
             config: Arc::new(config),
             auth: Arc::new(auth),
+            dev_clerk,
             http,
             leptos_options,
         };
@@ -165,8 +194,11 @@ pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     let auth = state.auth.clone();
 
-    Router::new()
-        .merge(api::router())
+    let mut app = Router::new().merge(api::router());
+    if let Some(dev) = &state.dev_clerk {
+        app = app.nest(devclerk::MOUNT, devclerk::routes::router(dev.clone()));
+    }
+    app
         // leptos_axum provides `state` as context to every page render and
         // server function, so they reach the database with
         // `expect_context::<AppState>()`.

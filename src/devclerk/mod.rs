@@ -1,0 +1,174 @@
+//! A local Clerk-compatible development instance, mounted under `/__clerk`
+//! when no Clerk keys are configured (never in production): it gives the app
+//! a publishable key, a secret key, a webhook secret and a JWKS of its own,
+//! so the app verifies tokens and calls the Backend API exactly as with Clerk.
+
+pub mod routes;
+
+use crate::{
+    clerk::{
+        keys::{InstanceKind, PublishableKey, SecretKey, WebhookSecret},
+        mint::SigningKey,
+    },
+    config::ClerkConfig,
+    db::{now_millis, Db, DbError},
+};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use rand::{distributions::Alphanumeric, Rng, RngCore};
+use std::net::SocketAddr;
+
+/// Where the instance is mounted on the app's own origin.
+pub const MOUNT: &str = "/__clerk";
+
+/// The instance's persistent identity.
+pub struct DevInstance {
+    secret_key: SecretKey,
+    webhook_secret: String,
+    signing_key: SigningKey,
+    /// `http://127.0.0.1:3000/__clerk`: both its frontend API and Backend API.
+    base_url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DevInstanceError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("stored development instance is unreadable: {0}")]
+    Corrupt(String),
+}
+
+fn random_alphanumeric(len: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+impl DevInstance {
+    /// Loads the instance stored in `db`, creating it on first start.
+    /// `addr` is where the app listens; the instance lives under it.
+    pub async fn load_or_create(db: &Db, addr: SocketAddr) -> Result<Self, DevInstanceError> {
+        if let Some(instance) = Self::load(db, addr).await? {
+            return Ok(instance);
+        }
+        let key = SigningKey::generate(format!("ins_{}", random_alphanumeric(27)))
+            .map_err(|e| DevInstanceError::Corrupt(e.to_string()))?;
+        let mut webhook_key = [0u8; 24];
+        rand::thread_rng().fill_bytes(&mut webhook_key);
+        // Two servers starting on one database race here; the first row wins
+        // and both then read it.
+        sqlx::query(
+            "INSERT INTO clerk_dev_instance \
+             (id, secret_key, webhook_secret, signing_kid, signing_key_pem, created_at) \
+             VALUES (1, $1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(format!("sk_test_{}", random_alphanumeric(40)))
+        .bind(format!("whsec_{}", STANDARD.encode(webhook_key)))
+        .bind(key.kid())
+        .bind(key.private_pem())
+        .bind(now_millis())
+        .execute(db.pool())
+        .await
+        .map_err(DbError::from)?;
+        Self::load(db, addr)
+            .await?
+            .ok_or_else(|| DevInstanceError::Corrupt("row missing after insert".into()))
+    }
+
+    async fn load(db: &Db, addr: SocketAddr) -> Result<Option<Self>, DevInstanceError> {
+        let row: Option<(String, String, String, String)> = sqlx::query_as(
+            "SELECT secret_key, webhook_secret, signing_kid, signing_key_pem \
+             FROM clerk_dev_instance WHERE id = 1",
+        )
+        .fetch_optional(db.pool())
+        .await
+        .map_err(DbError::from)?;
+        let Some((secret_key, webhook_secret, kid, pem)) = row else {
+            return Ok(None);
+        };
+        let corrupt = |e: String| DevInstanceError::Corrupt(e);
+        Ok(Some(DevInstance {
+            secret_key: secret_key
+                .parse()
+                .map_err(|e: crate::clerk::keys::KeyError| corrupt(e.to_string()))?,
+            webhook_secret,
+            signing_key: SigningKey::from_pem(kid, &pem).map_err(|e| corrupt(e.to_string()))?,
+            base_url: format!("http://{}{MOUNT}", loopback(addr)),
+        }))
+    }
+
+    /// The publishable key naming this instance's frontend API.
+    pub fn publishable_key(&self) -> PublishableKey {
+        let host = self.base_url.trim_start_matches("http://");
+        PublishableKey::for_host(InstanceKind::Test, host)
+    }
+
+    pub fn secret_key(&self) -> &SecretKey {
+        &self.secret_key
+    }
+
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.signing_key
+    }
+
+    /// Points the app's Clerk settings at this instance: its keys, its
+    /// webhook secret, and its Backend API (for the JWKS and user calls).
+    pub fn configure(&self, clerk: &mut ClerkConfig) -> Result<(), DevInstanceError> {
+        clerk.publishable_key = Some(self.publishable_key());
+        clerk.secret_key = Some(self.secret_key.clone());
+        clerk.api_url = self.base_url.clone();
+        clerk.webhook_signing_secret = Some(
+            self.webhook_secret
+                .parse::<WebhookSecret>()
+                .map_err(|e| DevInstanceError::Corrupt(e.to_string()))?,
+        );
+        Ok(())
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+}
+
+/// The address to reach a listener on this machine: an unspecified bind
+/// address (0.0.0.0, ::) is reached through loopback.
+fn loopback(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unspecified_bind_addresses_are_reached_through_loopback() {
+        assert_eq!(
+            loopback("0.0.0.0:3000".parse().unwrap()).to_string(),
+            "127.0.0.1:3000"
+        );
+        assert_eq!(
+            loopback("[::]:8080".parse().unwrap()).to_string(),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(
+            loopback("127.0.0.1:3000".parse().unwrap()).to_string(),
+            "127.0.0.1:3000"
+        );
+    }
+
+    #[test]
+    fn generated_secrets_have_clerks_shapes() {
+        let sk = format!("sk_test_{}", random_alphanumeric(40));
+        assert!(sk.parse::<SecretKey>().is_ok());
+        let mut key = [0u8; 24];
+        rand::thread_rng().fill_bytes(&mut key);
+        assert!(format!("whsec_{}", STANDARD.encode(key))
+            .parse::<WebhookSecret>()
+            .is_ok());
+    }
+}

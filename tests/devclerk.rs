@@ -149,3 +149,257 @@ async fn configured_clerk_keys_keep_the_instance_off() {
         404
     );
 }
+
+mod backend_api {
+    //! The app's own Backend API client against the instance: each side of
+    //! the protocol checks the other.
+
+    use super::*;
+    use inkpad::{
+        clerk::backend::{BackendApi, BackendError, ListUsers, MetadataUpdate, UserUpdate},
+        devclerk::store,
+        model::{Plan, Role},
+    };
+
+    async fn client(app: &TestApp) -> (BackendApi, DevInstance) {
+        let dev = instance_of(app).await;
+        let api = BackendApi::new(
+            reqwest::Client::new(),
+            &dev.base_url().replace("/v1", ""),
+            dev.secret_key().expose(),
+        );
+        (api, dev)
+    }
+
+    fn emails(users: &[inkpad::clerk::backend::ClerkUser]) -> Vec<String> {
+        users
+            .iter()
+            .filter_map(|u| u.primary_email().map(str::to_owned))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn demo_users_are_seeded_with_roles_plans_and_real_password_hashes() {
+        let app = TestApp::spawn().await;
+        let (api, _) = client(&app).await;
+        assert_eq!(api.count_users(None).await.unwrap(), 3);
+        let filter = ListUsers {
+            email_address: vec!["ADMIN@inkpad.dev".into()],
+            ..Default::default()
+        };
+        let admins = api.list_users(&filter).await.unwrap();
+        assert_eq!(emails(&admins), ["admin@inkpad.dev"]);
+        assert_eq!(
+            (admins[0].role(), admins[0].plan()),
+            (Role::Admin, Plan::Pro)
+        );
+        assert!(admins[0].password_enabled);
+        assert_eq!(
+            admins[0].public_profile().image_url,
+            None,
+            "an empty image URL is no image"
+        );
+
+        let stored = store::find_by_email(&app.db, "admin@inkpad.dev")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(stored
+            .password_hash
+            .as_deref()
+            .unwrap()
+            .starts_with("$argon2id$"));
+        assert!(stored.password_matches("inkpad-admin-demo"));
+        assert!(!stored.password_matches("inkpad-admin-demo "));
+    }
+
+    #[tokio::test]
+    async fn users_page_filter_order_and_count() {
+        let app = TestApp::spawn().await;
+        let (api, _) = client(&app).await;
+        let all = api
+            .list_users(&ListUsers {
+                order_by: Some("created_at".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            emails(&all),
+            ["admin@inkpad.dev", "pro@inkpad.dev", "free@inkpad.dev"]
+        );
+        let newest_first = api.list_users(&ListUsers::default()).await.unwrap();
+        assert_eq!(
+            emails(&newest_first)[0],
+            "free@inkpad.dev",
+            "default order is -created_at"
+        );
+        let page = ListUsers {
+            limit: Some(1),
+            offset: Some(1),
+            order_by: Some("created_at".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            emails(&api.list_users(&page).await.unwrap()),
+            ["pro@inkpad.dev"]
+        );
+        let query = ListUsers {
+            query: Some("paula".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            emails(&api.list_users(&query).await.unwrap()),
+            ["pro@inkpad.dev"]
+        );
+        assert_eq!(api.count_users(Some("inkpad.dev")).await.unwrap(), 3);
+        assert_eq!(api.count_users(Some("nobody")).await.unwrap(), 0);
+
+        let bad = ListUsers {
+            limit: Some(501),
+            ..Default::default()
+        };
+        let err = api.list_users(&bad).await.unwrap_err();
+        assert!(
+            matches!(&err, BackendError::Api { status: 422, errors } if errors[0].code == "form_param_value_invalid"),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn metadata_is_deep_merged_and_null_deletes() {
+        let app = TestApp::spawn().await;
+        let (api, _) = client(&app).await;
+        let free = &api
+            .list_users(&ListUsers {
+                query: Some("free@".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()[0];
+        let update = MetadataUpdate {
+            public_metadata: Some(json!({"plan": "pro", "prefs": {"theme": "dark"}})),
+            private_metadata: Some(json!({"stripe_customer": "cus_123"})),
+            ..Default::default()
+        };
+        let merged = api.update_user_metadata(&free.id, &update).await.unwrap();
+        assert_eq!(
+            Value::Object(merged.public_metadata.clone()),
+            json!({"role": "member", "plan": "pro", "prefs": {"theme": "dark"}})
+        );
+        assert_eq!(merged.private_metadata.0["stripe_customer"], "cus_123");
+        assert_eq!(merged.plan(), Plan::Pro);
+
+        let update = MetadataUpdate {
+            public_metadata: Some(json!({"prefs": {"theme": null, "lang": "fr"}, "role": null})),
+            ..Default::default()
+        };
+        let merged = api.update_user_metadata(&free.id, &update).await.unwrap();
+        assert_eq!(
+            Value::Object(merged.public_metadata),
+            json!({"plan": "pro", "prefs": {"lang": "fr"}})
+        );
+        assert_eq!(
+            merged.private_metadata.0["stripe_customer"], "cus_123",
+            "untouched when not sent"
+        );
+    }
+
+    #[tokio::test]
+    async fn users_are_updated_and_deleted_and_metadata_is_refused_on_plain_updates() {
+        let app = TestApp::spawn().await;
+        let (api, dev) = client(&app).await;
+        let pro = &api
+            .list_users(&ListUsers {
+                query: Some("pro@".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()[0];
+        let renamed = api
+            .update_user(
+                &pro.id,
+                &UserUpdate {
+                    first_name: Some("Paola".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (renamed.first_name.as_deref(), renamed.last_name.as_deref()),
+            (Some("Paola"), Some("Pro"))
+        );
+
+        let res = app
+            .client
+            .patch(app.url(&format!("/__clerk/v1/users/{}", pro.id)))
+            .bearer_auth(dev.secret_key().expose())
+            .json(&json!({"public_metadata": {"role": "admin"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        assert_eq!(
+            api.get_user(&pro.id).await.unwrap().role(),
+            Role::Member,
+            "nothing changed"
+        );
+
+        assert!(api.delete_user(&pro.id).await.unwrap().deleted);
+        assert_eq!(api.get_user(&pro.id).await.unwrap_err().status(), Some(404));
+        assert_eq!(
+            api.delete_user(&pro.id).await.unwrap_err().status(),
+            Some(404)
+        );
+        assert_eq!(api.count_users(None).await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn sessions_are_revoked() {
+        let app = TestApp::spawn().await;
+        let (api, _) = client(&app).await;
+        let user = store::find_by_email(&app.db, "free@inkpad.dev")
+            .await
+            .unwrap()
+            .unwrap();
+        let session = store::create_session(&app.db, &user.id, "client_test")
+            .await
+            .unwrap();
+        let revoked = api
+            .revoke_session(session["id"].as_str().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            (revoked.status.as_str(), revoked.user_id.as_str()),
+            ("revoked", user.id.as_str())
+        );
+        assert_eq!(
+            api.revoke_session("sess_nope").await.unwrap_err().status(),
+            Some(404)
+        );
+    }
+
+    #[tokio::test]
+    async fn every_backend_call_needs_the_secret_key() {
+        let app = TestApp::spawn().await;
+        let (_, dev) = client(&app).await;
+        let wrong = BackendApi::new(
+            reqwest::Client::new(),
+            dev.base_url(),
+            "sk_test_notthekeynotthekeynot",
+        );
+        let err = wrong.count_users(None).await.unwrap_err();
+        assert!(
+            matches!(&err, BackendError::Api { status: 401, errors } if errors[0].code == "authentication_invalid"),
+            "{err:?}"
+        );
+        for path in [
+            "/__clerk/v1/users",
+            "/__clerk/v1/users/count",
+            "/__clerk/v1/users/user_x",
+        ] {
+            assert_eq!(app.get(path).await.status(), 401, "{path}");
+        }
+    }
+}

@@ -199,7 +199,8 @@ impl ClerkUser {
             email: self.primary_email().map(str::to_owned),
             first_name: self.first_name.clone(),
             last_name: self.last_name.clone(),
-            image_url: self.image_url.clone(),
+            // Clerk always sends a string; an empty one means "no image".
+            image_url: self.image_url.clone().filter(|url| !url.is_empty()),
             role: self.role(),
             plan: self.plan(),
         }

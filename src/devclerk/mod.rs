@@ -3,7 +3,9 @@
 //! a publishable key, a secret key, a webhook secret and a JWKS of its own,
 //! so the app verifies tokens and calls the Backend API exactly as with Clerk.
 
+pub mod backend;
 pub mod routes;
+pub mod store;
 
 use crate::{
     clerk::{
@@ -71,6 +73,9 @@ impl DevInstance {
         .execute(db.pool())
         .await
         .map_err(DbError::from)?;
+        store::seed_demo_users(db)
+            .await
+            .map_err(|e| DevInstanceError::Corrupt(format!("seeding demo users: {e}")))?;
         Self::load(db, addr)
             .await?
             .ok_or_else(|| DevInstanceError::Corrupt("row missing after insert".into()))

@@ -1,0 +1,357 @@
+//! The development instance's Backend API subset under `/v1`: users (get,
+//! list, count, update, delete, metadata merge), session revocation and the
+//! JWKS. Every call needs the instance's secret key, as Clerk's do; errors
+//! come in Clerk's `{"errors": [...]}` format.
+
+use super::{
+    store::{self, MetadataPatch, StoreError, UserChanges, UserFilter, ORDER_FIELDS},
+    DevInstance,
+};
+use crate::db::Db;
+use axum::{
+    body::Bytes,
+    extract::{Path, RawQuery, Request, State},
+    http::{header, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, patch, post},
+    Json, Router,
+};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct DevState {
+    pub instance: Arc<DevInstance>,
+    pub db: Db,
+}
+
+/// Routes relative to `/__clerk/v1`.
+pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
+    Router::new()
+        .route("/jwks", get(jwks))
+        .route("/users", get(list_users))
+        .route("/users/count", get(count_users))
+        .route(
+            "/users/{id}",
+            get(get_user).patch(update_user).delete(delete_user),
+        )
+        .route("/users/{id}/metadata", patch(update_metadata))
+        .route("/sessions/{id}/revoke", post(revoke_session))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_secret_key,
+        ))
+        .with_state(state)
+}
+
+/// An error answered in Clerk's `{"errors": [...]}` format.
+#[derive(Debug)]
+pub struct ClerkApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    long_message: String,
+}
+
+impl ClerkApiError {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        long_message: impl Into<String>,
+    ) -> Self {
+        ClerkApiError {
+            status,
+            code,
+            message: message.into(),
+            long_message: long_message.into(),
+        }
+    }
+
+    fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+            "not found",
+            format!("{what} not found"),
+        )
+    }
+
+    fn invalid(param: &str, long_message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_param_value_invalid",
+            format!("{param} is invalid"),
+            long_message,
+        )
+    }
+}
+
+impl IntoResponse for ClerkApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"errors": [{
+            "code": self.code, "message": self.message, "long_message": self.long_message,
+        }]});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for ClerkApiError {
+    fn from(err: StoreError) -> Self {
+        tracing::error!(error = %err, "development instance store failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_clerk_error",
+            "Oops, something went wrong",
+            "The development instance's store failed.",
+        )
+    }
+}
+
+async fn require_secret_key(
+    State(state): State<DevState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let expected = state.instance.secret_key().expose().as_bytes();
+    if presented.is_some_and(|p| constant_time_eq(p.as_bytes(), expected)) {
+        next.run(request).await
+    } else {
+        ClerkApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "authentication_invalid",
+            "Unauthenticated",
+            "The secret key is missing or invalid.",
+        )
+        .into_response()
+    }
+}
+
+/// Equality whose running time does not depend on where the inputs differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn jwks(State(state): State<DevState>) -> Json<Value> {
+    Json(state.instance.signing_key().jwks())
+}
+
+/// Reads `limit`, `offset`, `order_by`, `email_address` (repeatable) and `query`.
+fn parse_filter(raw: Option<&str>) -> Result<UserFilter, ClerkApiError> {
+    let mut filter = UserFilter::default();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match key.as_ref() {
+            "limit" => {
+                filter.limit = value
+                    .parse()
+                    .ok()
+                    .filter(|l| (1..=500).contains(l))
+                    .ok_or_else(|| {
+                        ClerkApiError::invalid("limit", "limit must be between 1 and 500")
+                    })?
+            }
+            "offset" => {
+                filter.offset = value
+                    .parse()
+                    .map_err(|_| ClerkApiError::invalid("offset", "offset must be 0 or more"))?
+            }
+            "order_by" => {
+                let field = value.trim_start_matches(['-', '+']);
+                if !ORDER_FIELDS.contains(&field) {
+                    return Err(ClerkApiError::invalid(
+                        "order_by",
+                        format!("order_by must be one of {}", ORDER_FIELDS.join(", ")),
+                    ));
+                }
+                filter.order_by = value.into_owned();
+            }
+            "email_address" => filter.email_address.push(value.into_owned()),
+            "query" if !value.trim().is_empty() => filter.query = Some(value.trim().to_owned()),
+            _ => {}
+        }
+    }
+    Ok(filter)
+}
+
+async fn list_users(
+    State(state): State<DevState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Vec<Value>>, ClerkApiError> {
+    let filter = parse_filter(raw.as_deref())?;
+    let users = store::filter_users(&state.db, &filter).await?;
+    Ok(Json(
+        users
+            .iter()
+            .skip(filter.offset)
+            .take(filter.limit)
+            .map(store::DevUser::to_json)
+            .collect(),
+    ))
+}
+
+async fn count_users(
+    State(state): State<DevState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ClerkApiError> {
+    let filter = parse_filter(raw.as_deref())?;
+    let users = store::filter_users(&state.db, &filter).await?;
+    Ok(Json(
+        json!({"object": "total_count", "total_count": users.len()}),
+    ))
+}
+
+fn user_json(user: Option<store::DevUser>) -> Result<Json<Value>, ClerkApiError> {
+    user.map(|u| Json(u.to_json()))
+        .ok_or_else(|| ClerkApiError::not_found("User"))
+}
+
+async fn get_user(
+    State(state): State<DevState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ClerkApiError> {
+    user_json(store::get_user(&state.db, &id).await?)
+}
+
+/// A JSON object body, or Clerk's 400.
+fn object_body(body: &Bytes) -> Result<Map<String, Value>, ClerkApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(ClerkApiError::new(
+            StatusCode::BAD_REQUEST,
+            "request_body_invalid",
+            "Request body invalid",
+            "The request body must be a JSON object.",
+        )),
+    }
+}
+
+/// Optional string field: absent or null leaves it alone.
+fn string_field(body: &Map<String, Value>, key: &str) -> Result<Option<String>, ClerkApiError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.chars().count() <= 256 => Ok(Some(s.clone())),
+        Some(_) => Err(ClerkApiError::invalid(
+            key,
+            format!("{key} must be a string of at most 256 characters"),
+        )),
+    }
+}
+
+/// Optional object field: absent or null leaves it alone.
+fn object_field(
+    body: &Map<String, Value>,
+    key: &str,
+) -> Result<Option<Map<String, Value>>, ClerkApiError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map.clone())),
+        Some(_) => Err(ClerkApiError::invalid(
+            key,
+            format!("{key} must be an object"),
+        )),
+    }
+}
+
+async fn update_user(
+    State(state): State<DevState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ClerkApiError> {
+    let body = object_body(&body)?;
+    if let Some(field) = ["public_metadata", "private_metadata", "unsafe_metadata"]
+        .into_iter()
+        .find(|f| body.contains_key(*f))
+    {
+        return Err(ClerkApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_param_unknown",
+            format!("{field} is not allowed here"),
+            "Metadata is updated with PATCH /v1/users/{user_id}/metadata.",
+        ));
+    }
+    let changes = UserChanges {
+        first_name: string_field(&body, "first_name")?,
+        last_name: string_field(&body, "last_name")?,
+        username: string_field(&body, "username")?,
+    };
+    user_json(store::update_user(&state.db, &id, &changes).await?)
+}
+
+async fn update_metadata(
+    State(state): State<DevState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ClerkApiError> {
+    let body = object_body(&body)?;
+    let patch = MetadataPatch {
+        public_metadata: object_field(&body, "public_metadata")?,
+        private_metadata: object_field(&body, "private_metadata")?,
+        unsafe_metadata: object_field(&body, "unsafe_metadata")?,
+    };
+    user_json(store::merge_metadata(&state.db, &id, &patch).await?)
+}
+
+async fn delete_user(
+    State(state): State<DevState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ClerkApiError> {
+    if store::delete_user(&state.db, &id).await? {
+        Ok(Json(json!({"object": "user", "id": id, "deleted": true})))
+    } else {
+        Err(ClerkApiError::not_found("User"))
+    }
+}
+
+async fn revoke_session(
+    State(state): State<DevState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ClerkApiError> {
+    store::revoke_session(&state.db, &id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ClerkApiError::not_found("Session"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_are_parsed_and_validated() {
+        let f = parse_filter(Some("limit=2&offset=4&order_by=-updated_at&email_address=A%40x.io&email_address=b%40x.io&query=ada+l"))
+            .unwrap();
+        assert_eq!(
+            f,
+            UserFilter {
+                limit: 2,
+                offset: 4,
+                order_by: "-updated_at".into(),
+                email_address: vec!["A@x.io".into(), "b@x.io".into()],
+                query: Some("ada l".into()),
+            }
+        );
+        assert_eq!(parse_filter(None).unwrap(), UserFilter::default());
+        for bad in [
+            "limit=0",
+            "limit=501",
+            "limit=x",
+            "offset=-1",
+            "order_by=password_hash",
+        ] {
+            assert_eq!(parse_filter(Some(bad)).unwrap_err().status, 422, "{bad}");
+        }
+    }
+
+    #[test]
+    fn constant_time_eq_is_equality() {
+        assert!(constant_time_eq(b"sk_test_abc", b"sk_test_abc"));
+        assert!(!constant_time_eq(b"sk_test_abc", b"sk_test_abd"));
+        assert!(!constant_time_eq(b"sk_test_abc", b"sk_test_ab"));
+    }
+}

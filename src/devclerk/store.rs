@@ -1,0 +1,616 @@
+//! The development instance's users, email addresses and sessions, read and
+//! written as Clerk's JSON objects. Filtering and paging happen in memory:
+//! a development instance holds a handful of users.
+
+use crate::db::{now_millis, Db, DbError};
+use argon2::{
+    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Argon2,
+};
+use rand::{distributions::Alphanumeric, Rng};
+use serde_json::{json, Map, Value};
+
+/// Clerk-style ids: a prefix and 27 random letters and digits.
+pub fn new_id(prefix: &str) -> String {
+    let random: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(27)
+        .map(char::from)
+        .collect();
+    format!("{prefix}_{random}")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("that email address is taken")]
+    EmailTaken,
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        StoreError::Db(err.into())
+    }
+}
+
+/// A user as stored, with its email addresses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DevUser {
+    pub id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+    pub password_hash: Option<String>,
+    pub primary_email_address_id: Option<String>,
+    pub public_metadata: Map<String, Value>,
+    pub private_metadata: Map<String, Value>,
+    pub unsafe_metadata: Map<String, Value>,
+    pub banned: bool,
+    pub last_sign_in_at: Option<i64>,
+    pub last_active_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// `(id, address)`, oldest first.
+    pub emails: Vec<(String, String)>,
+}
+
+impl DevUser {
+    /// Clerk's user object, as the Backend API returns it.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "object": "user",
+            "username": self.username,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "image_url": "",
+            "has_image": false,
+            "primary_email_address_id": self.primary_email_address_id,
+            "email_addresses": self.emails.iter().map(|(id, address)| json!({
+                "id": id,
+                "object": "email_address",
+                "email_address": address,
+                "verification": {"status": "verified", "strategy": "email_code"},
+                "linked_to": [],
+            })).collect::<Vec<_>>(),
+            "phone_numbers": [],
+            "web3_wallets": [],
+            "external_accounts": [],
+            "saml_accounts": [],
+            "enterprise_accounts": [],
+            "public_metadata": self.public_metadata,
+            "private_metadata": self.private_metadata,
+            "unsafe_metadata": self.unsafe_metadata,
+            "external_id": null,
+            "banned": self.banned,
+            "locked": false,
+            "password_enabled": self.password_hash.is_some(),
+            "two_factor_enabled": false,
+            "last_sign_in_at": self.last_sign_in_at,
+            "last_active_at": self.last_active_at,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        })
+    }
+
+    /// Text the Backend API's `query` filter searches.
+    fn matches(&self, query: &str) -> bool {
+        let query = query.to_lowercase();
+        [
+            Some(self.id.as_str()),
+            self.first_name.as_deref(),
+            self.last_name.as_deref(),
+            self.username.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(self.emails.iter().map(|(_, e)| e.as_str()))
+        .any(|field| field.to_lowercase().contains(&query))
+    }
+
+    /// Checks `password` against the stored argon2id hash.
+    pub fn password_matches(&self, password: &str) -> bool {
+        let Some(hash) = &self.password_hash else {
+            return false;
+        };
+        PasswordHash::new(hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    }
+}
+
+/// Hashes with argon2id (the crate's default), off the async threads.
+pub async fn hash_password(password: &str) -> Result<String, StoreError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::thread_rng());
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| StoreError::Hashing(e.to_string()))
+    })
+    .await
+    .map_err(|e| StoreError::Hashing(e.to_string()))?
+}
+
+/// A user to create.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub email: String,
+    pub password: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub public_metadata: Map<String, Value>,
+}
+
+pub async fn create_user(db: &Db, new: NewUser) -> Result<DevUser, StoreError> {
+    let email = new.email.trim().to_lowercase();
+    let password_hash = match &new.password {
+        Some(p) => Some(hash_password(p).await?),
+        None => None,
+    };
+    let (user_id, email_id, now) = (new_id("user"), new_id("idn"), now_millis());
+    let mut tx = db.pool().begin().await?;
+    let taken: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM clerk_dev_email_addresses WHERE email_address = $1")
+            .bind(&email)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if taken.is_some() {
+        return Err(StoreError::EmailTaken);
+    }
+    sqlx::query(
+        "INSERT INTO clerk_dev_users (id, first_name, last_name, password_hash, primary_email_address_id, \
+         public_metadata, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(&user_id)
+    .bind(&new.first_name)
+    .bind(&new.last_name)
+    .bind(&password_hash)
+    .bind(&email_id)
+    .bind(Value::Object(new.public_metadata).to_string())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO clerk_dev_email_addresses (id, user_id, email_address, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&email_id)
+    .bind(&user_id)
+    .bind(&email)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    get_user(db, &user_id)
+        .await?
+        .ok_or_else(|| StoreError::Db(DbError::Other("created user vanished".into())))
+}
+
+type UserRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    i32,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    i64,
+);
+
+const USER_COLUMNS: &str =
+    "id, first_name, last_name, username, password_hash, primary_email_address_id, \
+     public_metadata, private_metadata, unsafe_metadata, banned, last_sign_in_at, last_active_at, \
+     created_at, updated_at";
+
+fn parse_map(text: &str) -> Map<String, Value> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+fn from_row(row: UserRow, emails: Vec<(String, String)>) -> DevUser {
+    DevUser {
+        id: row.0,
+        first_name: row.1,
+        last_name: row.2,
+        username: row.3,
+        password_hash: row.4,
+        primary_email_address_id: row.5,
+        public_metadata: parse_map(&row.6),
+        private_metadata: parse_map(&row.7),
+        unsafe_metadata: parse_map(&row.8),
+        banned: row.9 != 0,
+        last_sign_in_at: row.10,
+        last_active_at: row.11,
+        created_at: row.12,
+        updated_at: row.13,
+        emails,
+    }
+}
+
+pub async fn get_user(db: &Db, id: &str) -> Result<Option<DevUser>, StoreError> {
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM clerk_dev_users WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let emails: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, email_address FROM clerk_dev_email_addresses WHERE user_id = $1 ORDER BY created_at, id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(Some(from_row(row, emails)))
+}
+
+/// The user owning `email` (case-insensitive).
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<DevUser>, StoreError> {
+    let owner: Option<(String,)> =
+        sqlx::query_as("SELECT user_id FROM clerk_dev_email_addresses WHERE email_address = $1")
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(db.pool())
+            .await?;
+    match owner {
+        Some((id,)) => get_user(db, &id).await,
+        None => Ok(None),
+    }
+}
+
+/// Every user with their emails.
+pub async fn all_users(db: &Db) -> Result<Vec<DevUser>, StoreError> {
+    let rows: Vec<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM clerk_dev_users"))
+        .fetch_all(db.pool())
+        .await?;
+    let emails: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT user_id, id, email_address FROM clerk_dev_email_addresses ORDER BY created_at, id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mine = emails
+                .iter()
+                .filter(|(owner, _, _)| *owner == row.0)
+                .map(|(_, id, address)| (id.clone(), address.clone()))
+                .collect();
+            from_row(row, mine)
+        })
+        .collect())
+}
+
+/// `GET /users` filters, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserFilter {
+    pub limit: usize,
+    pub offset: usize,
+    pub order_by: String,
+    pub email_address: Vec<String>,
+    pub query: Option<String>,
+}
+
+impl Default for UserFilter {
+    fn default() -> Self {
+        UserFilter {
+            limit: 10,
+            offset: 0,
+            order_by: "-created_at".into(),
+            email_address: Vec::new(),
+            query: None,
+        }
+    }
+}
+
+/// Orderings the instance supports.
+pub const ORDER_FIELDS: &[&str] = &[
+    "created_at",
+    "updated_at",
+    "last_sign_in_at",
+    "last_active_at",
+];
+
+/// Users matching the filter (all pages), in the requested order.
+pub async fn filter_users(db: &Db, filter: &UserFilter) -> Result<Vec<DevUser>, StoreError> {
+    let wanted: Vec<String> = filter
+        .email_address
+        .iter()
+        .map(|e| e.trim().to_lowercase())
+        .collect();
+    let mut users: Vec<DevUser> = all_users(db)
+        .await?
+        .into_iter()
+        .filter(|u| wanted.is_empty() || u.emails.iter().any(|(_, e)| wanted.contains(e)))
+        .filter(|u| filter.query.as_deref().is_none_or(|q| u.matches(q)))
+        .collect();
+    let (descending, field) = match filter.order_by.strip_prefix('-') {
+        Some(field) => (true, field),
+        None => (false, filter.order_by.trim_start_matches('+')),
+    };
+    let key = |u: &DevUser| match field {
+        "updated_at" => Some(u.updated_at),
+        "last_sign_in_at" => u.last_sign_in_at,
+        "last_active_at" => u.last_active_at,
+        _ => Some(u.created_at),
+    };
+    users.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id)));
+    if descending {
+        users.reverse();
+    }
+    Ok(users)
+}
+
+/// Clerk's metadata merge: objects merge recursively, `null` deletes a key,
+/// anything else replaces.
+pub fn deep_merge(target: &mut Map<String, Value>, patch: &Map<String, Value>) {
+    for (key, value) in patch {
+        match (target.get_mut(key), value) {
+            (_, Value::Null) => {
+                target.remove(key);
+            }
+            (Some(Value::Object(existing)), Value::Object(incoming)) => {
+                deep_merge(existing, incoming)
+            }
+            _ => {
+                target.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// Which metadata to merge into (absent fields are left alone).
+#[derive(Debug, Clone, Default)]
+pub struct MetadataPatch {
+    pub public_metadata: Option<Map<String, Value>>,
+    pub private_metadata: Option<Map<String, Value>>,
+    pub unsafe_metadata: Option<Map<String, Value>>,
+}
+
+pub async fn merge_metadata(
+    db: &Db,
+    id: &str,
+    patch: &MetadataPatch,
+) -> Result<Option<DevUser>, StoreError> {
+    let Some(mut user) = get_user(db, id).await? else {
+        return Ok(None);
+    };
+    for (target, incoming) in [
+        (&mut user.public_metadata, &patch.public_metadata),
+        (&mut user.private_metadata, &patch.private_metadata),
+        (&mut user.unsafe_metadata, &patch.unsafe_metadata),
+    ] {
+        if let Some(incoming) = incoming {
+            deep_merge(target, incoming);
+        }
+    }
+    sqlx::query(
+        "UPDATE clerk_dev_users SET public_metadata = $2, private_metadata = $3, unsafe_metadata = $4, \
+         updated_at = $5 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(Value::Object(user.public_metadata).to_string())
+    .bind(Value::Object(user.private_metadata).to_string())
+    .bind(Value::Object(user.unsafe_metadata).to_string())
+    .bind(now_millis())
+    .execute(db.pool())
+    .await?;
+    get_user(db, id).await
+}
+
+/// Attribute changes for `PATCH /users/{id}`; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+}
+
+pub async fn update_user(
+    db: &Db,
+    id: &str,
+    changes: &UserChanges,
+) -> Result<Option<DevUser>, StoreError> {
+    let updated = sqlx::query(
+        "UPDATE clerk_dev_users SET first_name = COALESCE($2, first_name), \
+         last_name = COALESCE($3, last_name), username = COALESCE($4, username), updated_at = $5 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&changes.first_name)
+    .bind(&changes.last_name)
+    .bind(&changes.username)
+    .bind(now_millis())
+    .execute(db.pool())
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(None);
+    }
+    get_user(db, id).await
+}
+
+/// `true` when a user was deleted (their emails and sessions go with them).
+pub async fn delete_user(db: &Db, id: &str) -> Result<bool, StoreError> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("DELETE FROM clerk_dev_sessions WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM clerk_dev_email_addresses WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let deleted = sqlx::query("DELETE FROM clerk_dev_users WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(deleted.rows_affected() > 0)
+}
+
+/// Sessions last a week unless ended or revoked.
+const SESSION_LIFETIME_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+pub async fn create_session(db: &Db, user_id: &str, client_id: &str) -> Result<Value, StoreError> {
+    let (id, now) = (new_id("sess"), now_millis());
+    sqlx::query(
+        "INSERT INTO clerk_dev_sessions (id, user_id, client_id, status, last_active_at, expire_at, \
+         created_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $4, $4)",
+    )
+    .bind(&id)
+    .bind(user_id)
+    .bind(client_id)
+    .bind(now)
+    .bind(now + SESSION_LIFETIME_MS)
+    .execute(db.pool())
+    .await?;
+    Ok(get_session(db, &id).await?.unwrap_or(Value::Null))
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: String,
+    user_id: String,
+    client_id: String,
+    status: String,
+    last_active_at: i64,
+    expire_at: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+/// Clerk's session object.
+pub async fn get_session(db: &Db, id: &str) -> Result<Option<Value>, StoreError> {
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT id, user_id, client_id, status, last_active_at, expire_at, created_at, updated_at \
+         FROM clerk_dev_sessions WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|r| {
+        json!({
+            "object": "session", "id": r.id, "user_id": r.user_id, "client_id": r.client_id,
+            "status": r.status, "last_active_at": r.last_active_at, "expire_at": r.expire_at,
+            "abandon_at": r.expire_at, "created_at": r.created_at, "updated_at": r.updated_at,
+        })
+    }))
+}
+
+/// Marks a session revoked; `None` when there is no such session.
+pub async fn revoke_session(db: &Db, id: &str) -> Result<Option<Value>, StoreError> {
+    sqlx::query("UPDATE clerk_dev_sessions SET status = 'revoked', updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now_millis())
+        .execute(db.pool())
+        .await?;
+    get_session(db, id).await
+}
+
+/// The demo accounts seeded on first start (their development passwords are
+/// in the README).
+pub const DEMO_USERS: &[(&str, &str, &str, &str, &str, &str)] = &[
+    // email, password, first name, last name, role, plan
+    (
+        "admin@inkpad.dev",
+        "inkpad-admin-demo",
+        "Ada",
+        "Admin",
+        "admin",
+        "pro",
+    ),
+    (
+        "pro@inkpad.dev",
+        "inkpad-pro-demo",
+        "Paula",
+        "Pro",
+        "member",
+        "pro",
+    ),
+    (
+        "free@inkpad.dev",
+        "inkpad-free-demo",
+        "Fred",
+        "Free",
+        "member",
+        "free",
+    ),
+];
+
+/// Seeds the demo users into an empty instance.
+pub async fn seed_demo_users(db: &Db) -> Result<(), StoreError> {
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM clerk_dev_users")
+        .fetch_one(db.pool())
+        .await?;
+    if count > 0 {
+        return Ok(());
+    }
+    for (email, password, first, last, role, plan) in DEMO_USERS {
+        let mut metadata = Map::new();
+        metadata.insert("role".into(), json!(role));
+        metadata.insert("plan".into(), json!(plan));
+        let new = NewUser {
+            email: email.to_string(),
+            password: Some(password.to_string()),
+            first_name: Some(first.to_string()),
+            last_name: Some(last.to_string()),
+            public_metadata: metadata,
+        };
+        match create_user(db, new).await {
+            Ok(_) | Err(StoreError::EmailTaken) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn deep_merge_merges_objects_replaces_values_and_deletes_nulls() {
+        let mut target = map(json!({
+            "role": "member", "plan": "free", "prefs": {"theme": "dark", "lang": "en"}, "old": 1
+        }));
+        deep_merge(
+            &mut target,
+            &map(
+                json!({"plan": "pro", "prefs": {"lang": "fr", "tz": "UTC"}, "old": null, "tags": ["a"]}),
+            ),
+        );
+        assert_eq!(
+            Value::Object(target),
+            json!({"role": "member", "plan": "pro", "prefs": {"theme": "dark", "lang": "fr", "tz": "UTC"}, "tags": ["a"]})
+        );
+        let mut nested = map(json!({"a": {"b": {"c": 1, "d": 2}}}));
+        deep_merge(&mut nested, &map(json!({"a": {"b": {"c": null}}})));
+        assert_eq!(Value::Object(nested), json!({"a": {"b": {"d": 2}}}));
+        let mut replaced = map(json!({"a": {"b": 1}}));
+        deep_merge(&mut replaced, &map(json!({"a": "flat"})));
+        assert_eq!(Value::Object(replaced), json!({"a": "flat"}));
+    }
+
+    #[test]
+    fn ids_look_like_clerks() {
+        let id = new_id("user");
+        assert!(id.starts_with("user_") && id.len() == 32, "{id}");
+        assert_ne!(new_id("user"), id);
+    }
+}

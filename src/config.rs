@@ -40,6 +40,9 @@ pub struct ClerkConfig {
     /// PEM public key for networkless session-token verification.
     pub jwt_key: Option<String>,
     pub api_url: String,
+    /// Where browsers reach the frontend API when it is proxied through the
+    /// app (`/__clerk`, or an absolute URL); the handshake goes there.
+    pub proxy_url: Option<String>,
     pub webhook_signing_secret: Option<WebhookSecret>,
     /// Origins allowed in a token's `azp` claim; empty means "not checked".
     pub authorized_parties: Vec<String>,
@@ -225,6 +228,19 @@ impl ClerkConfig {
         }
         let api_url = api_url.trim_end_matches('/').to_owned();
 
+        let proxy_url = get("CLERK_PROXY_URL")
+            .map(|v| {
+                if (v.starts_with('/') && !v.starts_with("//")) || is_http_url(&v) {
+                    Ok(v.trim_end_matches('/').to_owned())
+                } else {
+                    Err(invalid(
+                        "CLERK_PROXY_URL",
+                        "a path starting with / or an http(s) URL",
+                    ))
+                }
+            })
+            .transpose()?;
+
         let webhook_signing_secret = match get("CLERK_WEBHOOK_SIGNING_SECRET") {
             Some(v) => Some(("CLERK_WEBHOOK_SIGNING_SECRET", v)),
             None => get("CLERK_WEBHOOK_SECRET").map(|v| ("CLERK_WEBHOOK_SECRET", v)),
@@ -281,6 +297,7 @@ impl ClerkConfig {
             secret_key,
             jwt_key,
             api_url,
+            proxy_url,
             webhook_signing_secret,
             authorized_parties,
             sign_in_url: url("CLERK_SIGN_IN_URL", "/sign-in")?,
@@ -356,6 +373,7 @@ mod tests {
                 "https://ok.com,https://bad.com/path",
             ),
             ("CLERK_SIGN_IN_URL", "//evil.com"),
+            ("CLERK_PROXY_URL", "__clerk"),
             ("CLERK_CLOCK_SKEW_SECS", "-1"),
             ("CLERK_CLOCK_SKEW_SECS", "3600"),
         ];
@@ -427,6 +445,7 @@ mod tests {
                 " https://a.com/, http://localhost:3000 ,",
             ),
             ("CLERK_CLOCK_SKEW_SECS", "10"),
+            ("CLERK_PROXY_URL", "/__clerk/"),
         ])
         .unwrap();
         let pk = c.clerk.publishable_key.unwrap();
@@ -442,6 +461,7 @@ mod tests {
             ["https://a.com", "http://localhost:3000"]
         );
         assert_eq!(c.clerk.clock_skew, Duration::from_secs(10));
+        assert_eq!(c.clerk.proxy_url.as_deref(), Some("/__clerk"));
     }
 
     #[test]

@@ -5,8 +5,9 @@
 use super::{
     policy::{is_api_path, Access, Policy},
     request::{
-        cookie_state, cookie_suffix, is_page_load, without_handshake_params, CookieState,
-        Credentials, Reason, HANDSHAKE_TOKEN, MAX_HANDSHAKE_REDIRECTS, REDIRECT_COUNT_COOKIE,
+        cookie_state, cookie_suffix, is_page_load, request_origin, without_handshake_params,
+        CookieState, Credentials, Reason, HANDSHAKE_TOKEN, MAX_HANDSHAKE_REDIRECTS,
+        REDIRECT_COUNT_COOKIE,
     },
     session::{Auth, Session},
 };
@@ -45,6 +46,8 @@ pub struct AuthService {
     policy: Policy,
     cookie_suffix: Option<String>,
     frontend_api_url: Option<String>,
+    /// Where browsers reach the frontend API when it is proxied.
+    proxy_url: Option<String>,
     sign_in_url: String,
 }
 
@@ -80,6 +83,7 @@ impl AuthService {
             policy,
             cookie_suffix: None,
             frontend_api_url: None,
+            proxy_url: clerk.proxy_url.clone(),
             sign_in_url: clerk.sign_in_url.clone(),
         };
         let Some(pk) = &clerk.publishable_key else {
@@ -192,7 +196,7 @@ impl AuthService {
                 let back = if self.sign_in_url.starts_with('/') {
                     here.to_owned()
                 } else {
-                    match own_origin(headers) {
+                    match request_origin(headers) {
                         Some(origin) => format!("{origin}{here}"),
                         None => here.to_owned(),
                     }
@@ -223,8 +227,14 @@ impl AuthService {
         reason: Reason,
         redirect_count: u32,
     ) -> Option<Response> {
-        let fapi = self.frontend_api_url.as_ref()?;
-        let origin = own_origin(headers)?;
+        let origin = request_origin(headers)?;
+        // Through the proxy when there is one: its cookies live on the
+        // origin the browser is actually using.
+        let fapi = match &self.proxy_url {
+            Some(proxy) if proxy.starts_with('/') => format!("{origin}{proxy}"),
+            Some(proxy) => proxy.clone(),
+            None => self.frontend_api_url.clone()?,
+        };
         let here = format!(
             "{origin}{}",
             uri.path_and_query().map_or("/", |pq| pq.as_str())
@@ -282,26 +292,6 @@ fn redirect(location: &str) -> Response {
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-/// `scheme://host` of this request as the browser sees it.
-fn own_origin(headers: &HeaderMap) -> Option<String> {
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    let valid = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
-    if !valid {
-        return None;
-    }
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(str::trim)
-        .filter(|s| *s == "https" || *s == "http")
-        .unwrap_or("http");
-    Some(format!("{scheme}://{host}"))
 }
 
 /// The middleware: `axum::middleware::from_fn_with_state(service, authenticate)`.

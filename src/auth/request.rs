@@ -99,6 +99,28 @@ impl Cookies<'_> {
     }
 }
 
+/// `scheme://host` of a request as the browser sees it: the `Host` header
+/// (only plain host characters accepted) and `X-Forwarded-Proto` when a
+/// proxy in front says https.
+pub fn request_origin(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let valid = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    if !valid {
+        return None;
+    }
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|s| *s == "https" || *s == "http")
+        .unwrap_or("http");
+    Some(format!("{scheme}://{host}"))
+}
+
 /// `path?query` of `uri` without the handshake parameters: where the browser
 /// goes once the handshake's cookies are set.
 pub fn without_handshake_params(uri: &Uri) -> String {
@@ -276,6 +298,25 @@ mod tests {
             "/"
         );
         assert_eq!(without_handshake_params(&plain), "/dashboard");
+    }
+
+    #[test]
+    fn request_origins_come_from_host_and_forwarded_proto() {
+        assert_eq!(
+            request_origin(&headers(&[("host", "localhost:3000")])).as_deref(),
+            Some("http://localhost:3000")
+        );
+        assert_eq!(
+            request_origin(&headers(&[
+                ("host", "app.example.com"),
+                ("x-forwarded-proto", "https, http")
+            ]))
+            .as_deref(),
+            Some("https://app.example.com")
+        );
+        assert_eq!(request_origin(&headers(&[("host", "evil.com/path")])), None);
+        assert_eq!(request_origin(&headers(&[("host", "a.com@b.com")])), None);
+        assert_eq!(request_origin(&HeaderMap::new()), None);
     }
 
     #[test]

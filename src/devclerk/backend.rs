@@ -69,7 +69,7 @@ impl ClerkApiError {
         }
     }
 
-    fn not_found(what: &str) -> Self {
+    pub(crate) fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "resource_not_found",
@@ -78,7 +78,7 @@ impl ClerkApiError {
         )
     }
 
-    fn invalid(param: &str, long_message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(param: &str, long_message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "form_param_value_invalid",

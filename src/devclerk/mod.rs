@@ -4,6 +4,7 @@
 //! so the app verifies tokens and calls the Backend API exactly as with Clerk.
 
 pub mod backend;
+pub mod frontend;
 pub mod routes;
 pub mod store;
 
@@ -123,6 +124,8 @@ impl DevInstance {
         clerk.publishable_key = Some(self.publishable_key());
         clerk.secret_key = Some(self.secret_key.clone());
         clerk.api_url = self.base_url.clone();
+        // Browsers reach the instance on whatever origin they use for the app.
+        clerk.proxy_url = Some(MOUNT.to_owned());
         clerk.webhook_signing_secret = Some(
             self.webhook_secret
                 .parse::<WebhookSecret>()

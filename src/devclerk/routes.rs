@@ -1,9 +1,10 @@
 //! The development instance's HTTP surface under `/__clerk`: the frontend
-//! API's public JWKS and the Backend API under `/v1`.
+//! API (JWKS, client, sign-up/in/out, tokens, handshake) and the Backend API
+//! under `/v1`.
 
 use super::{
     backend::{self, DevState},
-    DevInstance,
+    frontend, DevInstance,
 };
 use crate::db::Db;
 use axum::{extract::State, routing::get, Json, Router};
@@ -16,6 +17,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(instance: Arc<DevInstance>, db: 
     Router::new()
         .route("/.well-known/jwks.json", get(jwks))
         .with_state(state.clone())
+        .merge(frontend::router(state.clone()))
         .nest("/v1", backend::router(state))
 }
 

@@ -58,6 +58,23 @@ pub struct DevUser {
 }
 
 impl DevUser {
+    /// The user object the frontend API hands to browsers: no private metadata.
+    pub fn to_frontend_json(&self) -> Value {
+        let mut json = self.to_json();
+        if let Some(object) = json.as_object_mut() {
+            object.remove("private_metadata");
+        }
+        json
+    }
+
+    pub fn primary_email(&self) -> Option<&str> {
+        let primary = self.primary_email_address_id.as_deref()?;
+        self.emails
+            .iter()
+            .find(|(id, _)| id == primary)
+            .map(|(_, e)| e.as_str())
+    }
+
     /// Clerk's user object, as the Backend API returns it.
     pub fn to_json(&self) -> Value {
         json!({
@@ -511,12 +528,170 @@ pub async fn get_session(db: &Db, id: &str) -> Result<Option<Value>, StoreError>
 
 /// Marks a session revoked; `None` when there is no such session.
 pub async fn revoke_session(db: &Db, id: &str) -> Result<Option<Value>, StoreError> {
-    sqlx::query("UPDATE clerk_dev_sessions SET status = 'revoked', updated_at = $2 WHERE id = $1")
+    set_session_status(db, id, "revoked").await
+}
+
+/// A session's facts that token minting needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: String,
+    pub user_id: String,
+    pub client_id: String,
+    pub status: String,
+    pub expire_at: i64,
+    pub created_at: i64,
+}
+
+pub async fn session_info(db: &Db, id: &str) -> Result<Option<SessionInfo>, StoreError> {
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT id, user_id, client_id, status, last_active_at, expire_at, created_at, updated_at \
+         FROM clerk_dev_sessions WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|r| SessionInfo {
+        id: r.id,
+        user_id: r.user_id,
+        client_id: r.client_id,
+        status: r.status,
+        expire_at: r.expire_at,
+        created_at: r.created_at,
+    }))
+}
+
+/// Sets a session's status (`ended`, `revoked`); `None` when unknown.
+pub async fn set_session_status(
+    db: &Db,
+    id: &str,
+    status: &str,
+) -> Result<Option<Value>, StoreError> {
+    sqlx::query("UPDATE clerk_dev_sessions SET status = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
+        .bind(status)
         .bind(now_millis())
         .execute(db.pool())
         .await?;
     get_session(db, id).await
+}
+
+/// Records activity on a session (a token was issued for it).
+pub async fn touch_session(db: &Db, id: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE clerk_dev_sessions SET last_active_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now_millis())
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// The client's active, unexpired sessions, newest first.
+pub async fn active_sessions(db: &Db, client_id: &str) -> Result<Vec<SessionInfo>, StoreError> {
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM clerk_dev_sessions WHERE client_id = $1 AND status = 'active' AND expire_at > $2 \
+         ORDER BY created_at DESC, id DESC",
+    )
+    .bind(client_id)
+    .bind(now_millis())
+    .fetch_all(db.pool())
+    .await?;
+    let mut sessions = Vec::with_capacity(ids.len());
+    for (id,) in ids {
+        if let Some(info) = session_info(db, &id).await? {
+            sessions.push(info);
+        }
+    }
+    Ok(sessions)
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A new browser client; returns the `__client` cookie value (`id.secret`).
+pub async fn create_client(db: &Db) -> Result<(String, String), StoreError> {
+    let (id, now) = (new_id("client"), now_millis());
+    let secret: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(40)
+        .map(char::from)
+        .collect();
+    sqlx::query("INSERT INTO clerk_dev_clients (id, secret_hash, created_at, updated_at) VALUES ($1, $2, $3, $3)")
+        .bind(&id)
+        .bind(sha256_hex(&secret))
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    let cookie = format!("{id}.{secret}");
+    Ok((id, cookie))
+}
+
+/// The client a `__client` cookie value belongs to, if it is genuine.
+pub async fn client_from_cookie(db: &Db, cookie: &str) -> Result<Option<String>, StoreError> {
+    let Some((id, secret)) = cookie.split_once('.') else {
+        return Ok(None);
+    };
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT secret_hash FROM clerk_dev_clients WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
+    let genuine = row.is_some_and(|(hash,)| {
+        let presented = sha256_hex(secret);
+        presented.len() == hash.len()
+            && presented
+                .bytes()
+                .zip(hash.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    });
+    Ok(genuine.then(|| id.to_owned()))
+}
+
+/// Failed sign-ins for `email` since `since` (unix ms).
+pub async fn recent_failures(db: &Db, email: &str, since: i64) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT failed_at FROM clerk_dev_sign_in_failures WHERE email = $1 AND failed_at >= $2 ORDER BY failed_at",
+    )
+    .bind(email.trim().to_lowercase())
+    .bind(since)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|(t,)| t).collect())
+}
+
+pub async fn record_failure(db: &Db, email: &str) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO clerk_dev_sign_in_failures (email, failed_at) VALUES ($1, $2)")
+        .bind(email.trim().to_lowercase())
+        .bind(now_millis())
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_failures(db: &Db, email: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM clerk_dev_sign_in_failures WHERE email = $1")
+        .bind(email.trim().to_lowercase())
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Records a successful sign-in.
+pub async fn mark_signed_in(db: &Db, user_id: &str) -> Result<(), StoreError> {
+    let now = now_millis();
+    sqlx::query(
+        "UPDATE clerk_dev_users SET last_sign_in_at = $2, last_active_at = $2 WHERE id = $1",
+    )
+    .bind(user_id)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(())
 }
 
 /// The demo accounts seeded on first start (their development passwords are

@@ -1,0 +1,566 @@
+//! The development instance's frontend API subset (same origin, under
+//! `/__clerk`): sign-up, sign-in with a temporary lockout, sign-out, the
+//! HttpOnly `__client` cookie, session-token minting and refresh, the
+//! account's name, and the handshake that refreshes the app's cookies.
+
+use super::{
+    backend::{ClerkApiError, DevState},
+    store::{self, NewUser, SessionInfo, StoreError},
+    MOUNT,
+};
+use crate::{
+    auth::{redirect::same_origin, request::request_origin},
+    clerk::verify::unix_now,
+    db::now_millis,
+};
+use axum::{
+    extract::{Path, Query, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, patch, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// The browser's client cookie (HttpOnly; only the instance reads it).
+pub const CLIENT_COOKIE: &str = "__client";
+/// Session tokens live this long, as Clerk's do.
+pub const TOKEN_LIFETIME_SECS: i64 = 60;
+/// Failed sign-ins allowed within `LOCKOUT_WINDOW_MS` before a lockout.
+pub const MAX_FAILURES: usize = 5;
+pub const LOCKOUT_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// Passwords refused however long they are.
+const COMMON_PASSWORDS: &[&str] = &[
+    "password",
+    "password1",
+    "password123",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "qwertyuiop",
+    "qwerty123",
+    "iloveyou",
+    "11111111",
+    "00000000",
+    "abc12345",
+    "letmein1",
+    "welcome1",
+    "admin123",
+    "sunshine",
+    "football",
+    "baseball",
+    "princess",
+    "passw0rd",
+    "trustno1",
+    "superman",
+    "dragon12",
+];
+
+/// Routes relative to the mount point (`/__clerk`).
+pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
+    Router::new()
+        .route("/v1/client", get(current_client))
+        .route("/v1/client/sign_ups", post(sign_up))
+        .route("/v1/client/sign_ins", post(sign_in))
+        .route("/v1/client/sessions/{id}/tokens", post(token))
+        .route("/v1/client/sessions/{id}/end", post(end_session))
+        .route("/v1/client/handshake", get(handshake))
+        .route("/v1/me", patch(update_me))
+        .with_state(state)
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn is_https(headers: &HeaderMap) -> bool {
+    request_origin(headers).is_some_and(|o| o.starts_with("https://"))
+}
+
+fn set_cookie(response: &mut Response, value: String) {
+    if let Ok(value) = HeaderValue::from_str(&value) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+fn client_cookie_header(value: &str, headers: &HeaderMap) -> String {
+    let secure = if is_https(headers) { "; Secure" } else { "" };
+    format!(
+        "{CLIENT_COOKIE}={value}; Path={MOUNT}; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}"
+    )
+}
+
+/// The client this browser presents, if its cookie is genuine.
+async fn current_client_id(
+    state: &DevState,
+    headers: &HeaderMap,
+) -> Result<Option<String>, StoreError> {
+    match cookie(headers, CLIENT_COOKIE) {
+        Some(value) => store::client_from_cookie(&state.db, &value).await,
+        None => Ok(None),
+    }
+}
+
+/// Clerk's client object: the browser's active sessions with their users.
+async fn client_json(state: &DevState, client_id: &str) -> Result<Value, StoreError> {
+    let mut sessions = Vec::new();
+    for session in store::active_sessions(&state.db, client_id).await? {
+        if let Some(user) = store::get_user(&state.db, &session.user_id).await? {
+            sessions.push(json!({
+                "object": "session", "id": session.id, "status": session.status,
+                "expire_at": session.expire_at, "user": user.to_frontend_json(),
+            }));
+        }
+    }
+    let last_active = sessions
+        .first()
+        .and_then(|s| s["id"].as_str())
+        .map(str::to_owned);
+    Ok(json!({
+        "object": "client", "id": client_id, "sessions": sessions,
+        "last_active_session_id": last_active,
+    }))
+}
+
+async fn current_client(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ClerkApiError> {
+    Ok(Json(match current_client_id(&state, &headers).await? {
+        Some(id) => json!({ "client": client_json(&state, &id).await? }),
+        None => json!({ "client": null }),
+    }))
+}
+
+/// Starts a session for `user_id` on this browser's client (creating the
+/// client when needed) and answers with the client, setting its cookie.
+async fn start_session(
+    state: &DevState,
+    headers: &HeaderMap,
+    user_id: &str,
+) -> Result<Response, ClerkApiError> {
+    let (client_id, new_cookie) = match current_client_id(state, headers).await? {
+        Some(id) => (id, None),
+        None => {
+            let (id, cookie) = store::create_client(&state.db).await?;
+            (id, Some(cookie))
+        }
+    };
+    store::create_session(&state.db, user_id, &client_id).await?;
+    store::mark_signed_in(&state.db, user_id).await?;
+    let mut response =
+        Json(json!({ "client": client_json(state, &client_id).await? })).into_response();
+    if let Some(cookie) = new_cookie {
+        set_cookie(&mut response, client_cookie_header(&cookie, headers));
+    }
+    Ok(response)
+}
+
+/// A form validation error (422), worded for the person filling the form.
+fn form_error(code: &'static str, message: &str) -> ClerkApiError {
+    ClerkApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message, message)
+}
+
+fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && email.len() <= 254
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.contains(char::is_whitespace)
+        && !domain.contains('@')
+}
+
+/// Clerk-style password rules: at least 8 characters, not a common password.
+pub fn check_password(password: &str) -> Result<(), ClerkApiError> {
+    if password.chars().count() < 8 {
+        return Err(form_error(
+            "form_password_length_too_short",
+            "Passwords must be 8 characters or more.",
+        ));
+    }
+    if COMMON_PASSWORDS.contains(&password.to_lowercase().as_str()) {
+        return Err(form_error(
+            "form_password_pwned",
+            "This password is too common. Please choose another one.",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct SignUp {
+    email_address: String,
+    password: String,
+    #[serde(default)]
+    first_name: Option<String>,
+    #[serde(default)]
+    last_name: Option<String>,
+}
+
+async fn sign_up(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+    Json(form): Json<SignUp>,
+) -> Result<Response, ClerkApiError> {
+    let email = form.email_address.trim().to_lowercase();
+    if !valid_email(&email) {
+        return Err(form_error(
+            "form_param_format_invalid",
+            "Enter a valid email address.",
+        ));
+    }
+    check_password(&form.password)?;
+    let name = |n: Option<String>| n.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    let (first_name, last_name) = (name(form.first_name), name(form.last_name));
+    if [&first_name, &last_name]
+        .iter()
+        .any(|n| n.as_ref().is_some_and(|n| n.chars().count() > 256))
+    {
+        return Err(form_error(
+            "form_param_max_length_exceeded",
+            "Names are at most 256 characters.",
+        ));
+    }
+    let new = NewUser {
+        email,
+        password: Some(form.password),
+        first_name,
+        last_name,
+        public_metadata: Map::new(),
+    };
+    let user = match store::create_user(&state.db, new).await {
+        Ok(user) => user,
+        Err(StoreError::EmailTaken) => {
+            return Err(form_error(
+                "form_identifier_exists",
+                "That email address is taken. Please try another.",
+            ))
+        }
+        Err(other) => return Err(other.into()),
+    };
+    start_session(&state, &headers, &user.id).await
+}
+
+#[derive(Deserialize)]
+struct SignIn {
+    identifier: String,
+    password: String,
+}
+
+async fn sign_in(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+    Json(form): Json<SignIn>,
+) -> Result<Response, ClerkApiError> {
+    let email = form.identifier.trim().to_lowercase();
+    let failures =
+        store::recent_failures(&state.db, &email, now_millis() - LOCKOUT_WINDOW_MS).await?;
+    if failures.len() >= MAX_FAILURES {
+        let unlock_in_ms =
+            failures[failures.len() - MAX_FAILURES] + LOCKOUT_WINDOW_MS - now_millis();
+        let minutes = (unlock_in_ms.max(0) + 59_999) / 60_000;
+        return Err(ClerkApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "user_locked",
+            "Account locked",
+            format!("Too many failed attempts. Try again in {minutes} minute(s)."),
+        ));
+    }
+    // One answer for an unknown email and a wrong password, so the form
+    // does not reveal who has an account.
+    let user = store::find_by_email(&state.db, &email).await?;
+    let password = form.password;
+    let verified = match user {
+        Some(user) => {
+            let candidate = user.clone();
+            let ok = tokio::task::spawn_blocking(move || candidate.password_matches(&password))
+                .await
+                .unwrap_or(false);
+            ok.then_some(user)
+        }
+        None => None,
+    };
+    match verified {
+        Some(user) if !user.banned => {
+            store::clear_failures(&state.db, &email).await?;
+            start_session(&state, &headers, &user.id).await
+        }
+        _ => {
+            store::record_failure(&state.db, &email).await?;
+            Err(form_error(
+                "form_password_incorrect",
+                "Email address or password is incorrect.",
+            ))
+        }
+    }
+}
+
+/// The session if it belongs to this browser's client and is usable.
+async fn owned_session(
+    state: &DevState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<SessionInfo, ClerkApiError> {
+    let signed_out = || {
+        ClerkApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "signed_out",
+            "Signed out",
+            "This session is no longer active.",
+        )
+    };
+    let client_id = current_client_id(state, headers)
+        .await?
+        .ok_or_else(signed_out)?;
+    let session = store::session_info(&state.db, id)
+        .await?
+        .ok_or_else(signed_out)?;
+    if session.client_id != client_id
+        || session.status != "active"
+        || session.expire_at <= now_millis()
+    {
+        return Err(signed_out());
+    }
+    Ok(session)
+}
+
+/// Mints the session token: RS256, 60 s, Clerk's v2 claims, the user's
+/// public metadata as `metadata`, `azp` = the requesting origin.
+async fn mint(
+    state: &DevState,
+    session: &SessionInfo,
+    azp: Option<String>,
+) -> Result<String, ClerkApiError> {
+    let user = store::get_user(&state.db, &session.user_id)
+        .await?
+        .ok_or_else(|| {
+            ClerkApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "signed_out",
+                "Signed out",
+                "The user no longer exists.",
+            )
+        })?;
+    store::touch_session(&state.db, &session.id).await?;
+    let now = unix_now();
+    let factor_age_minutes = (now_millis() - session.created_at).max(0) / 60_000;
+    let mut claims = json!({
+        "iss": state.instance.publishable_key().frontend_api_url(),
+        "sub": user.id,
+        "sid": session.id,
+        "iat": now,
+        "nbf": now - 10,
+        "exp": now + TOKEN_LIFETIME_SECS,
+        "jti": store::new_id("jti"),
+        "v": 2,
+        "fva": [factor_age_minutes, -1],
+        "metadata": user.public_metadata,
+    });
+    if let Some(azp) = azp {
+        claims["azp"] = json!(azp);
+    }
+    Ok(state.instance.signing_key().sign(&claims))
+}
+
+fn requesting_origin(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| request_origin(headers))
+}
+
+async fn token(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ClerkApiError> {
+    let session = owned_session(&state, &headers, &id).await?;
+    let jwt = mint(&state, &session, requesting_origin(&headers)).await?;
+    Ok(Json(json!({"object": "token", "jwt": jwt})))
+}
+
+async fn end_session(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ClerkApiError> {
+    let session = owned_session(&state, &headers, &id).await?;
+    store::set_session_status(&state.db, &session.id, "ended").await?;
+    Ok(Json(
+        json!({ "client": client_json(&state, &session.client_id).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct NameChange {
+    #[serde(default)]
+    first_name: Option<String>,
+    #[serde(default)]
+    last_name: Option<String>,
+}
+
+/// "Manage account": the signed-in user changes their name.
+async fn update_me(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+    Json(change): Json<NameChange>,
+) -> Result<Json<Value>, ClerkApiError> {
+    let client_id = current_client_id(&state, &headers).await?.ok_or_else(|| {
+        ClerkApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "signed_out",
+            "Signed out",
+            "Sign in first.",
+        )
+    })?;
+    let session = store::active_sessions(&state.db, &client_id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            ClerkApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "signed_out",
+                "Signed out",
+                "Sign in first.",
+            )
+        })?;
+    let trimmed = |n: Option<String>| n.map(|n| n.trim().to_owned());
+    let changes = store::UserChanges {
+        first_name: trimmed(change.first_name),
+        last_name: trimmed(change.last_name),
+        username: None,
+    };
+    if [&changes.first_name, &changes.last_name]
+        .iter()
+        .any(|n| n.as_ref().is_some_and(|n| n.chars().count() > 256))
+    {
+        return Err(form_error(
+            "form_param_max_length_exceeded",
+            "Names are at most 256 characters.",
+        ));
+    }
+    let user = store::update_user(&state.db, &session.user_id, &changes)
+        .await?
+        .ok_or_else(|| {
+            ClerkApiError::new(
+                StatusCode::NOT_FOUND,
+                "resource_not_found",
+                "not found",
+                "User not found",
+            )
+        })?;
+    Ok(Json(user.to_frontend_json()))
+}
+
+#[derive(Deserialize)]
+struct HandshakeQuery {
+    redirect_url: Option<String>,
+}
+
+/// Sets fresh `__session` and `__client_uat` cookies on the app's origin (or
+/// clears them when signed out) and sends the browser back, same-origin only.
+async fn handshake(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+    Query(query): Query<HandshakeQuery>,
+) -> Result<Response, ClerkApiError> {
+    let origin = request_origin(&headers)
+        .ok_or_else(|| ClerkApiError::invalid("host", "The request has no usable Host header."))?;
+    let back = query
+        .redirect_url
+        .as_deref()
+        .and_then(|target| same_origin(target, &origin))
+        .ok_or_else(|| {
+            ClerkApiError::invalid("redirect_url", "redirect_url must be a URL on this site.")
+        })?;
+
+    let session = match current_client_id(&state, &headers).await? {
+        Some(client) => store::active_sessions(&state.db, &client)
+            .await?
+            .into_iter()
+            .next(),
+        None => None,
+    };
+    let mut response = (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, back)]).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let secure = if is_https(&headers) { "; Secure" } else { "" };
+    match session {
+        Some(session) => {
+            let jwt = mint(&state, &session, Some(origin)).await?;
+            set_cookie(
+                &mut response,
+                format!("__session={jwt}; Path=/; SameSite=Lax{secure}"),
+            );
+            set_cookie(
+                &mut response,
+                format!(
+                    "__client_uat={}; Path=/; Max-Age=315360000; SameSite=Lax{secure}",
+                    unix_now()
+                ),
+            );
+        }
+        None => {
+            set_cookie(
+                &mut response,
+                format!("__session=; Path=/; Max-Age=0; SameSite=Lax{secure}"),
+            );
+            set_cookie(
+                &mut response,
+                format!("__client_uat=0; Path=/; Max-Age=315360000; SameSite=Lax{secure}"),
+            );
+        }
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_follow_the_rules() {
+        assert!(check_password("correct horse").is_ok());
+        assert!(check_password("short").is_err());
+        assert!(
+            check_password("Password123").is_err(),
+            "common, whatever the case"
+        );
+        assert!(check_password("12345678").is_err());
+    }
+
+    #[test]
+    fn emails_are_sanity_checked() {
+        for ok in ["ada@example.com", "a.b+tag@mail.example.org"] {
+            assert!(valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada@.com",
+            "a da@example.com",
+            "a@b@c.com",
+        ] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+    }
+}

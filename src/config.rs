@@ -44,6 +44,9 @@ pub struct ClerkConfig {
     /// app (`/__clerk`, or an absolute URL); the handshake goes there.
     pub proxy_url: Option<String>,
     pub webhook_signing_secret: Option<WebhookSecret>,
+    /// Development instance only: where it delivers webhooks (`None`: the
+    /// app's own `/api/webhooks/clerk`; `Some("off")`: nowhere).
+    pub dev_webhook_url: Option<String>,
     /// Origins allowed in a token's `azp` claim; empty means "not checked".
     pub authorized_parties: Vec<String>,
     pub sign_in_url: String,
@@ -241,6 +244,16 @@ impl ClerkConfig {
             })
             .transpose()?;
 
+        let dev_webhook_url = get("CLERK_DEV_WEBHOOK_URL")
+            .map(|v| {
+                if v == "off" || is_http_url(&v) {
+                    Ok(v)
+                } else {
+                    Err(invalid("CLERK_DEV_WEBHOOK_URL", "an http(s) URL, or off"))
+                }
+            })
+            .transpose()?;
+
         let webhook_signing_secret = match get("CLERK_WEBHOOK_SIGNING_SECRET") {
             Some(v) => Some(("CLERK_WEBHOOK_SIGNING_SECRET", v)),
             None => get("CLERK_WEBHOOK_SECRET").map(|v| ("CLERK_WEBHOOK_SECRET", v)),
@@ -299,6 +312,7 @@ impl ClerkConfig {
             api_url,
             proxy_url,
             webhook_signing_secret,
+            dev_webhook_url,
             authorized_parties,
             sign_in_url: url("CLERK_SIGN_IN_URL", "/sign-in")?,
             sign_up_url: url("CLERK_SIGN_UP_URL", "/sign-up")?,
@@ -374,6 +388,7 @@ mod tests {
             ),
             ("CLERK_SIGN_IN_URL", "//evil.com"),
             ("CLERK_PROXY_URL", "__clerk"),
+            ("CLERK_DEV_WEBHOOK_URL", "sometimes"),
             ("CLERK_CLOCK_SKEW_SECS", "-1"),
             ("CLERK_CLOCK_SKEW_SECS", "3600"),
         ];

@@ -74,6 +74,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Db,
+    /// The development instance's webhook deliverer, when it runs.
+    background: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -134,6 +136,25 @@ impl Application {
         };
         let auth = AuthService::from_config(&config.clerk, http.clone(), policy)
             .map_err(StartupError::Clerk)?;
+        let background = match (&dev_clerk, config.clerk.dev_webhook_url.as_deref()) {
+            (Some(_), Some("off")) | (None, _) => None,
+            (Some(dev), endpoint) => {
+                let endpoint = endpoint
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| format!("{}/api/webhooks/clerk", dev.app_url()));
+                let secret = dev
+                    .webhook_secret()
+                    .map_err(|e| StartupError::Clerk(e.to_string()))?;
+                let deliverer = devclerk::webhooks::Deliverer::new(
+                    db.clone(),
+                    http.clone(),
+                    endpoint,
+                    secret,
+                    devclerk::webhooks::RetrySchedule::default(),
+                );
+                Some(tokio::spawn(deliverer.run(Duration::from_millis(500))))
+            }
+        };
 
         let state = AppState {
             db: db.clone(),
@@ -147,6 +168,7 @@ impl Application {
             listener,
             router: router(state),
             db,
+            background,
         })
     }
 
@@ -171,6 +193,10 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(StartupError::Serve)?;
+        // Undelivered webhooks stay in the outbox for the next start.
+        if let Some(task) = self.background {
+            task.abort();
+        }
         self.db.close().await;
         Ok(())
     }

@@ -7,6 +7,7 @@ pub mod backend;
 pub mod frontend;
 pub mod routes;
 pub mod store;
+pub mod webhooks;
 
 use crate::{
     clerk::{
@@ -126,12 +127,20 @@ impl DevInstance {
         clerk.api_url = self.base_url.clone();
         // Browsers reach the instance on whatever origin they use for the app.
         clerk.proxy_url = Some(MOUNT.to_owned());
-        clerk.webhook_signing_secret = Some(
-            self.webhook_secret
-                .parse::<WebhookSecret>()
-                .map_err(|e| DevInstanceError::Corrupt(e.to_string()))?,
-        );
+        clerk.webhook_signing_secret = Some(self.webhook_secret()?);
         Ok(())
+    }
+
+    /// The `whsec_` secret its webhooks are signed with.
+    pub fn webhook_secret(&self) -> Result<WebhookSecret, DevInstanceError> {
+        self.webhook_secret
+            .parse()
+            .map_err(|e: crate::clerk::keys::KeyError| DevInstanceError::Corrupt(e.to_string()))
+    }
+
+    /// Where the app listens, reachable from this machine.
+    pub fn app_url(&self) -> &str {
+        self.base_url.trim_end_matches(MOUNT)
     }
 
     pub fn base_url(&self) -> &str {

@@ -2,6 +2,7 @@
 //! written as Clerk's JSON objects. Filtering and paging happen in memory:
 //! a development instance holds a handful of users.
 
+use super::webhooks;
 use crate::db::{now_millis, Db, DbError};
 use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
@@ -9,6 +10,7 @@ use argon2::{
 };
 use rand::{distributions::Alphanumeric, Rng};
 use serde_json::{json, Map, Value};
+use sqlx::AnyConnection;
 
 /// Clerk-style ids: a prefix and 27 random letters and digits.
 pub fn new_id(prefix: &str) -> String {
@@ -205,10 +207,12 @@ pub async fn create_user(db: &Db, new: NewUser) -> Result<DevUser, StoreError> {
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
-    get_user(db, &user_id)
+    let user = load_user(&mut tx, &user_id)
         .await?
-        .ok_or_else(|| StoreError::Db(DbError::Other("created user vanished".into())))
+        .ok_or_else(|| StoreError::Db(DbError::Other("created user vanished".into())))?;
+    webhooks::enqueue(&mut tx, "user.created", &user.id, user.to_json()).await?;
+    tx.commit().await?;
+    Ok(user)
 }
 
 type UserRow = (
@@ -258,18 +262,25 @@ fn from_row(row: UserRow, emails: Vec<(String, String)>) -> DevUser {
 }
 
 pub async fn get_user(db: &Db, id: &str) -> Result<Option<DevUser>, StoreError> {
+    let mut conn = db.pool().acquire().await?;
+    load_user(&mut conn, id).await
+}
+
+/// A user read through `conn` (inside a transaction, it sees that
+/// transaction's changes).
+async fn load_user(conn: &mut AnyConnection, id: &str) -> Result<Option<DevUser>, StoreError> {
     let row: Option<UserRow> = sqlx::query_as(&format!(
         "SELECT {USER_COLUMNS} FROM clerk_dev_users WHERE id = $1"
     ))
     .bind(id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
     let emails: Vec<(String, String)> = sqlx::query_as(
         "SELECT id, email_address FROM clerk_dev_email_addresses WHERE user_id = $1 ORDER BY created_at, id",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     Ok(Some(from_row(row, emails)))
 }
@@ -401,7 +412,8 @@ pub async fn merge_metadata(
     id: &str,
     patch: &MetadataPatch,
 ) -> Result<Option<DevUser>, StoreError> {
-    let Some(mut user) = get_user(db, id).await? else {
+    let mut tx = db.pool().begin().await?;
+    let Some(mut user) = load_user(&mut tx, id).await? else {
         return Ok(None);
     };
     for (target, incoming) in [
@@ -422,9 +434,20 @@ pub async fn merge_metadata(
     .bind(Value::Object(user.private_metadata).to_string())
     .bind(Value::Object(user.unsafe_metadata).to_string())
     .bind(now_millis())
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
-    get_user(db, id).await
+    let updated = user_updated(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Reads the user back inside the transaction and queues `user.updated`.
+async fn user_updated(tx: &mut AnyConnection, id: &str) -> Result<Option<DevUser>, StoreError> {
+    let user = load_user(tx, id).await?;
+    if let Some(user) = &user {
+        webhooks::enqueue(tx, "user.updated", &user.id, user.to_json()).await?;
+    }
+    Ok(user)
 }
 
 /// Attribute changes for `PATCH /users/{id}`; `None` leaves a field alone.
@@ -440,6 +463,7 @@ pub async fn update_user(
     id: &str,
     changes: &UserChanges,
 ) -> Result<Option<DevUser>, StoreError> {
+    let mut tx = db.pool().begin().await?;
     let updated = sqlx::query(
         "UPDATE clerk_dev_users SET first_name = COALESCE($2, first_name), \
          last_name = COALESCE($3, last_name), username = COALESCE($4, username), updated_at = $5 \
@@ -450,12 +474,14 @@ pub async fn update_user(
     .bind(&changes.last_name)
     .bind(&changes.username)
     .bind(now_millis())
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
         return Ok(None);
     }
-    get_user(db, id).await
+    let user = user_updated(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(user)
 }
 
 /// `true` when a user was deleted (their emails and sessions go with them).
@@ -473,8 +499,13 @@ pub async fn delete_user(db: &Db, id: &str) -> Result<bool, StoreError> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    if deleted.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let data = json!({"object": "user", "id": id, "deleted": true});
+    webhooks::enqueue(&mut tx, "user.deleted", id, data).await?;
     tx.commit().await?;
-    Ok(deleted.rows_affected() > 0)
+    Ok(true)
 }
 
 /// Sessions last a week unless ended or revoked.
@@ -482,6 +513,7 @@ const SESSION_LIFETIME_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 pub async fn create_session(db: &Db, user_id: &str, client_id: &str) -> Result<Value, StoreError> {
     let (id, now) = (new_id("sess"), now_millis());
+    let mut tx = db.pool().begin().await?;
     sqlx::query(
         "INSERT INTO clerk_dev_sessions (id, user_id, client_id, status, last_active_at, expire_at, \
          created_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $4, $4)",
@@ -491,9 +523,12 @@ pub async fn create_session(db: &Db, user_id: &str, client_id: &str) -> Result<V
     .bind(client_id)
     .bind(now)
     .bind(now + SESSION_LIFETIME_MS)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
-    Ok(get_session(db, &id).await?.unwrap_or(Value::Null))
+    let session = load_session(&mut tx, &id).await?.unwrap_or(Value::Null);
+    webhooks::enqueue(&mut tx, "session.created", user_id, session.clone()).await?;
+    tx.commit().await?;
+    Ok(session)
 }
 
 #[derive(sqlx::FromRow)]
@@ -510,12 +545,17 @@ struct SessionRow {
 
 /// Clerk's session object.
 pub async fn get_session(db: &Db, id: &str) -> Result<Option<Value>, StoreError> {
+    let mut conn = db.pool().acquire().await?;
+    load_session(&mut conn, id).await
+}
+
+async fn load_session(conn: &mut AnyConnection, id: &str) -> Result<Option<Value>, StoreError> {
     let row: Option<SessionRow> = sqlx::query_as(
         "SELECT id, user_id, client_id, status, last_active_at, expire_at, created_at, updated_at \
          FROM clerk_dev_sessions WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|r| {
         json!({
@@ -560,19 +600,37 @@ pub async fn session_info(db: &Db, id: &str) -> Result<Option<SessionInfo>, Stor
     }))
 }
 
-/// Sets a session's status (`ended`, `revoked`); `None` when unknown.
+/// Sets a session's status (`ended`, `revoked`) and queues
+/// `session.<status>`; `None` when there is no such session.
 pub async fn set_session_status(
     db: &Db,
     id: &str,
     status: &str,
 ) -> Result<Option<Value>, StoreError> {
-    sqlx::query("UPDATE clerk_dev_sessions SET status = $2, updated_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(status)
-        .bind(now_millis())
-        .execute(db.pool())
+    let mut tx = db.pool().begin().await?;
+    let changed =
+        sqlx::query("UPDATE clerk_dev_sessions SET status = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(status)
+            .bind(now_millis())
+            .execute(&mut *tx)
+            .await?;
+    if changed.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let session = load_session(&mut tx, id).await?;
+    if let Some(session) = &session {
+        let user_id = session["user_id"].as_str().unwrap_or_default().to_owned();
+        webhooks::enqueue(
+            &mut tx,
+            &format!("session.{status}"),
+            &user_id,
+            session.clone(),
+        )
         .await?;
-    get_session(db, id).await
+    }
+    tx.commit().await?;
+    Ok(session)
 }
 
 /// Records activity on a session (a token was issued for it).

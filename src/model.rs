@@ -138,7 +138,8 @@ pub struct AuthSnapshot {
 }
 
 impl AuthSnapshot {
-    /// "Ada Lovelace", else the email, else the user id.
+    /// "Ada Lovelace", else the email, else "Your account" (before the
+    /// webhook sync has brought the profile, only the id is known).
     pub fn display_name(&self) -> String {
         let name = [self.first_name.as_deref(), self.last_name.as_deref()]
             .into_iter()
@@ -149,7 +150,9 @@ impl AuthSnapshot {
         if !name.is_empty() {
             name
         } else {
-            self.email.clone().unwrap_or_else(|| self.user_id.clone())
+            self.email
+                .clone()
+                .unwrap_or_else(|| "Your account".to_owned())
         }
     }
 }
@@ -176,6 +179,27 @@ mod tests {
             "Pro".parse::<Plan>().is_err(),
             "parsing is exact, not case-folded"
         );
+    }
+
+    #[test]
+    fn display_names_prefer_the_name_then_the_email() {
+        let mut s = AuthSnapshot {
+            user_id: "user_1".into(),
+            session_id: None,
+            role: Role::Member,
+            plan: Plan::Free,
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            email: Some("ada@example.com".into()),
+            image_url: None,
+        };
+        assert_eq!(s.display_name(), "Ada Lovelace");
+        s.last_name = None;
+        assert_eq!(s.display_name(), "Ada");
+        s.first_name = Some(String::new());
+        assert_eq!(s.display_name(), "ada@example.com");
+        s.email = None;
+        assert_eq!(s.display_name(), "Your account", "never a raw id");
     }
 
     #[test]

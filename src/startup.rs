@@ -222,10 +222,7 @@ pub fn router(state: AppState) -> Router {
 
     let mut app = Router::new().merge(api::router());
     if let Some(dev) = &state.dev_clerk {
-        app = app.nest(
-            devclerk::MOUNT,
-            devclerk::routes::router(dev.clone(), state.db.clone()),
-        );
+        app = app.merge(devclerk::routes::router(dev.clone(), state.db.clone()));
     }
     app
         // leptos_axum provides `state` as context to every page render and

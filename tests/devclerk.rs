@@ -403,3 +403,36 @@ mod backend_api {
         }
     }
 }
+
+#[tokio::test]
+async fn the_console_and_browser_script_are_served_without_secrets() {
+    let app = TestApp::spawn().await;
+    let dev = instance_of(&app).await;
+    let res = app.get("/__clerk/").await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Clerk development instance"));
+    assert!(html.contains("/__clerk/npm/@clerk/clerk-js@6/dist/clerk.browser.js"));
+    assert!(
+        html.contains(dev.publishable_key().as_str()),
+        "the publishable key is public"
+    );
+    assert!(
+        html.contains("inkpad-free-demo"),
+        "demo passwords are listed"
+    );
+    assert!(!html.contains(dev.secret_key().expose()));
+
+    let res = app
+        .get("/__clerk/npm/@clerk/clerk-js@6/dist/clerk.browser.js")
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("application/javascript"));
+    let js = res.text().await.unwrap();
+    assert!(js.len() < 30 * 1024, "small: {} bytes", js.len());
+    assert!(js.contains("window.Clerk = Clerk"));
+    assert!(!js.contains("sk_test_"));
+}

@@ -4,21 +4,30 @@
 
 use super::{
     backend::{self, DevState},
-    frontend, DevInstance,
+    console, frontend, DevInstance, MOUNT,
 };
 use crate::db::Db;
-use axum::{extract::State, routing::get, Json, Router};
+use axum::{extract::State, response::Redirect, routing::get, Json, Router};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Routes relative to the mount point (`/__clerk`).
+/// Every route of the instance, under its mount point (`/__clerk`).
 pub fn router<S: Clone + Send + Sync + 'static>(instance: Arc<DevInstance>, db: Db) -> Router<S> {
     let state = DevState { instance, db };
-    Router::new()
+    let mounted = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
+        .route(console::SCRIPT_PATH, get(console::script))
+        // A nested root matches `/__clerk` only; the console's address is `/__clerk/`.
+        .route(
+            "/",
+            get(|| async { Redirect::permanent(&format!("{MOUNT}/")) }),
+        )
         .with_state(state.clone())
         .merge(frontend::router(state.clone()))
-        .nest("/v1", backend::router(state))
+        .nest("/v1", backend::router(state.clone()));
+    Router::new()
+        .route(&format!("{MOUNT}/"), get(console::page).with_state(state))
+        .nest(MOUNT, mounted)
 }
 
 async fn jwks(State(state): State<DevState>) -> Json<Value> {

@@ -1,0 +1,94 @@
+// The local Clerk development instance in a real browser: sign up, sign out
+// and sign in through the widgets window.Clerk mounts, with the app's own
+// server-rendered header following along.
+const { test, expect, hydrated, snap } = require("./fixtures");
+
+const expectedErrors = /status of (401|422)/; // a refused sign-in is a 422 the page shows
+test.afterEach(async ({ consoleErrors }) => {
+  expect(consoleErrors.filter((e) => !expectedErrors.test(e)), "no console errors").toEqual([]);
+});
+
+test("sign up, see the account, sign out and sign back in", async ({ page }, testInfo) => {
+  const email = `grace.${Date.now()}@example.com`;
+  await page.goto("/__clerk/?mode=sign-up");
+  await expect(page.getByRole("heading", { name: "Create your account" })).toBeVisible();
+  await snap(page, testInfo, "dev-console-sign-up");
+
+  // Validation before anything is sent.
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Passwords must be 8 characters or more.");
+
+  await page.getByLabel("First name").fill("Grace");
+  await page.getByLabel("Last name").fill("Hopper");
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByLabel("Password").press("Enter");
+  const avatar = page.getByRole("button", { name: /Open account menu for Grace Hopper/ });
+  await expect(avatar).toHaveText("GH");
+  await expect(page.getByRole("status")).toHaveText("Signed in as Grace Hopper.");
+  await snap(page, testInfo, "dev-console-signed-in");
+
+  // The app's server-rendered header knows who is signed in: the session
+  // cookie the script set was verified on the server. (It says "Your
+  // account" until the user's name reaches the app's table by webhook.)
+  await page.goto("/");
+  await hydrated(page);
+  await expect(page.locator(".signed-in-as")).toHaveText(/^(Grace Hopper|Your account)$/);
+  await expect(page.getByRole("link", { name: "Dashboard" })).toBeVisible();
+  await snap(page, testInfo, "landing-signed-in");
+
+  // The user button's menu, by keyboard: email, manage account, sign out.
+  await page.goto("/__clerk/");
+  await avatar.focus();
+  await page.keyboard.press("Enter");
+  const menu = page.getByRole("menu");
+  await expect(menu).toContainText(email);
+  await expect(page.getByRole("menuitem", { name: "Manage account" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(menu).toBeHidden();
+  await avatar.click();
+  await page.getByRole("menuitem", { name: "Manage account" }).click();
+  const dialog = page.getByRole("dialog", { name: "Manage account" });
+  await dialog.getByLabel("First name").fill("Amazing Grace");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status")).toHaveText("Signed in as Amazing Grace Hopper.");
+  await snap(page, testInfo, "dev-console-renamed");
+
+  await page.getByRole("button", { name: /Open account menu/ }).click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await page.goto("/");
+  await expect(page.locator(".signed-in-as")).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Sign in" }).first()).toBeVisible();
+
+  // A wrong password is refused with a clear message; the right one works.
+  await page.goto("/__clerk/");
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill("wrong password!");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Email address or password is incorrect.");
+  await snap(page, testInfo, "dev-console-wrong-password");
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByRole("status")).toHaveText("Signed in as Amazing Grace Hopper.");
+});
+
+test("demo accounts sign in and an admin is an admin on the server", async ({ page }, testInfo) => {
+  await page.goto("/__clerk/");
+  await expect(page.getByRole("table")).toContainText("admin@inkpad.dev");
+  await page.getByLabel("Email address").fill("admin@inkpad.dev");
+  await page.getByLabel("Password").fill("inkpad-admin-demo");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByRole("button", { name: /Open account menu/ })).toHaveText("AA");
+  const res = await page.request.get("/api/session");
+  expect(res.status()).toBe(200);
+  const me = await res.json();
+  expect([me.role, me.plan]).toEqual(["admin", "pro"]);
+  await snap(page, testInfo, "dev-console-admin");
+  // Leave signed out for the other journeys.
+  await page.getByRole("button", { name: /Open account menu/ }).click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  expect((await page.request.get("/api/session")).status()).toBe(401);
+});

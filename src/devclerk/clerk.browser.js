@@ -304,7 +304,8 @@
       if (e.key === "Escape") { open(false); trigger.focus(); }
     });
     out.addEventListener("click", function () {
-      Clerk.signOut({ redirectUrl: props.afterSignOutUrl || "/" });
+      /* Without afterSignOutUrl the page stays and listeners update it. */
+      Clerk.signOut({ redirectUrl: props.afterSignOutUrl });
     });
     manage.addEventListener("click", function () {
       open(false);

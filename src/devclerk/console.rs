@@ -93,7 +93,7 @@ a{{color:#3b4cca}}
       Clerk.unmountSignIn(account);
       Clerk.unmountUserButton(button);
       if (next === "signedIn") {{
-        Clerk.mountUserButton(button, {{ afterSignOutUrl: "{MOUNT}/" }});
+        Clerk.mountUserButton(button, {{}});
       }} else if (next === "signUp") {{
         Clerk.mountSignUp(account, {{ signInUrl: "{MOUNT}/" }});
       }} else {{

@@ -436,3 +436,200 @@ async fn the_console_and_browser_script_are_served_without_secrets() {
     assert!(js.contains("window.Clerk = Clerk"));
     assert!(!js.contains("sk_test_"));
 }
+
+mod console {
+    //! The console's admin endpoints: same-origin JSON only, and changes made
+    //! there reach the user's next token and the webhook outbox.
+
+    use super::*;
+    use inkpad::devclerk::store;
+
+    fn post(app: &TestApp, path: &str) -> reqwest::RequestBuilder {
+        app.client
+            .post(app.url(path))
+            .header(header::ORIGIN, format!("http://{}", app.addr))
+            .header(header::CONTENT_TYPE, "application/json")
+    }
+
+    async fn token_for(app: &TestApp, email: &str, password: &str) -> (String, String) {
+        let res = app
+            .client
+            .post(app.url("/__clerk/v1/client/sign_ins"))
+            .json(&json!({"identifier": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = res.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let client: Value = res.json().await.unwrap();
+        let sid = client["client"]["last_active_session_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        (cookie, sid)
+    }
+
+    async fn claims(app: &TestApp, cookie: &str, sid: &str) -> reqwest::Response {
+        app.client
+            .post(app.url(&format!("/__clerk/v1/client/sessions/{sid}/tokens")))
+            .header(header::COOKIE, cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn users_are_listed_with_role_plan_and_sessions() {
+        let app = TestApp::spawn_with(sqlite_db().await, &[("CLERK_DEV_WEBHOOK_URL", "off")]).await;
+        token_for(&app, "pro@inkpad.dev", "inkpad-pro-demo").await;
+        let users: Value = app
+            .get("/__clerk/console/api/users")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let summary: Vec<_> = users
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                (
+                    u["email"].as_str().unwrap(),
+                    u["role"].as_str().unwrap(),
+                    u["plan"].as_str().unwrap(),
+                    u["sessions"].as_array().unwrap().len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("admin@inkpad.dev", "admin", "pro", 0),
+                ("pro@inkpad.dev", "member", "pro", 1),
+                ("free@inkpad.dev", "member", "free", 0)
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_plan_change_reaches_the_next_token_and_the_outbox() {
+        let app = TestApp::spawn_with(sqlite_db().await, &[("CLERK_DEV_WEBHOOK_URL", "off")]).await;
+        let (cookie, sid) = token_for(&app, "free@inkpad.dev", "inkpad-free-demo").await;
+        let user = store::find_by_email(&app.db, "free@inkpad.dev")
+            .await
+            .unwrap()
+            .unwrap();
+        let res = post(
+            &app,
+            &format!("/__clerk/console/api/users/{}/access", user.id),
+        )
+        .json(&json!({"plan": "pro", "role": "admin"}))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 200);
+
+        let jwt = claims(&app, &cookie, &sid)
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["jwt"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let me: Value = app
+            .client
+            .get(app.url("/api/session"))
+            .bearer_auth(jwt)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (me["role"].as_str(), me["plan"].as_str()),
+            (Some("admin"), Some("pro")),
+            "without signing out"
+        );
+
+        let events: Value = app
+            .get("/__clerk/console/api/webhooks")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(events[0]["event_type"], "user.updated");
+        assert_eq!(events[0]["subject_id"], user.id.as_str());
+        let res = post(
+            &app,
+            &format!(
+                "/__clerk/console/api/webhooks/{}/redeliver",
+                events[0]["id"].as_str().unwrap()
+            ),
+        )
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            post(&app, "/__clerk/console/api/webhooks/msg_nope/redeliver")
+                .body("{}")
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+    }
+
+    #[tokio::test]
+    async fn a_revoked_session_can_mint_no_more_tokens() {
+        let app = TestApp::spawn_with(sqlite_db().await, &[("CLERK_DEV_WEBHOOK_URL", "off")]).await;
+        let (cookie, sid) = token_for(&app, "pro@inkpad.dev", "inkpad-pro-demo").await;
+        assert_eq!(claims(&app, &cookie, &sid).await.status(), 200);
+        let res = post(&app, &format!("/__clerk/console/api/sessions/{sid}/revoke"))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.json::<Value>().await.unwrap()["status"], "revoked");
+        assert_eq!(claims(&app, &cookie, &sid).await.status(), 401);
+    }
+
+    #[tokio::test]
+    async fn writes_from_other_sites_or_as_forms_are_refused() {
+        let app = TestApp::spawn_with(sqlite_db().await, &[("CLERK_DEV_WEBHOOK_URL", "off")]).await;
+        let user = store::find_by_email(&app.db, "free@inkpad.dev")
+            .await
+            .unwrap()
+            .unwrap();
+        let path = format!("/__clerk/console/api/users/{}/access", user.id);
+        let attempts = [
+            app.client
+                .post(app.url(&path))
+                .header(header::ORIGIN, "https://evil.example")
+                .json(&json!({"role": "admin"})),
+            app.client
+                .post(app.url(&path))
+                .json(&json!({"role": "admin"})),
+            app.client
+                .post(app.url(&path))
+                .header(header::ORIGIN, format!("http://{}", app.addr))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body("role=admin"),
+        ];
+        for attempt in attempts {
+            assert_eq!(attempt.send().await.unwrap().status(), 403);
+        }
+        let after = store::get_user(&app.db, &user.id).await.unwrap().unwrap();
+        assert_eq!(after.public_metadata["role"], "member", "nothing changed");
+    }
+}

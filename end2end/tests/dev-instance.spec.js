@@ -76,7 +76,7 @@ test("sign up, see the account, sign out and sign back in", async ({ page }, tes
 
 test("demo accounts sign in and an admin is an admin on the server", async ({ page }, testInfo) => {
   await page.goto("/__clerk/");
-  await expect(page.getByRole("table")).toContainText("admin@inkpad.dev");
+  await expect(page.getByRole("table").filter({ hasText: "Development password" })).toContainText("admin@inkpad.dev");
   await page.getByLabel("Email address").fill("admin@inkpad.dev");
   await page.getByLabel("Password").fill("inkpad-admin-demo");
   await page.getByRole("button", { name: "Continue" }).click();
@@ -91,4 +91,21 @@ test("demo accounts sign in and an admin is an admin on the server", async ({ pa
   await page.getByRole("menuitem", { name: "Sign out" }).click();
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   expect((await page.request.get("/api/session")).status()).toBe(401);
+});
+
+test("the console changes a plan and shows the webhook it queued", async ({ page }, testInfo) => {
+  await page.goto("/__clerk/");
+  const row = page.locator('tr[data-user="free@inkpad.dev"]');
+  await expect(row).toBeVisible();
+  const plan = page.getByRole("combobox", { name: "Plan for free@inkpad.dev" });
+  await expect(plan).toHaveValue("free");
+  await plan.selectOption("pro");
+  await expect(page.locator("#webhooks")).toContainText("user.updated");
+  await page.reload();
+  await expect(page.getByRole("combobox", { name: "Plan for free@inkpad.dev" })).toHaveValue("pro");
+  await snap(page, testInfo, "dev-console-admin-panel");
+  // Put the demo account back as it was.
+  await page.getByRole("combobox", { name: "Plan for free@inkpad.dev" }).selectOption("free");
+  await page.reload();
+  await expect(page.getByRole("combobox", { name: "Plan for free@inkpad.dev" })).toHaveValue("free");
 });

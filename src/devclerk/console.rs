@@ -49,7 +49,8 @@ main{{width:min(960px,100% - 2rem);margin:2rem auto;display:grid;gap:1.5rem}}
 header{{display:flex;justify-content:space-between;align-items:center;gap:1rem;flex-wrap:wrap}}
 h1{{font-size:1.5rem;margin:0}} .note{{color:#5b574d;margin:.25rem 0 0}}
 table{{border-collapse:collapse;background:#fff;border:1px solid #e4e0d6;border-radius:12px}}
-td,th{{padding:.4rem .8rem;text-align:left;border-bottom:1px solid #e4e0d6}}
+td,th{{padding:.4rem .8rem;text-align:left;border-bottom:1px solid #e4e0d6;vertical-align:top}}
+select,button.small{{font:inherit;font-size:.9rem;padding:.2rem .4rem}} .muted{{color:#5b574d;font-size:.85rem}}
 a{{color:#3b4cca}}
 </style>
 </head>
@@ -67,6 +68,16 @@ a{{color:#3b4cca}}
   <p id="status" role="status">Loading…</p>
   <div id="account"></div>
 </section>
+<section aria-labelledby="users-heading">
+  <h2 id="users-heading">Users</h2>
+  <p class="note">Role and plan go into public metadata, so each user's next session token carries them.</p>
+  <div id="users" aria-live="polite">Loading…</div>
+</section>
+<section aria-labelledby="webhooks-heading">
+  <h2 id="webhooks-heading">Webhooks</h2>
+  <p class="note">Newest first. Delivered events can be sent again; receivers dedupe on <code>svix-id</code>.</p>
+  <div id="webhooks" aria-live="polite">Loading…</div>
+</section>
 <section aria-labelledby="demo-heading">
   <h2 id="demo-heading">Demo accounts</h2>
   <table><thead><tr><th>Email</th><th>Development password</th><th>Role</th><th>Plan</th></tr></thead><tbody>{demo_rows}</tbody></table>
@@ -81,6 +92,83 @@ a{{color:#3b4cca}}
   var status = document.getElementById("status");
   var mode = new URLSearchParams(location.search).get("mode") === "sign-up" ? "signUp" : "signIn";
   var shown = null;
+  var api = function (path, body) {{
+    return fetch("{MOUNT}/console/api" + path, body === undefined ? {{}} : {{
+      method: "POST", headers: {{ "content-type": "application/json" }}, body: JSON.stringify(body)
+    }}).then(function (r) {{
+      return r.json().then(function (d) {{
+        if (!r.ok) throw new Error((d.errors && d.errors[0] && d.errors[0].long_message) || "Request failed");
+        return d;
+      }});
+    }});
+  }};
+  function h(tag, text, attrs) {{
+    var n = document.createElement(tag);
+    if (text !== undefined && text !== null) n.textContent = text;
+    Object.keys(attrs || {{}}).forEach(function (k) {{ n.setAttribute(k, attrs[k]); }});
+    return n;
+  }}
+  function when(ms) {{ return ms ? new Date(ms).toLocaleTimeString() : "—"; }}
+  function choose(label, value, options, onChange) {{
+    var s = h("select", null, {{ "aria-label": label }});
+    options.forEach(function (o) {{ var opt = h("option", o); opt.value = o; s.appendChild(opt); }});
+    s.value = value;
+    s.addEventListener("change", function () {{ onChange(s.value); }});
+    return s;
+  }}
+  function loadUsers() {{
+    return api("/users").then(function (users) {{
+      var table = h("table");
+      table.appendChild(h("thead")).innerHTML = "<tr><th>User</th><th>Role</th><th>Plan</th><th>Sessions</th></tr>";
+      var body = table.appendChild(h("tbody"));
+      users.forEach(function (u) {{
+        var row = body.appendChild(h("tr", null, {{ "data-user": u.email || u.id }}));
+        var who = row.appendChild(h("td"));
+        who.appendChild(h("div", [u.first_name, u.last_name].filter(Boolean).join(" ") || "—"));
+        who.appendChild(h("div", u.email, {{ class: "muted" }}));
+        var name = u.email || u.id;
+        row.appendChild(h("td")).appendChild(choose("Role for " + name, u.role, ["member", "admin"], function (v) {{
+          api("/users/" + u.id + "/access", {{ role: v }}).then(refreshAll, alert);
+        }}));
+        row.appendChild(h("td")).appendChild(choose("Plan for " + name, u.plan, ["free", "pro"], function (v) {{
+          api("/users/" + u.id + "/access", {{ plan: v }}).then(refreshAll, alert);
+        }}));
+        var cell = row.appendChild(h("td"));
+        if (!u.sessions.length) cell.appendChild(h("span", "none", {{ class: "muted" }}));
+        u.sessions.forEach(function (s) {{
+          var line = cell.appendChild(h("div", s.status + " · active " + when(s.last_active_at) + " "));
+          if (s.status === "active") {{
+            var b = line.appendChild(h("button", "Revoke", {{ class: "small", type: "button", "aria-label": "Revoke session of " + name }}));
+            b.addEventListener("click", function () {{ api("/sessions/" + s.id + "/revoke", {{}}).then(refreshAll, alert); }});
+          }}
+        }});
+      }});
+      document.getElementById("users").replaceChildren(table);
+    }});
+  }}
+  function loadWebhooks() {{
+    return api("/webhooks").then(function (events) {{
+      var table = h("table");
+      table.appendChild(h("thead")).innerHTML = "<tr><th>Event</th><th>Status</th><th>Attempts</th><th></th></tr>";
+      var body = table.appendChild(h("tbody"));
+      events.forEach(function (e) {{
+        var row = body.appendChild(h("tr"));
+        var what = row.appendChild(h("td"));
+        what.appendChild(h("div", e.event_type));
+        what.appendChild(h("div", e.id + " · " + when(e.created_at), {{ class: "muted" }}));
+        var last = e.attempts_log[0];
+        row.appendChild(h("td", e.delivered_at ? "delivered " + when(e.delivered_at)
+          : "pending, next " + when(e.next_attempt_at) + (last ? " (last: " + (last.status || last.error || "no answer") + ")" : "")));
+        row.appendChild(h("td", String(e.attempts)));
+        var b = row.appendChild(h("td")).appendChild(h("button", "Redeliver", {{ class: "small", type: "button" }}));
+        b.addEventListener("click", function () {{ api("/webhooks/" + e.id + "/redeliver", {{}}).then(refreshAll, alert); }});
+      }});
+      document.getElementById("webhooks").replaceChildren(events.length ? table : h("p", "No events yet."));
+    }});
+  }}
+  function refreshAll() {{ return Promise.all([loadUsers(), loadWebhooks()]); }}
+  refreshAll();
+  setInterval(loadWebhooks, 5000);
   Clerk.load().then(function () {{
     Clerk.addListener(function (s) {{
       if (s.user === undefined) return;

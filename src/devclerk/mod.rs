@@ -5,6 +5,7 @@
 
 pub mod backend;
 pub mod console;
+pub mod console_api;
 pub mod frontend;
 pub mod routes;
 pub mod store;

@@ -4,7 +4,7 @@
 
 use super::{
     backend::{self, DevState},
-    console, frontend, DevInstance, MOUNT,
+    console, console_api, frontend, DevInstance, MOUNT,
 };
 use crate::db::Db;
 use axum::{extract::State, response::Redirect, routing::get, Json, Router};
@@ -24,6 +24,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(instance: Arc<DevInstance>, db: 
         )
         .with_state(state.clone())
         .merge(frontend::router(state.clone()))
+        .nest("/console/api", console_api::router(state.clone()))
         .nest("/v1", backend::router(state.clone()));
     Router::new()
         .route(&format!("{MOUNT}/"), get(console::page).with_state(state))

@@ -600,6 +600,23 @@ pub async fn session_info(db: &Db, id: &str) -> Result<Option<SessionInfo>, Stor
     }))
 }
 
+/// A user's sessions, newest first, as Clerk's session objects.
+pub async fn user_sessions(db: &Db, user_id: &str) -> Result<Vec<Value>, StoreError> {
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM clerk_dev_sessions WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut sessions = Vec::with_capacity(ids.len());
+    for (id,) in ids {
+        if let Some(session) = get_session(db, &id).await? {
+            sessions.push(session);
+        }
+    }
+    Ok(sessions)
+}
+
 /// Sets a session's status (`ended`, `revoked`) and queues
 /// `session.<status>`; `None` when there is no such session.
 pub async fn set_session_status(

@@ -191,8 +191,44 @@ impl Deliverer {
     }
 }
 
+/// An outbox entry as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct EventSummary {
+    pub id: String,
+    pub event_type: String,
+    pub subject_id: String,
+    pub created_at: i64,
+    pub attempts: i32,
+    pub delivered_at: Option<i64>,
+    pub next_attempt_at: i64,
+}
+
+/// The newest events first.
+pub async fn recent_events(db: &Db, limit: i64) -> Result<Vec<EventSummary>, DbError> {
+    let rows = sqlx::query_as::<_, EventSummary>(
+        "SELECT id, event_type, subject_id, created_at, attempts, delivered_at, next_attempt_at \
+         FROM clerk_dev_webhook_events ORDER BY seq DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows)
+}
+
+/// Queues an event for delivery again now, delivered or not (receivers
+/// must be idempotent on `svix-id`, as with Svix's resend). `false` when
+/// there is no such event.
+pub async fn redeliver(db: &Db, event_id: &str) -> Result<bool, DbError> {
+    let result = sqlx::query("UPDATE clerk_dev_webhook_events SET delivered_at = NULL, next_attempt_at = $2 WHERE id = $1")
+        .bind(event_id)
+        .bind(now_millis())
+        .execute(db.pool())
+        .await?;
+    Ok(result.rows_affected() > 0)
+}
+
 /// One recorded delivery attempt, newest first (for the console and tests).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct Attempt {
     pub event_id: String,
     pub attempted_at: i64,

@@ -1,0 +1,187 @@
+//! The console's own JSON endpoints (development only): users with their
+//! role, plan and sessions, changing role and plan, revoking sessions, and
+//! the webhook outbox with redelivery. They run the same store operations
+//! as the Backend API, so the same webhooks fire. Writes must come from the
+//! console's own origin as JSON, so no other site can drive them.
+
+use super::{
+    backend::{ClerkApiError, DevState},
+    store,
+    webhooks::{self, EventSummary},
+};
+use crate::{
+    auth::request::request_origin,
+    model::{Plan, Role},
+};
+use axum::{
+    extract::{Path, Request, State},
+    http::{header, Method, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// Routes relative to `/__clerk/console/api`.
+pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
+    Router::new()
+        .route("/users", get(users))
+        .route("/users/{id}/access", post(set_access))
+        .route("/sessions/{id}/revoke", post(revoke))
+        .route("/webhooks", get(events))
+        .route("/webhooks/{id}/redeliver", post(redeliver))
+        .layer(middleware::from_fn(same_origin_writes))
+        .with_state(state)
+}
+
+/// Writes need `Origin` equal to this site and a JSON body type: a form
+/// posted by another site (CSRF) has neither.
+async fn same_origin_writes(request: Request, next: Next) -> Response {
+    if request.method() == Method::GET {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let own = request_origin(headers);
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if own.is_some() && origin == own.as_deref() && json {
+        next.run(request).await
+    } else {
+        ClerkApiError::new(
+            StatusCode::FORBIDDEN,
+            "origin_invalid",
+            "Forbidden",
+            "Console actions must come from the console itself.",
+        )
+        .into_response()
+    }
+}
+
+#[derive(Serialize)]
+struct ConsoleUser {
+    id: String,
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    role: Role,
+    plan: Plan,
+    sessions: Vec<Value>,
+}
+
+async fn users(State(state): State<DevState>) -> Result<Json<Vec<ConsoleUser>>, ClerkApiError> {
+    let filter = store::UserFilter {
+        limit: 500,
+        order_by: "created_at".into(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for user in store::filter_users(&state.db, &filter).await? {
+        let metadata = |key: &str| {
+            user.public_metadata
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        out.push(ConsoleUser {
+            id: user.id.clone(),
+            email: user.primary_email().map(str::to_owned),
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
+            role: metadata("role")
+                .and_then(|r| r.parse().ok())
+                .unwrap_or_default(),
+            plan: metadata("plan")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or_default(),
+            sessions: store::user_sessions(&state.db, &user.id).await?,
+        });
+    }
+    Ok(Json(out))
+}
+
+#[derive(Deserialize)]
+struct Access {
+    role: Option<Role>,
+    plan: Option<Plan>,
+}
+
+/// Sets role and/or plan in the user's public metadata (merged, as the
+/// Backend API's metadata endpoint does): their next session token carries it.
+async fn set_access(
+    State(state): State<DevState>,
+    Path(id): Path<String>,
+    Json(access): Json<Access>,
+) -> Result<Json<Value>, ClerkApiError> {
+    let mut public = Map::new();
+    if let Some(role) = access.role {
+        public.insert("role".into(), json!(role));
+    }
+    if let Some(plan) = access.plan {
+        public.insert("plan".into(), json!(plan));
+    }
+    let patch = store::MetadataPatch {
+        public_metadata: Some(public),
+        ..Default::default()
+    };
+    let user = store::merge_metadata(&state.db, &id, &patch)
+        .await?
+        .ok_or_else(|| ClerkApiError::not_found("User"))?;
+    Ok(Json(
+        json!({"id": user.id, "public_metadata": user.public_metadata}),
+    ))
+}
+
+async fn revoke(
+    State(state): State<DevState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ClerkApiError> {
+    store::revoke_session(&state.db, &id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ClerkApiError::not_found("Session"))
+}
+
+#[derive(Serialize)]
+struct EventWithAttempts {
+    #[serde(flatten)]
+    event: EventSummary,
+    attempts_log: Vec<webhooks::Attempt>,
+}
+
+async fn events(
+    State(state): State<DevState>,
+) -> Result<Json<Vec<EventWithAttempts>>, ClerkApiError> {
+    let mut out = Vec::new();
+    for event in webhooks::recent_events(&state.db, 50)
+        .await
+        .map_err(store::StoreError::from)?
+    {
+        let attempts_log = webhooks::attempts(&state.db, &event.id)
+            .await
+            .map_err(store::StoreError::from)?;
+        out.push(EventWithAttempts {
+            event,
+            attempts_log,
+        });
+    }
+    Ok(Json(out))
+}
+
+async fn redeliver(
+    State(state): State<DevState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ClerkApiError> {
+    if webhooks::redeliver(&state.db, &id)
+        .await
+        .map_err(store::StoreError::from)?
+    {
+        Ok(Json(json!({"id": id, "queued": true})))
+    } else {
+        Err(ClerkApiError::not_found("Event"))
+    }
+}

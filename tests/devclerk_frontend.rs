@@ -439,3 +439,36 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn a_restarted_server_keeps_its_users_signed_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("app.db").display());
+    let off = [("CLERK_DEV_WEBHOOK_URL", "off")];
+
+    let first = TestApp::spawn_with(common::TestDb::reopen(&url).await, &off).await;
+    let mut browser = Browser::default();
+    let client = sign_up(&first, &mut browser, "grace@example.com").await;
+    let sid = session_id(&client);
+    drop(first); // the server stops
+
+    let second = TestApp::spawn_with(common::TestDb::reopen(&url).await, &off).await;
+    let res = token(&second, &mut browser, &sid).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "same client cookie, same session, same signing key"
+    );
+    let jwt = res.json::<Value>().await.unwrap()["jwt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = second
+        .client
+        .get(second.url("/api/session"))
+        .bearer_auth(jwt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}

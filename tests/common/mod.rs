@@ -31,6 +31,18 @@ pub struct TestDb {
     _dir: Option<tempfile::TempDir>,
 }
 
+impl TestDb {
+    /// Another handle on an existing database (as a restarted server has).
+    pub async fn reopen(url: &str) -> TestDb {
+        let db = Db::connect(url).await.expect("reopen database");
+        TestDb {
+            url: url.to_owned(),
+            db,
+            _dir: None,
+        }
+    }
+}
+
 /// A migrated SQLite database in a temporary directory.
 pub async fn sqlite_db() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -46,7 +46,7 @@ impl Credentials {
         });
         let mut credentials = Self::from_headers(headers, suffix);
         credentials.handshake_token = from_query
-            .or_else(|| Cookies(headers).get(HANDSHAKE_TOKEN))
+            .or_else(|| cookie(headers, HANDSHAKE_TOKEN))
             .filter(|t| !t.is_empty());
         credentials
     }
@@ -62,11 +62,10 @@ impl Credentials {
                     .then(|| token.trim().to_owned())
             })
             .filter(|t| !t.is_empty());
-        let cookies = Cookies(headers);
         let suffixed_or_plain = |name: &str| {
             suffix
-                .and_then(|s| cookies.get(&format!("{name}_{s}")))
-                .or_else(|| cookies.get(name))
+                .and_then(|s| cookie(headers, &format!("{name}_{s}")))
+                .or_else(|| cookie(headers, name))
         };
         Credentials {
             bearer,
@@ -74,8 +73,7 @@ impl Credentials {
             client_uat: suffixed_or_plain(CLIENT_UAT_COOKIE)
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0),
-            redirect_count: cookies
-                .get(REDIRECT_COUNT_COOKIE)
+            redirect_count: cookie(headers, REDIRECT_COUNT_COOKIE)
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0),
             handshake_token: None,
@@ -83,20 +81,16 @@ impl Credentials {
     }
 }
 
-/// The `Cookie` headers of a request.
-struct Cookies<'a>(&'a HeaderMap);
-
-impl Cookies<'_> {
-    fn get(&self, name: &str) -> Option<String> {
-        self.0
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.trim().trim_matches('"').to_owned())
-    }
+/// A cookie's value from a request's `Cookie` headers (all of them).
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
 }
 
 /// `scheme://host` of a request as the browser sees it: the `Host` header

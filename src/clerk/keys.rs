@@ -7,6 +7,12 @@ use base64::{
 };
 use std::{fmt, str::FromStr};
 
+/// Equality whose running time does not depend on where the inputs differ,
+/// for comparing secrets a caller presents.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A secret value that cannot be printed, logged or serialised by accident.
 /// Read it with [`Secret::expose`] at the one place that sends it.
 #[derive(Clone, PartialEq, Eq)]
@@ -220,6 +226,14 @@ impl FromStr for WebhookSecret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn constant_time_eq_is_equality() {
+        assert!(constant_time_eq(b"sk_test_abc", b"sk_test_abc"));
+        assert!(!constant_time_eq(b"sk_test_abc", b"sk_test_abd"));
+        assert!(!constant_time_eq(b"sk_test_abc", b"sk_test_ab"));
+        assert!(constant_time_eq(b"", b""));
+    }
 
     #[test]
     fn publishable_key_matches_the_protocol_vector() {

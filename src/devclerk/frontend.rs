@@ -9,7 +9,10 @@ use super::{
     MOUNT,
 };
 use crate::{
-    auth::{redirect::same_origin, request::request_origin},
+    auth::{
+        redirect::same_origin,
+        request::{cookie, request_origin},
+    },
     clerk::verify::unix_now,
     db::now_millis,
 };
@@ -69,17 +72,6 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
         .route("/v1/client/handshake", get(handshake))
         .route("/v1/me", patch(update_me))
         .with_state(state)
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
 }
 
 fn is_https(headers: &HeaderMap) -> bool {

@@ -3,7 +3,10 @@
 //! a development instance holds a handful of users.
 
 use super::webhooks;
-use crate::db::{now_millis, Db, DbError};
+use crate::{
+    clerk::keys::constant_time_eq,
+    db::{now_millis, Db, DbError},
+};
 use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
@@ -715,15 +718,8 @@ pub async fn client_from_cookie(db: &Db, cookie: &str) -> Result<Option<String>,
             .bind(id)
             .fetch_optional(db.pool())
             .await?;
-    let genuine = row.is_some_and(|(hash,)| {
-        let presented = sha256_hex(secret);
-        presented.len() == hash.len()
-            && presented
-                .bytes()
-                .zip(hash.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
-    });
+    let genuine =
+        row.is_some_and(|(hash,)| constant_time_eq(sha256_hex(secret).as_bytes(), hash.as_bytes()));
     Ok(genuine.then(|| id.to_owned()))
 }
 

@@ -6,7 +6,7 @@ use crate::{
     api,
     app::{shell, App},
     auth::{layer::authenticate, AuthService, Policy},
-    config::{AppEnv, Config, ConfigError},
+    config::{Config, ConfigError},
     db::{Db, DbError},
     devclerk::{self, DevInstance},
     error::AppError,
@@ -91,7 +91,7 @@ impl Application {
     /// As `build`, with another route policy (tests use `Policy::none()` to
     /// prove that handlers refuse on their own).
     pub async fn build_with_policy(
-        config: Config,
+        mut config: Config,
         mut leptos_options: LeptosOptions,
         policy: Policy,
     ) -> Result<Self, StartupError> {
@@ -110,50 +110,14 @@ impl Application {
         let addr = listener.local_addr().map_err(StartupError::Serve)?;
         leptos_options.site_addr = addr;
 
-        let mut config = config;
-        let dev_clerk = match &config.clerk.publishable_key {
-            Some(_) => None,
-            // Configuration already refuses production without keys; this
-            // check keeps the instance out of production whatever changes.
-            None if config.app_env == AppEnv::Production => {
-                return Err(StartupError::Clerk(
-                    "the development instance never runs in production".into(),
-                ))
-            }
-            None => {
-                let dev = DevInstance::load_or_create(&db, addr)
-                    .await
-                    .map_err(|e| StartupError::Clerk(e.to_string()))?;
-                dev.configure(&mut config.clerk)
-                    .map_err(|e| StartupError::Clerk(e.to_string()))?;
-                tracing::info!(
-                    "Clerk development instance at {}/ — local and offline, for development only; \
-                     set CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY to use Clerk",
-                    dev.base_url()
-                );
-                Some(Arc::new(dev))
-            }
-        };
+        let started = devclerk::start_if_unconfigured(&mut config, &db, addr, &http)
+            .await
+            .map_err(|e| StartupError::Clerk(e.to_string()))?;
         let auth = AuthService::from_config(&config.clerk, http.clone(), policy)
             .map_err(StartupError::Clerk)?;
-        let background = match (&dev_clerk, config.clerk.dev_webhook_url.as_deref()) {
-            (Some(_), Some("off")) | (None, _) => None,
-            (Some(dev), endpoint) => {
-                let endpoint = endpoint
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| format!("{}/api/webhooks/clerk", dev.app_url()));
-                let secret = dev
-                    .webhook_secret()
-                    .map_err(|e| StartupError::Clerk(e.to_string()))?;
-                let deliverer = devclerk::webhooks::Deliverer::new(
-                    db.clone(),
-                    http.clone(),
-                    endpoint,
-                    secret,
-                    devclerk::webhooks::RetrySchedule::default(),
-                );
-                Some(tokio::spawn(deliverer.run(Duration::from_millis(500))))
-            }
+        let (dev_clerk, background) = match started {
+            Some(started) => (Some(started.instance), started.deliverer),
+            None => (None, None),
         };
 
         let state = AppState {

@@ -633,3 +633,35 @@ mod console {
         assert_eq!(after.public_metadata["role"], "member", "nothing changed");
     }
 }
+
+#[tokio::test]
+async fn the_instance_refuses_to_start_in_production() {
+    // Configuration already refuses production without keys; even if keys
+    // went missing after that check, the instance itself says no.
+    let clerk = common::TestClerk::get();
+    let mut config = inkpad::config::Config::from_lookup(|name| match name {
+        "APP_ENV" => Some("production".into()),
+        "CLERK_PUBLISHABLE_KEY" => Some(clerk.publishable_key.as_str().into()),
+        "CLERK_SECRET_KEY" => Some("sk_test_0123456789abcdefghij".into()),
+        _ => None,
+    })
+    .unwrap();
+    config.clerk.publishable_key = None;
+    let test_db = sqlite_db().await;
+    let started = inkpad::devclerk::start_if_unconfigured(
+        &mut config,
+        &test_db.db,
+        "127.0.0.1:3000".parse().unwrap(),
+        &reqwest::Client::new(),
+    )
+    .await;
+    assert!(matches!(
+        started,
+        Err(inkpad::devclerk::DevInstanceError::Production)
+    ));
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM clerk_dev_instance")
+        .fetch_one(test_db.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "nothing was generated");
+}

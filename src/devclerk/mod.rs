@@ -16,12 +16,13 @@ use crate::{
         keys::{InstanceKind, PublishableKey, SecretKey, WebhookSecret},
         mint::SigningKey,
     },
-    config::ClerkConfig,
+    config::{AppEnv, ClerkConfig, Config},
     db::{now_millis, Db, DbError},
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
 use rand::{distributions::Alphanumeric, Rng, RngCore};
 use std::net::SocketAddr;
+use std::{sync::Arc, time::Duration};
 
 /// Where the instance is mounted on the app's own origin.
 pub const MOUNT: &str = "/__clerk";
@@ -37,6 +38,8 @@ pub struct DevInstance {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DevInstanceError {
+    #[error("the development instance never runs in production")]
+    Production,
     #[error(transparent)]
     Database(#[from] DbError),
     #[error("stored development instance is unreadable: {0}")]
@@ -148,6 +151,57 @@ impl DevInstance {
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
+}
+
+/// A started instance and its webhook deliverer (when deliveries are on).
+pub struct Started {
+    pub instance: Arc<DevInstance>,
+    pub deliverer: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Starts the instance when no Clerk keys are configured, pointing the
+/// app's Clerk settings at it; does nothing when keys are set.
+pub async fn start_if_unconfigured(
+    config: &mut Config,
+    db: &Db,
+    addr: SocketAddr,
+    http: &reqwest::Client,
+) -> Result<Option<Started>, DevInstanceError> {
+    if config.clerk.publishable_key.is_some() {
+        return Ok(None);
+    }
+    // Configuration already refuses production without keys; this check
+    // keeps the instance out of production whatever changes there.
+    if config.app_env == AppEnv::Production {
+        return Err(DevInstanceError::Production);
+    }
+    let instance = DevInstance::load_or_create(db, addr).await?;
+    instance.configure(&mut config.clerk)?;
+    tracing::info!(
+        "Clerk development instance at {}/ — local and offline, for development only; \
+         set CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY to use Clerk",
+        instance.base_url()
+    );
+    let deliverer = match config.clerk.dev_webhook_url.as_deref() {
+        Some("off") => None,
+        endpoint => {
+            let endpoint = endpoint
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("{}/api/webhooks/clerk", instance.app_url()));
+            let deliverer = webhooks::Deliverer::new(
+                db.clone(),
+                http.clone(),
+                endpoint,
+                instance.webhook_secret()?,
+                webhooks::RetrySchedule::default(),
+            );
+            Some(tokio::spawn(deliverer.run(Duration::from_millis(500))))
+        }
+    };
+    Ok(Some(Started {
+        instance: Arc::new(instance),
+        deliverer,
+    }))
 }
 
 /// The address to reach a listener on this machine: an unspecified bind

@@ -303,7 +303,8 @@ async fn delete_user(
     }
 }
 
-async fn revoke_session(
+/// `POST /sessions/{id}/revoke` (the console reuses it).
+pub(crate) async fn revoke_session(
     State(state): State<DevState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ClerkApiError> {

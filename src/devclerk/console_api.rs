@@ -5,7 +5,7 @@
 //! console's own origin as JSON, so no other site can drive them.
 
 use super::{
-    backend::{ClerkApiError, DevState},
+    backend::{self, ClerkApiError, DevState},
     store,
     webhooks::{self, EventSummary},
 };
@@ -29,7 +29,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
     Router::new()
         .route("/users", get(users))
         .route("/users/{id}/access", post(set_access))
-        .route("/sessions/{id}/revoke", post(revoke))
+        .route("/sessions/{id}/revoke", post(backend::revoke_session))
         .route("/webhooks", get(events))
         .route("/webhooks/{id}/redeliver", post(redeliver))
         .layer(middleware::from_fn(same_origin_writes))
@@ -134,16 +134,6 @@ async fn set_access(
     Ok(Json(
         json!({"id": user.id, "public_metadata": user.public_metadata}),
     ))
-}
-
-async fn revoke(
-    State(state): State<DevState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ClerkApiError> {
-    store::revoke_session(&state.db, &id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ClerkApiError::not_found("Session"))
 }
 
 #[derive(Serialize)]

@@ -157,6 +157,30 @@ async fn start_session(
     Ok(response)
 }
 
+/// 401 `signed_out`: the browser holds no usable session.
+fn signed_out(long_message: &str) -> ClerkApiError {
+    ClerkApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "signed_out",
+        "Signed out",
+        long_message,
+    )
+}
+
+/// Names are at most 256 characters (as Clerk allows).
+fn check_names(names: [&Option<String>; 2]) -> Result<(), ClerkApiError> {
+    if names
+        .iter()
+        .any(|n| n.as_ref().is_some_and(|n| n.chars().count() > 256))
+    {
+        return Err(form_error(
+            "form_param_max_length_exceeded",
+            "Names are at most 256 characters.",
+        ));
+    }
+    Ok(())
+}
+
 /// A form validation error (422), worded for the person filling the form.
 fn form_error(code: &'static str, message: &str) -> ClerkApiError {
     ClerkApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message, message)
@@ -217,15 +241,7 @@ async fn sign_up(
     check_password(&form.password)?;
     let name = |n: Option<String>| n.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     let (first_name, last_name) = (name(form.first_name), name(form.last_name));
-    if [&first_name, &last_name]
-        .iter()
-        .any(|n| n.as_ref().is_some_and(|n| n.chars().count() > 256))
-    {
-        return Err(form_error(
-            "form_param_max_length_exceeded",
-            "Names are at most 256 characters.",
-        ));
-    }
+    check_names([&first_name, &last_name])?;
     let new = NewUser {
         email,
         password: Some(form.password),
@@ -306,25 +322,18 @@ async fn owned_session(
     headers: &HeaderMap,
     id: &str,
 ) -> Result<SessionInfo, ClerkApiError> {
-    let signed_out = || {
-        ClerkApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "signed_out",
-            "Signed out",
-            "This session is no longer active.",
-        )
-    };
+    let inactive = || signed_out("This session is no longer active.");
     let client_id = current_client_id(state, headers)
         .await?
-        .ok_or_else(signed_out)?;
+        .ok_or_else(inactive)?;
     let session = store::session_info(&state.db, id)
         .await?
-        .ok_or_else(signed_out)?;
+        .ok_or_else(inactive)?;
     if session.client_id != client_id
         || session.status != "active"
         || session.expire_at <= now_millis()
     {
-        return Err(signed_out());
+        return Err(inactive());
     }
     Ok(session)
 }
@@ -338,14 +347,7 @@ async fn mint(
 ) -> Result<String, ClerkApiError> {
     let user = store::get_user(&state.db, &session.user_id)
         .await?
-        .ok_or_else(|| {
-            ClerkApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "signed_out",
-                "Signed out",
-                "The user no longer exists.",
-            )
-        })?;
+        .ok_or_else(|| signed_out("The user no longer exists."))?;
     store::touch_session(&state.db, &session.id).await?;
     let now = unix_now();
     let factor_age_minutes = (now_millis() - session.created_at).max(0) / 60_000;
@@ -411,41 +413,21 @@ async fn update_me(
     headers: HeaderMap,
     Json(change): Json<NameChange>,
 ) -> Result<Json<Value>, ClerkApiError> {
-    let client_id = current_client_id(&state, &headers).await?.ok_or_else(|| {
-        ClerkApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "signed_out",
-            "Signed out",
-            "Sign in first.",
-        )
-    })?;
+    let client_id = current_client_id(&state, &headers)
+        .await?
+        .ok_or_else(|| signed_out("Sign in first."))?;
     let session = store::active_sessions(&state.db, &client_id)
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| {
-            ClerkApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "signed_out",
-                "Signed out",
-                "Sign in first.",
-            )
-        })?;
+        .ok_or_else(|| signed_out("Sign in first."))?;
     let trimmed = |n: Option<String>| n.map(|n| n.trim().to_owned());
     let changes = store::UserChanges {
         first_name: trimmed(change.first_name),
         last_name: trimmed(change.last_name),
         username: None,
     };
-    if [&changes.first_name, &changes.last_name]
-        .iter()
-        .any(|n| n.as_ref().is_some_and(|n| n.chars().count() > 256))
-    {
-        return Err(form_error(
-            "form_param_max_length_exceeded",
-            "Names are at most 256 characters.",
-        ));
-    }
+    check_names([&changes.first_name, &changes.last_name])?;
     let user = store::update_user(&state.db, &session.user_id, &changes)
         .await?
         .ok_or_else(|| {

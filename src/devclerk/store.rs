@@ -534,6 +534,9 @@ pub async fn create_session(db: &Db, user_id: &str, client_id: &str) -> Result<V
     Ok(session)
 }
 
+const SESSION_COLUMNS: &str =
+    "id, user_id, client_id, status, last_active_at, expire_at, created_at, updated_at";
+
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     id: String,
@@ -553,20 +556,35 @@ pub async fn get_session(db: &Db, id: &str) -> Result<Option<Value>, StoreError>
 }
 
 async fn load_session(conn: &mut AnyConnection, id: &str) -> Result<Option<Value>, StoreError> {
-    let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT id, user_id, client_id, status, last_active_at, expire_at, created_at, updated_at \
-         FROM clerk_dev_sessions WHERE id = $1",
-    )
+    let row: Option<SessionRow> = sqlx::query_as(&format!(
+        "SELECT {SESSION_COLUMNS} FROM clerk_dev_sessions WHERE id = $1"
+    ))
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|r| {
+    Ok(row.map(|r| r.to_json()))
+}
+
+impl SessionRow {
+    /// Clerk's session object.
+    fn to_json(&self) -> Value {
         json!({
-            "object": "session", "id": r.id, "user_id": r.user_id, "client_id": r.client_id,
-            "status": r.status, "last_active_at": r.last_active_at, "expire_at": r.expire_at,
-            "abandon_at": r.expire_at, "created_at": r.created_at, "updated_at": r.updated_at,
+            "object": "session", "id": self.id, "user_id": self.user_id, "client_id": self.client_id,
+            "status": self.status, "last_active_at": self.last_active_at, "expire_at": self.expire_at,
+            "abandon_at": self.expire_at, "created_at": self.created_at, "updated_at": self.updated_at,
         })
-    }))
+    }
+
+    fn into_info(self) -> SessionInfo {
+        SessionInfo {
+            id: self.id,
+            user_id: self.user_id,
+            client_id: self.client_id,
+            status: self.status,
+            expire_at: self.expire_at,
+            created_at: self.created_at,
+        }
+    }
 }
 
 /// Marks a session revoked; `None` when there is no such session.
@@ -586,38 +604,24 @@ pub struct SessionInfo {
 }
 
 pub async fn session_info(db: &Db, id: &str) -> Result<Option<SessionInfo>, StoreError> {
-    let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT id, user_id, client_id, status, last_active_at, expire_at, created_at, updated_at \
-         FROM clerk_dev_sessions WHERE id = $1",
-    )
+    let row: Option<SessionRow> = sqlx::query_as(&format!(
+        "SELECT {SESSION_COLUMNS} FROM clerk_dev_sessions WHERE id = $1"
+    ))
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|r| SessionInfo {
-        id: r.id,
-        user_id: r.user_id,
-        client_id: r.client_id,
-        status: r.status,
-        expire_at: r.expire_at,
-        created_at: r.created_at,
-    }))
+    Ok(row.map(SessionRow::into_info))
 }
 
 /// A user's sessions, newest first, as Clerk's session objects.
 pub async fn user_sessions(db: &Db, user_id: &str) -> Result<Vec<Value>, StoreError> {
-    let ids: Vec<(String,)> = sqlx::query_as(
-        "SELECT id FROM clerk_dev_sessions WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
-    )
+    let rows: Vec<SessionRow> = sqlx::query_as(&format!(
+        "SELECT {SESSION_COLUMNS} FROM clerk_dev_sessions WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
+    ))
     .bind(user_id)
     .fetch_all(db.pool())
     .await?;
-    let mut sessions = Vec::with_capacity(ids.len());
-    for (id,) in ids {
-        if let Some(session) = get_session(db, &id).await? {
-            sessions.push(session);
-        }
-    }
-    Ok(sessions)
+    Ok(rows.iter().map(SessionRow::to_json).collect())
 }
 
 /// Sets a session's status (`ended`, `revoked`) and queues
@@ -665,21 +669,15 @@ pub async fn touch_session(db: &Db, id: &str) -> Result<(), StoreError> {
 
 /// The client's active, unexpired sessions, newest first.
 pub async fn active_sessions(db: &Db, client_id: &str) -> Result<Vec<SessionInfo>, StoreError> {
-    let ids: Vec<(String,)> = sqlx::query_as(
-        "SELECT id FROM clerk_dev_sessions WHERE client_id = $1 AND status = 'active' AND expire_at > $2 \
-         ORDER BY created_at DESC, id DESC",
-    )
+    let rows: Vec<SessionRow> = sqlx::query_as(&format!(
+        "SELECT {SESSION_COLUMNS} FROM clerk_dev_sessions \
+         WHERE client_id = $1 AND status = 'active' AND expire_at > $2 ORDER BY created_at DESC, id DESC"
+    ))
     .bind(client_id)
     .bind(now_millis())
     .fetch_all(db.pool())
     .await?;
-    let mut sessions = Vec::with_capacity(ids.len());
-    for (id,) in ids {
-        if let Some(info) = session_info(db, &id).await? {
-            sessions.push(info);
-        }
-    }
-    Ok(sessions)
+    Ok(rows.into_iter().map(SessionRow::into_info).collect())
 }
 
 fn sha256_hex(text: &str) -> String {

@@ -42,30 +42,12 @@ async fn official_clerk_and_svix_libraries_accept_the_instance() {
     let origin = format!("http://{}", app.addr);
 
     // A real session: sign in as the admin demo user, then mint a token.
-    let res = app
-        .client
-        .post(app.url("/__clerk/v1/client/sign_ins"))
-        .json(&json!({"identifier": "admin@inkpad.dev", "password": "inkpad-admin-demo"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let cookie = res.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let client: Value = res.json().await.unwrap();
-    let sid = client["client"]["last_active_session_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let user_id = client["client"]["sessions"][0]["user"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let signed_in = app.sign_in("admin@inkpad.dev", "inkpad-admin-demo").await;
+    let (cookie, sid, user_id) = (
+        signed_in.client_cookie,
+        signed_in.session_id,
+        signed_in.user_id,
+    );
     let token: Value = app
         .client
         .post(app.url(&format!("/__clerk/v1/client/sessions/{sid}/tokens")))

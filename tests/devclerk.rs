@@ -452,26 +452,8 @@ mod console {
     }
 
     async fn token_for(app: &TestApp, email: &str, password: &str) -> (String, String) {
-        let res = app
-            .client
-            .post(app.url("/__clerk/v1/client/sign_ins"))
-            .json(&json!({"identifier": email, "password": password}))
-            .send()
-            .await
-            .unwrap();
-        let cookie = res.headers()[header::SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let client: Value = res.json().await.unwrap();
-        let sid = client["client"]["last_active_session_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        (cookie, sid)
+        let signed_in = app.sign_in(email, password).await;
+        (signed_in.client_cookie, signed_in.session_id)
     }
 
     async fn claims(app: &TestApp, cookie: &str, sid: &str) -> reqwest::Response {

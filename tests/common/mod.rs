@@ -268,6 +268,48 @@ impl TestClerk {
     }
 }
 
+/// A browser signed in through the development instance's frontend API.
+pub struct SignedIn {
+    /// `__client=…`, ready for a `Cookie` header.
+    pub client_cookie: String,
+    pub session_id: String,
+    pub user_id: String,
+}
+
+impl TestApp {
+    /// Signs in through the development instance, as its browser script does.
+    pub async fn sign_in(&self, email: &str, password: &str) -> SignedIn {
+        let res = self
+            .client
+            .post(self.url("/__clerk/v1/client/sign_ins"))
+            .json(&serde_json::json!({"identifier": email, "password": password}))
+            .send()
+            .await
+            .expect("sign-in request");
+        assert_eq!(res.status(), 200, "sign-in as {email}");
+        let client_cookie = res.headers()[reqwest::header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let body: serde_json::Value = res.json().await.unwrap();
+        let client = &body["client"];
+        SignedIn {
+            client_cookie,
+            session_id: client["last_active_session_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            user_id: client["sessions"][0]["user"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

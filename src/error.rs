@@ -28,6 +28,8 @@ pub enum AppError {
     UpgradeRequired(String),
     #[error("{0}")]
     NotFound(String),
+    #[error("This endpoint does not accept that method.")]
+    MethodNotAllowed,
     /// A dependency (database, Clerk) is down; retrying later may work.
     #[error("{0}")]
     Unavailable(String),
@@ -48,6 +50,7 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::Forbidden(_) | AppError::UpgradeRequired(_) => 403,
             AppError::NotFound(_) => 404,
+            AppError::MethodNotAllowed => 405,
             AppError::Unavailable(_) => 503,
             AppError::Internal => 500,
             AppError::Transport(_) => 502,
@@ -62,6 +65,7 @@ impl AppError {
             AppError::Forbidden(_) => "Forbidden",
             AppError::UpgradeRequired(_) => "Upgrade required",
             AppError::NotFound(_) => "Not found",
+            AppError::MethodNotAllowed => "Method not allowed",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::Internal => "Internal server error",
             AppError::Transport(_) => "Network error",
@@ -177,6 +181,7 @@ mod tests {
                 "Upgrade required",
             ),
             (AppError::NotFound("x".into()), 404, "Not found"),
+            (AppError::MethodNotAllowed, 405, "Method not allowed"),
             (
                 AppError::Unavailable("x".into()),
                 503,

@@ -109,6 +109,74 @@ pub struct Post {
     pub updated_at: i64,
 }
 
+/// What a post is written from: the author always comes from the session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPost {
+    pub title: String,
+    pub content: String,
+}
+
+/// A partial edit: absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostPatch {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+/// One page of a longer list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// How many there are in all.
+    pub total: i64,
+    /// 1-based.
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page.max(1)).max(1)
+    }
+}
+
+/// One line of the audit log, with the emails the local table knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AuditEntry {
+    pub id: i64,
+    pub actor_id: Option<String>,
+    pub actor_email: Option<String>,
+    pub subject_id: String,
+    pub subject_email: Option<String>,
+    /// `role.changed`, `plan.changed`, `session.created`, `session.ended`, ...
+    pub action: String,
+    pub detail: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// The premium export: every post of the caller as one Markdown document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Export {
+    pub filename: String,
+    pub markdown: String,
+    pub stats: ExportStats,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportStats {
+    pub posts: i64,
+    pub words: i64,
+    /// Rounded up, at 200 words a minute; 0 for no words.
+    pub reading_minutes: i64,
+    pub average_words: i64,
+    /// Title of the longest post.
+    pub longest: Option<String>,
+}
+
 /// A user's public profile, as the API and settings page show it. Built
 /// from Clerk's user object; private metadata has no way in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

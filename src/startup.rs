@@ -6,6 +6,7 @@ use crate::{
     api,
     app::{shell, App},
     auth::{layer::authenticate, AuthService, Policy},
+    clerk::backend::BackendApi,
     config::{Config, ConfigError},
     db::{Db, DbError},
     devclerk::{self, DevInstance},
@@ -43,6 +44,8 @@ pub struct AppState {
     pub dev_clerk: Option<Arc<DevInstance>>,
     /// One pooled HTTP client for Clerk's APIs.
     pub http: reqwest::Client,
+    /// Clerk's Backend API, when a secret key is configured.
+    pub clerk_api: Option<BackendApi>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -120,7 +123,13 @@ impl Application {
             None => (None, None),
         };
 
+        let clerk_api = config
+            .clerk
+            .secret_key
+            .as_ref()
+            .map(|sk| BackendApi::new(http.clone(), &config.clerk.api_url, sk.expose()));
         let state = AppState {
+            clerk_api,
             db: db.clone(),
             config: Arc::new(config),
             auth: Arc::new(auth),

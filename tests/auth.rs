@@ -57,7 +57,9 @@ async fn a_bearer_token_or_session_cookie_signs_the_caller_in() {
         plan: Plan::Free,
         event_at: 1,
     };
-    users::apply_upsert(&app.db, &record).await.unwrap();
+    users::apply_upsert(&mut app.db.acquire().await.unwrap(), &record)
+        .await
+        .unwrap();
     record.event_at = 2;
 
     let token = clerk.admin("user_ada");
@@ -343,7 +345,7 @@ async fn server_rendered_pages_carry_the_public_identity_and_no_secrets() {
     let app = TestApp::spawn_with_clerk().await;
     let clerk = TestClerk::get();
     users::apply_upsert(
-        &app.db,
+        &mut app.db.acquire().await.unwrap(),
         &UserRecord {
             id: "user_grace".into(),
             email: Some("grace@example.com".into()),

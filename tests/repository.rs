@@ -44,9 +44,12 @@ async fn migrations_are_idempotent(t: TestDb) {
 async fn upsert_creates_then_only_moves_forward(t: TestDb) {
     let db = &t.db;
     assert_eq!(
-        users::apply_upsert(db, &record("user_1", "a@x.io", 100))
-            .await
-            .unwrap(),
+        users::apply_upsert(
+            &mut db.acquire().await.unwrap(),
+            &record("user_1", "a@x.io", 100)
+        )
+        .await
+        .unwrap(),
         Applied::Changed
     );
     let stored = users::get(db, "user_1").await.unwrap().unwrap();
@@ -59,18 +62,24 @@ async fn upsert_creates_then_only_moves_forward(t: TestDb) {
     newer.role = Role::Admin;
     newer.plan = Plan::Pro;
     assert_eq!(
-        users::apply_upsert(db, &newer).await.unwrap(),
+        users::apply_upsert(&mut db.acquire().await.unwrap(), &newer)
+            .await
+            .unwrap(),
         Applied::Changed
     );
 
     // An older event arriving late changes nothing; so does a redelivery.
     let older = record("user_1", "stale@x.io", 150);
     assert_eq!(
-        users::apply_upsert(db, &older).await.unwrap(),
+        users::apply_upsert(&mut db.acquire().await.unwrap(), &older)
+            .await
+            .unwrap(),
         Applied::Stale
     );
     assert_eq!(
-        users::apply_upsert(db, &newer).await.unwrap(),
+        users::apply_upsert(&mut db.acquire().await.unwrap(), &newer)
+            .await
+            .unwrap(),
         Applied::Stale
     );
 
@@ -82,12 +91,18 @@ async fn upsert_creates_then_only_moves_forward(t: TestDb) {
 
 async fn delete_removes_posts_and_personal_data_for_good(t: TestDb) {
     let db = &t.db;
-    users::apply_upsert(db, &record("user_del", "gone@x.io", 100))
-        .await
-        .unwrap();
-    users::apply_upsert(db, &record("user_keep", "keep@x.io", 100))
-        .await
-        .unwrap();
+    users::apply_upsert(
+        &mut db.acquire().await.unwrap(),
+        &record("user_del", "gone@x.io", 100),
+    )
+    .await
+    .unwrap();
+    users::apply_upsert(
+        &mut db.acquire().await.unwrap(),
+        &record("user_keep", "keep@x.io", 100),
+    )
+    .await
+    .unwrap();
     posts::create(db, "user_del", "mine", "text").await.unwrap();
     posts::create(db, "user_del", "mine too", "text")
         .await
@@ -97,7 +112,9 @@ async fn delete_removes_posts_and_personal_data_for_good(t: TestDb) {
         .unwrap();
 
     assert_eq!(
-        users::apply_delete(db, "user_del", 300).await.unwrap(),
+        users::apply_delete(&mut db.acquire().await.unwrap(), "user_del", 300)
+            .await
+            .unwrap(),
         Applied::Changed
     );
     assert!(users::get(db, "user_del").await.unwrap().is_none());
@@ -115,12 +132,16 @@ async fn delete_removes_posts_and_personal_data_for_good(t: TestDb) {
     // Nothing brings a deleted user back, not even a newer-looking event.
     let late = record("user_del", "zombie@x.io", 999);
     assert_eq!(
-        users::apply_upsert(db, &late).await.unwrap(),
+        users::apply_upsert(&mut db.acquire().await.unwrap(), &late)
+            .await
+            .unwrap(),
         Applied::Stale
     );
     assert!(users::get(db, "user_del").await.unwrap().is_none());
     assert_eq!(
-        users::apply_delete(db, "user_del", 400).await.unwrap(),
+        users::apply_delete(&mut db.acquire().await.unwrap(), "user_del", 400)
+            .await
+            .unwrap(),
         Applied::Stale
     );
 }
@@ -128,12 +149,16 @@ async fn delete_removes_posts_and_personal_data_for_good(t: TestDb) {
 async fn delete_before_create_leaves_a_tombstone(t: TestDb) {
     let db = &t.db;
     assert_eq!(
-        users::apply_delete(db, "user_early", 200).await.unwrap(),
+        users::apply_delete(&mut db.acquire().await.unwrap(), "user_early", 200)
+            .await
+            .unwrap(),
         Applied::Changed
     );
     let created_late = record("user_early", "late@x.io", 100);
     assert_eq!(
-        users::apply_upsert(db, &created_late).await.unwrap(),
+        users::apply_upsert(&mut db.acquire().await.unwrap(), &created_late)
+            .await
+            .unwrap(),
         Applied::Stale
     );
     assert!(users::get(db, "user_early").await.unwrap().is_none());
@@ -146,9 +171,12 @@ async fn ensure_exists_never_overwrites_synced_data(t: TestDb) {
     let placeholder = users::get(db, "user_fast").await.unwrap().unwrap();
     assert_eq!((placeholder.email, placeholder.last_event_at), (None, None));
     // ...then the webhook fills in the details...
-    users::apply_upsert(db, &record("user_fast", "fast@x.io", 50))
-        .await
-        .unwrap();
+    users::apply_upsert(
+        &mut db.acquire().await.unwrap(),
+        &record("user_fast", "fast@x.io", 50),
+    )
+    .await
+    .unwrap();
     // ...and a later ensure_exists leaves them alone.
     users::ensure_exists(db, "user_fast").await.unwrap();
     let stored = users::get(db, "user_fast").await.unwrap().unwrap();
@@ -223,9 +251,13 @@ async fn user_search_and_paging(t: TestDb) {
         let mut r = record(id, email, 10 + i as i64);
         r.first_name = Some(first.to_string());
         r.last_name = Some(last.to_string());
-        users::apply_upsert(db, &r).await.unwrap();
+        users::apply_upsert(&mut db.acquire().await.unwrap(), &r)
+            .await
+            .unwrap();
     }
-    users::apply_delete(db, "user_gone", 1).await.unwrap();
+    users::apply_delete(&mut db.acquire().await.unwrap(), "user_gone", 1)
+        .await
+        .unwrap();
 
     let ids = |users: Vec<inkpad::model::User>| users.into_iter().map(|u| u.id).collect::<Vec<_>>();
     assert_eq!(

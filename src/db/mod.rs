@@ -5,13 +5,16 @@
 //! placeholders, `ON CONFLICT`, `RETURNING`, BIGINT unix-millisecond times),
 //! so a query is written once and tested on both.
 
+pub mod audit;
 pub mod posts;
+pub mod receipts;
 pub mod users;
 
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
     migrate::Migrator,
-    AnyPool, ConnectOptions, Executor,
+    pool::PoolConnection,
+    Any, AnyPool, ConnectOptions, Executor,
 };
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -145,6 +148,12 @@ impl Db {
     pub async fn ping(&self) -> Result<(), DbError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// One connection from the pool, for repository calls that take a
+    /// connection (so that they can also run inside a caller's transaction).
+    pub async fn acquire(&self) -> Result<PoolConnection<Any>, DbError> {
+        Ok(self.pool.acquire().await?)
     }
 
     pub fn pool(&self) -> &AnyPool {

@@ -48,6 +48,17 @@ pub async fn list_by_author(
     Ok(posts)
 }
 
+/// Every post of the author, oldest first (for exports).
+pub async fn all_by_author(db: &Db, author_id: &str) -> Result<Vec<Post>, DbError> {
+    let posts = sqlx::query_as::<_, Post>(&format!(
+        "SELECT {COLUMNS} FROM posts WHERE author_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(author_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(posts)
+}
+
 pub async fn count_by_author(db: &Db, author_id: &str) -> Result<i64, DbError> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM posts WHERE author_id = $1")
         .bind(author_id)

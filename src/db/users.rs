@@ -2,6 +2,7 @@
 
 use super::{now_millis, Db, DbError};
 use crate::model::{Plan, Role, User};
+use sqlx::{AnyConnection, Connection};
 
 /// What a Clerk event says about a user, at the event's `timestamp`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,8 +31,9 @@ const COLUMNS: &str = "id, email, first_name, last_name, image_url, role, plan, 
 
 /// Inserts or updates the user, unless the stored row has already seen a
 /// newer event or is a deletion tombstone: events arrive out of order and an
-/// older one must never overwrite newer data.
-pub async fn apply_upsert(db: &Db, user: &UserRecord) -> Result<Applied, DbError> {
+/// older one must never overwrite newer data. Runs on `conn` (a pool, or the
+/// caller's transaction).
+pub async fn apply_upsert(conn: &mut AnyConnection, user: &UserRecord) -> Result<Applied, DbError> {
     let now = now_millis();
     let result = sqlx::query(
         "INSERT INTO users (id, email, first_name, last_name, image_url, role, plan, \
@@ -54,7 +56,7 @@ pub async fn apply_upsert(db: &Db, user: &UserRecord) -> Result<Applied, DbError
     .bind(user.plan.as_str())
     .bind(now)
     .bind(user.event_at)
-    .execute(db.pool())
+    .execute(conn)
     .await?;
     Ok(if result.rows_affected() > 0 {
         Applied::Changed
@@ -66,9 +68,14 @@ pub async fn apply_upsert(db: &Db, user: &UserRecord) -> Result<Applied, DbError
 /// Deletes the user's posts and turns the user into a tombstone with no
 /// personal data, in one transaction. Deletion is final whatever the event
 /// order; the tombstone stops late `user.updated` events from resurrecting it.
-pub async fn apply_delete(db: &Db, id: &str, event_at: i64) -> Result<Applied, DbError> {
+/// Inside the caller's transaction this is a savepoint of it.
+pub async fn apply_delete(
+    conn: &mut AnyConnection,
+    id: &str,
+    event_at: i64,
+) -> Result<Applied, DbError> {
     let now = now_millis();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = conn.begin().await?;
     sqlx::query("DELETE FROM posts WHERE author_id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -97,8 +104,9 @@ pub async fn apply_delete(db: &Db, id: &str, event_at: i64) -> Result<Applied, D
 
 /// Makes sure a row exists for a signed-in user before they own anything,
 /// without overwriting what webhooks wrote. The webhook that follows fills in
-/// the details (its event is newer than "never").
-pub async fn ensure_exists(db: &Db, id: &str) -> Result<(), DbError> {
+/// the details (its event is newer than "never"). `false` when the user has
+/// been deleted in Clerk (a token can outlive its user by a minute).
+pub async fn ensure_exists(db: &Db, id: &str) -> Result<bool, DbError> {
     let now = now_millis();
     sqlx::query(
         "INSERT INTO users (id, created_at, updated_at) VALUES ($1, $2, $2) \
@@ -108,7 +116,7 @@ pub async fn ensure_exists(db: &Db, id: &str) -> Result<(), DbError> {
     .bind(now)
     .execute(db.pool())
     .await?;
-    Ok(())
+    Ok(get(db, id).await?.is_some())
 }
 
 /// A live (not deleted) user by id.

@@ -181,6 +181,20 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// A request to the app, with a Bearer session token when one is given.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, self.url(path));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
@@ -307,6 +321,46 @@ impl TestApp {
                 .unwrap()
                 .to_owned(),
         }
+    }
+}
+
+impl SignedIn {
+    /// A fresh session token, as the browser script gets one.
+    pub async fn token(&self, app: &TestApp) -> String {
+        let res = app
+            .client
+            .post(app.url(&format!(
+                "/__clerk/v1/client/sessions/{}/tokens",
+                self.session_id
+            )))
+            .header(reqwest::header::COOKIE, &self.client_cookie)
+            .header(reqwest::header::ORIGIN, format!("http://{}", app.addr))
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(res.status(), 200, "token for {}", self.user_id);
+        let body: serde_json::Value = res.json().await.unwrap();
+        body["jwt"].as_str().expect("a jwt").to_owned()
+    }
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, for up to `secs`
+/// seconds; panics naming `what` otherwise.
+pub async fn eventually<T, F, Fut>(what: &str, secs: u64, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {secs} s waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
 

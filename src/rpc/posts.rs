@@ -1,0 +1,44 @@
+//! The dashboard's calls: the caller's posts.
+
+use crate::{
+    error::AppError,
+    model::{NewPost, Page, Post, PostPatch},
+};
+use leptos::prelude::*;
+
+#[server(endpoint = "posts/list")]
+pub async fn list_posts(page: i64) -> Result<Page<Post>, AppError> {
+    use crate::service::{posts, PageRequest};
+    super::with_auth(|state, auth| async move {
+        posts::list(&auth, &state.db, PageRequest::new(Some(page), None)?).await
+    })
+    .await
+}
+
+#[server(endpoint = "posts/create")]
+pub async fn create_post(title: String, content: String) -> Result<Post, AppError> {
+    super::with_auth(|state, auth| async move {
+        crate::service::posts::create(&auth, &state.db, NewPost { title, content }).await
+    })
+    .await
+}
+
+#[server(endpoint = "posts/update")]
+pub async fn update_post(id: i64, title: String, content: String) -> Result<Post, AppError> {
+    super::with_auth(|state, auth| async move {
+        let patch = PostPatch {
+            title: Some(title),
+            content: Some(content),
+        };
+        crate::service::posts::update(&auth, &state.db, id, patch).await
+    })
+    .await
+}
+
+#[server(endpoint = "posts/delete")]
+pub async fn delete_post(id: i64) -> Result<(), AppError> {
+    super::with_auth(|state, auth| async move {
+        crate::service::posts::delete(&auth, &state.db, id).await
+    })
+    .await
+}

@@ -1,0 +1,128 @@
+//! Admin operations: the users list, role and plan changes, the audit log.
+//!
+//! A change is written to Clerk first (public metadata, merged), because
+//! Clerk is the source of truth that the next session token is minted from;
+//! then to the local copy and the audit log in one transaction. If that
+//! second step fails the caller gets a 503, the change stands in Clerk, and
+//! Clerk's `user.updated` webhook still brings the local copy up to date.
+
+use super::{sync::user_record, PageRequest};
+use crate::{
+    auth::Auth,
+    clerk::backend::{BackendApi, ClerkUser, MetadataUpdate},
+    db::{audit, now_millis, users, Db},
+    error::AppError,
+    model::{AuditEntry, Page, Plan, Role, User},
+};
+
+/// A change an admin can make to a user's access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessChange {
+    Role(Role),
+    Plan(Plan),
+}
+
+impl AccessChange {
+    fn key(self) -> &'static str {
+        match self {
+            AccessChange::Role(_) => "role",
+            AccessChange::Plan(_) => "plan",
+        }
+    }
+
+    fn value(self) -> &'static str {
+        match self {
+            AccessChange::Role(role) => role.as_str(),
+            AccessChange::Plan(plan) => plan.as_str(),
+        }
+    }
+
+    fn current(self, user: &ClerkUser) -> &'static str {
+        match self {
+            AccessChange::Role(_) => user.role().as_str(),
+            AccessChange::Plan(_) => user.plan().as_str(),
+        }
+    }
+}
+
+/// Local users, newest first, optionally searched by email or name.
+pub async fn list_users(
+    auth: &Auth,
+    db: &Db,
+    search: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<User>, AppError> {
+    auth.require_role(Role::Admin)?;
+    if search.is_some_and(|s| s.chars().count() > 100) {
+        return Err(AppError::BadRequest(
+            "Searches can be at most 100 characters.".into(),
+        ));
+    }
+    let items = users::list(db, search, page.per_page, page.offset()).await?;
+    let total = users::count(db, search).await?;
+    Ok(page.wrap(items, total))
+}
+
+/// Sets `user_id`'s role or plan; returns the updated local copy.
+pub async fn change_access(
+    auth: &Auth,
+    db: &Db,
+    clerk: Option<&BackendApi>,
+    user_id: &str,
+    change: AccessChange,
+) -> Result<User, AppError> {
+    let admin = auth.require_role(Role::Admin)?;
+    let clerk = super::clerk_api(clerk)?;
+    if change == AccessChange::Role(Role::Member) && user_id == admin.user_id {
+        // Nobody locks themselves out by accident; another admin can do it.
+        return Err(AppError::BadRequest(
+            "You cannot remove your own admin role.".into(),
+        ));
+    }
+    let before = clerk.get_user(user_id).await?;
+    let old = change.current(&before);
+    let after = if old == change.value() {
+        before
+    } else {
+        let update = MetadataUpdate {
+            public_metadata: Some(serde_json::json!({ change.key(): change.value() })),
+            ..MetadataUpdate::default()
+        };
+        clerk.update_user_metadata(user_id, &update).await?
+    };
+
+    let mut tx = db.pool().begin().await?;
+    // Clerk's updated_at orders this write with the webhooks about the user.
+    users::apply_upsert(&mut *tx, &user_record(&after, after.updated_at)).await?;
+    if old != change.value() {
+        let detail = format!("{old} → {}", change.value());
+        audit::record(
+            &mut *tx,
+            &audit::NewEntry {
+                actor_id: Some(&admin.user_id),
+                subject_id: user_id,
+                action: &format!("{}.changed", change.key()),
+                detail: &detail,
+                at: now_millis(),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(crate::db::DbError::from)?;
+    tracing::info!(admin = %admin.user_id, user = %user_id, change = ?change, "access changed");
+
+    users::get(db, user_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("No such user.".into()))
+}
+
+pub async fn audit_log(
+    auth: &Auth,
+    db: &Db,
+    page: PageRequest,
+) -> Result<Page<AuditEntry>, AppError> {
+    auth.require_role(Role::Admin)?;
+    let items = audit::list(db, page.per_page, page.offset()).await?;
+    let total = audit::count(db).await?;
+    Ok(page.wrap(items, total))
+}

@@ -1,0 +1,154 @@
+//! Posts: anyone signed in writes their own; only the author or an admin may
+//! read, change or delete one. The author is always the verified caller.
+
+use super::PageRequest;
+use crate::{
+    auth::{Auth, Session},
+    db::{posts, users, Db},
+    error::AppError,
+    model::{NewPost, Page, Post, PostPatch, Role},
+};
+
+pub const TITLE_MAX: usize = 200;
+pub const CONTENT_MAX: usize = 20_000;
+
+/// Trimmed title and content, or the message a writer needs to fix them.
+pub fn validate(title: &str, content: &str) -> Result<(String, String), AppError> {
+    let title = title.trim();
+    let content = content.trim();
+    if title.is_empty() {
+        return Err(AppError::BadRequest("Give your post a title.".into()));
+    }
+    if title.chars().count() > TITLE_MAX {
+        return Err(AppError::BadRequest(format!(
+            "Titles can be at most {TITLE_MAX} characters."
+        )));
+    }
+    if content.is_empty() {
+        return Err(AppError::BadRequest(
+            "Write something before saving.".into(),
+        ));
+    }
+    if content.chars().count() > CONTENT_MAX {
+        return Err(AppError::BadRequest(format!(
+            "Posts can be at most {CONTENT_MAX} characters."
+        )));
+    }
+    Ok((title.to_owned(), content.to_owned()))
+}
+
+/// The caller's own posts, newest first.
+pub async fn list(auth: &Auth, db: &Db, page: PageRequest) -> Result<Page<Post>, AppError> {
+    let session = auth.require()?;
+    let items = posts::list_by_author(db, &session.user_id, page.per_page, page.offset()).await?;
+    let total = posts::count_by_author(db, &session.user_id).await?;
+    Ok(page.wrap(items, total))
+}
+
+pub async fn create(auth: &Auth, db: &Db, input: NewPost) -> Result<Post, AppError> {
+    let session = auth.require()?;
+    let (title, content) = validate(&input.title, &input.content)?;
+    // The users row may not have arrived by webhook yet; a deleted user's
+    // last token must not write to the tombstone.
+    if !users::ensure_exists(db, &session.user_id).await? {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(posts::create(db, &session.user_id, &title, &content).await?)
+}
+
+pub async fn get(auth: &Auth, db: &Db, id: i64) -> Result<Post, AppError> {
+    let session = auth.require()?;
+    owned(&session, db, id).await
+}
+
+/// Applies the fields present in `patch`.
+pub async fn update(auth: &Auth, db: &Db, id: i64, patch: PostPatch) -> Result<Post, AppError> {
+    let session = auth.require()?;
+    let post = owned(&session, db, id).await?;
+    let (title, content) = validate(
+        patch.title.as_deref().unwrap_or(&post.title),
+        patch.content.as_deref().unwrap_or(&post.content),
+    )?;
+    posts::update(db, id, &title, &content)
+        .await?
+        .ok_or_else(not_found)
+}
+
+pub async fn delete(auth: &Auth, db: &Db, id: i64) -> Result<(), AppError> {
+    let session = auth.require()?;
+    owned(&session, db, id).await?;
+    if posts::delete(db, id).await? {
+        Ok(())
+    } else {
+        Err(not_found())
+    }
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("No such post.".into())
+}
+
+/// The post, if it exists (404) and the caller may touch it (403).
+async fn owned(session: &Session, db: &Db, id: i64) -> Result<Post, AppError> {
+    let post = posts::get(db, id).await?.ok_or_else(not_found)?;
+    if may_change(session, &post) {
+        Ok(post)
+    } else {
+        Err(AppError::Forbidden(
+            "Only the author or an admin can do that to this post.".into(),
+        ))
+    }
+}
+
+/// The one ownership rule.
+pub fn may_change(session: &Session, post: &Post) -> bool {
+    post.author_id == session.user_id || session.role == Role::Admin
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_and_content_are_trimmed_and_bounded() {
+        assert_eq!(
+            validate("  Hello ", "\nworld\n").unwrap(),
+            ("Hello".to_owned(), "world".to_owned())
+        );
+        assert_eq!(
+            validate("   ", "x").unwrap_err().to_string(),
+            "Give your post a title."
+        );
+        assert_eq!(
+            validate("t", " \n ").unwrap_err().to_string(),
+            "Write something before saving."
+        );
+        assert!(
+            validate(&"é".repeat(TITLE_MAX), "x").is_ok(),
+            "characters, not bytes"
+        );
+        assert!(validate(&"a".repeat(TITLE_MAX + 1), "x").is_err());
+        assert!(validate("t", &"a".repeat(CONTENT_MAX + 1)).is_err());
+    }
+
+    #[test]
+    fn authors_and_admins_may_change_a_post_nobody_else() {
+        let session = |sub: &str, role: &str| {
+            Session::from_claims(
+                serde_json::from_value(serde_json::json!({"sub": sub, "metadata": {"role": role}}))
+                    .unwrap(),
+            )
+        };
+        let post = Post {
+            id: 1,
+            author_id: "user_a".into(),
+            title: "t".into(),
+            content: "c".into(),
+            created_at: 0,
+            updated_at: 0,
+        };
+        assert!(may_change(&session("user_a", "member"), &post));
+        assert!(may_change(&session("user_b", "admin"), &post));
+        assert!(!may_change(&session("user_b", "member"), &post));
+    }
+}

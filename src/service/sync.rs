@@ -1,0 +1,201 @@
+//! Clerk's webhook events applied to the local database: users upserted in
+//! event order, deleted with their posts, session events written to the
+//! audit log. Each delivery is applied at most once, keyed by its `svix-id`,
+//! in one transaction with its receipt, so a failure applies nothing and the
+//! sender's retry applies it exactly once.
+//!
+//! The caller has already verified the Svix signature over the raw body.
+
+use crate::{
+    clerk::backend::{ClerkSession, ClerkUser},
+    db::{audit, receipts, users, users::UserRecord, Db, DbError},
+    error::AppError,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What a delivery did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Applied,
+    /// Older than what the row already reflects; nothing changed.
+    Stale,
+    /// This `svix-id` was applied before; nothing changed.
+    Duplicate,
+    /// An event type this app does not use.
+    Ignored,
+}
+
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    #[serde(rename = "type")]
+    event_type: String,
+    /// An integer of unknown unit (milliseconds in practice): only compared.
+    timestamp: i64,
+    data: Value,
+}
+
+/// A delivery, read and checked in full before anything is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub event_type: String,
+    pub timestamp: i64,
+    change: Change,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Change {
+    Upsert(UserRecord),
+    Delete(String),
+    Session { user_id: String, session_id: String },
+    Unknown,
+}
+
+/// The local record of a Clerk user as of `event_at`: the primary email
+/// (by `primary_email_address_id`), role and plan from public metadata.
+pub fn user_record(user: &ClerkUser, event_at: i64) -> UserRecord {
+    let profile = user.public_profile();
+    UserRecord {
+        id: profile.id,
+        email: profile.email,
+        first_name: profile.first_name,
+        last_name: profile.last_name,
+        image_url: profile.image_url,
+        role: profile.role,
+        plan: profile.plan,
+        event_at,
+    }
+}
+
+fn malformed(what: impl std::fmt::Display) -> AppError {
+    AppError::BadRequest(format!("Malformed webhook event: {what}"))
+}
+
+/// Reads a verified body. Malformed JSON, or an event of a known type whose
+/// data is not what Clerk sends, is a 400: retrying would not help.
+pub fn parse(body: &[u8]) -> Result<Event, AppError> {
+    let envelope: Envelope = serde_json::from_slice(body).map_err(malformed)?;
+    let id = || {
+        envelope
+            .data
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| malformed("data.id is missing"))
+    };
+    let change = match envelope.event_type.as_str() {
+        "user.created" | "user.updated" => {
+            let user: ClerkUser =
+                serde_json::from_value(envelope.data.clone()).map_err(malformed)?;
+            Change::Upsert(user_record(&user, envelope.timestamp))
+        }
+        "user.deleted" => Change::Delete(id()?),
+        "session.created" | "session.ended" | "session.removed" | "session.revoked" => {
+            let session: ClerkSession =
+                serde_json::from_value(envelope.data.clone()).map_err(malformed)?;
+            Change::Session {
+                user_id: session.user_id,
+                session_id: session.id,
+            }
+        }
+        _ => Change::Unknown,
+    };
+    Ok(Event {
+        event_type: envelope.event_type,
+        timestamp: envelope.timestamp,
+        change,
+    })
+}
+
+/// Applies `event`, delivered as `svix_id`, exactly once.
+pub async fn apply(db: &Db, svix_id: &str, event: &Event) -> Result<Outcome, AppError> {
+    let mut tx = db.pool().begin().await.map_err(DbError::from)?;
+    if !receipts::claim(&mut *tx, svix_id, &event.event_type).await? {
+        return Ok(Outcome::Duplicate);
+    }
+    let applied = match &event.change {
+        Change::Upsert(record) => users::apply_upsert(&mut *tx, record).await?,
+        Change::Delete(id) => users::apply_delete(&mut *tx, id, event.timestamp).await?,
+        Change::Session {
+            user_id,
+            session_id,
+        } => {
+            audit::record(
+                &mut *tx,
+                &audit::NewEntry {
+                    actor_id: Some(user_id),
+                    subject_id: user_id,
+                    action: &event.event_type,
+                    detail: session_id,
+                    at: event.timestamp,
+                },
+            )
+            .await?;
+            users::Applied::Changed
+        }
+        Change::Unknown => {
+            tx.commit().await.map_err(DbError::from)?;
+            return Ok(Outcome::Ignored);
+        }
+    };
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(match applied {
+        users::Applied::Changed => Outcome::Applied,
+        users::Applied::Stale => Outcome::Stale,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Plan, Role};
+
+    #[test]
+    fn users_are_read_with_their_primary_email_role_and_plan() {
+        let body = serde_json::json!({
+            "type": "user.updated", "object": "event", "timestamp": 1700000000123_i64,
+            "data": {
+                "id": "user_1", "first_name": "Ada", "last_name": null, "image_url": "",
+                "primary_email_address_id": "idn_2",
+                "email_addresses": [
+                    {"id": "idn_1", "email_address": "old@x.io"},
+                    {"id": "idn_2", "email_address": "ada@x.io"}
+                ],
+                "public_metadata": {"role": "admin", "plan": "pro"},
+                "private_metadata": {"stripe": "cus_secret"}
+            }
+        });
+        let event = parse(body.to_string().as_bytes()).unwrap();
+        assert_eq!(
+            event.change,
+            Change::Upsert(UserRecord {
+                id: "user_1".into(),
+                email: Some("ada@x.io".into()),
+                first_name: Some("Ada".into()),
+                last_name: None,
+                image_url: None,
+                role: Role::Admin,
+                plan: Plan::Pro,
+                event_at: 1700000000123,
+            })
+        );
+    }
+
+    #[test]
+    fn malformed_events_are_bad_requests_and_unknown_types_are_not() {
+        for body in [
+            "not json",
+            r#"{"type": "user.created", "data": {}}"#,
+            r#"{"type": "user.created", "timestamp": 1, "data": {"first_name": "no id"}}"#,
+            r#"{"type": "user.deleted", "timestamp": 1, "data": {"deleted": true}}"#,
+            r#"{"type": "session.created", "timestamp": 1, "data": {"id": "sess_1"}}"#,
+        ] {
+            assert_eq!(parse(body.as_bytes()).unwrap_err().status(), 400, "{body}");
+        }
+        let event =
+            parse(br#"{"type": "email.created", "timestamp": 1, "data": {"x": 1}}"#).unwrap();
+        assert_eq!(event.change, Change::Unknown);
+    }
+}

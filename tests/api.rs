@@ -1,0 +1,601 @@
+//! The JSON API over real HTTP: posts and their ownership, the premium
+//! export, the admin operations, and every handler refusing on its own.
+
+mod common;
+
+use common::{eventually, sqlite_db, TestApp, TestClerk, TestDb};
+use inkpad::{auth::Policy, db::users};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{json, Value};
+
+async fn spawn(test_db: TestDb, policy: Policy) -> TestApp {
+    TestApp::spawn_full(test_db, &TestClerk::get().env(), policy).await
+}
+
+async fn json(res: Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let body = res.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = app.request(method, path, token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    json(req.send().await.unwrap()).await
+}
+
+async fn create_post(app: &TestApp, token: &str, title: &str) -> Value {
+    let (status, post) = call(
+        app,
+        Method::POST,
+        "/api/protected/posts",
+        Some(token),
+        Some(json!({"title": title, "content": "Some words worth keeping."})),
+    )
+    .await;
+    assert_eq!(status, 201, "{post}");
+    post
+}
+
+fn assert_error(status: StatusCode, body: &Value, expected: u16, error: &str) {
+    assert_eq!(status.as_u16(), expected, "{body}");
+    assert_eq!(body["error"], error, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+/// Every protected endpoint, with a body it would accept.
+fn protected_endpoints() -> Vec<(Method, &'static str, Option<Value>)> {
+    vec![
+        (Method::GET, "/api/user/profile", None),
+        (Method::GET, "/api/protected/posts", None),
+        (
+            Method::POST,
+            "/api/protected/posts",
+            Some(json!({"title": "t", "content": "c"})),
+        ),
+        (Method::GET, "/api/protected/posts/1", None),
+        (
+            Method::PATCH,
+            "/api/protected/posts/1",
+            Some(json!({"title": "t"})),
+        ),
+        (Method::DELETE, "/api/protected/posts/1", None),
+        (Method::GET, "/api/admin/users", None),
+        (
+            Method::POST,
+            "/api/admin/users/user_x/role",
+            Some(json!({"role": "admin"})),
+        ),
+        (
+            Method::POST,
+            "/api/admin/users/user_x/plan",
+            Some(json!({"plan": "pro"})),
+        ),
+        (Method::GET, "/api/admin/audit", None),
+        (Method::POST, "/api/premium/generate", None),
+    ]
+}
+
+async fn strangers_get_401_everywhere(app: &TestApp) {
+    for (method, path, body) in protected_endpoints() {
+        let (status, res) = call(app, method.clone(), path, None, body.clone()).await;
+        assert_error(status, &res, 401, "Unauthenticated");
+        let (status, res) = call(app, method, path, Some("not.a.token"), body).await;
+        assert_eq!(status, 401, "{path} with a bad token: {res}");
+    }
+}
+
+#[tokio::test]
+async fn the_protected_api_without_a_session_is_401() {
+    let app = spawn(sqlite_db().await, Policy::app()).await;
+    strangers_get_401_everywhere(&app).await;
+}
+
+async fn members_and_free_users_are_refused(app: &TestApp) {
+    let clerk = TestClerk::get();
+    let member = clerk.member("user_member");
+    for (method, path, body) in protected_endpoints() {
+        if path.starts_with("/api/admin/") {
+            let (status, res) = call(app, method, path, Some(&member), body).await;
+            assert_error(status, &res, 403, "Forbidden");
+        }
+    }
+    let (status, res) = call(
+        app,
+        Method::POST,
+        "/api/premium/generate",
+        Some(&member),
+        None,
+    )
+    .await;
+    assert_error(status, &res, 403, "Upgrade required");
+}
+
+#[tokio::test]
+async fn admin_routes_refuse_members_and_premium_refuses_the_free_plan() {
+    let app = spawn(sqlite_db().await, Policy::app()).await;
+    members_and_free_users_are_refused(&app).await;
+}
+
+async fn someone_elses_post_is_403(app: &TestApp) {
+    let clerk = TestClerk::get();
+    let (alice, bob) = (clerk.member("user_alice"), clerk.member("user_bob"));
+    let post = create_post(app, &alice, "Alice's").await;
+    let path = format!("/api/protected/posts/{}", post["id"]);
+    for (method, body) in [
+        (Method::GET, None),
+        (Method::PATCH, Some(json!({"title": "Bob was here"}))),
+        (Method::DELETE, None),
+    ] {
+        let (status, res) = call(app, method, &path, Some(&bob), body).await;
+        assert_error(status, &res, 403, "Forbidden");
+    }
+    let (status, kept) = call(app, Method::GET, &path, Some(&alice), None).await;
+    assert_eq!((status.as_u16(), &kept), (200, &post), "unchanged");
+}
+
+#[tokio::test]
+async fn handlers_refuse_on_their_own_without_the_route_policy() {
+    let app = spawn(sqlite_db().await, Policy::none()).await;
+    strangers_get_401_everywhere(&app).await;
+    members_and_free_users_are_refused(&app).await;
+    someone_elses_post_is_403(&app).await;
+}
+
+async fn posts_belong_to_their_author(test_db: TestDb) {
+    let app = spawn(test_db, Policy::app()).await;
+    let clerk = TestClerk::get();
+    let (alice, admin) = (clerk.member("user_alice"), clerk.admin("user_admin"));
+
+    // The author is the caller, whatever the body claims.
+    let (status, post) = call(
+        &app,
+        Method::POST,
+        "/api/protected/posts",
+        Some(&alice),
+        Some(json!({"title": "  First  ", "content": "Hello", "author_id": "user_mallory"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{post}");
+    assert_eq!(
+        (post["author_id"].as_str(), post["title"].as_str()),
+        (Some("user_alice"), Some("First"))
+    );
+    create_post(&app, &alice, "Second").await;
+    create_post(&app, &alice, "Third").await;
+    create_post(&app, &admin, "Not Alice's").await;
+
+    // Her own posts, newest first, paged.
+    let (status, page) = call(
+        &app,
+        Method::GET,
+        "/api/protected/posts?per_page=2",
+        Some(&alice),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let titles: Vec<_> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Third", "Second"]);
+    assert_eq!(
+        (page["total"].as_i64(), page["page"].as_i64()),
+        (Some(3), Some(1))
+    );
+    let (_, page2) = call(
+        &app,
+        Method::GET,
+        "/api/protected/posts?per_page=2&page=2",
+        Some(&alice),
+        None,
+    )
+    .await;
+    assert_eq!(page2["items"][0]["title"], "First");
+    let (status, res) = call(
+        &app,
+        Method::GET,
+        "/api/protected/posts?per_page=1000",
+        Some(&alice),
+        None,
+    )
+    .await;
+    assert_error(status, &res, 400, "Bad request");
+
+    // Bad input: a clear 400 and nothing changes.
+    let path = format!("/api/protected/posts/{}", post["id"]);
+    for body in [
+        json!({"title": "   "}),
+        json!({"content": ""}),
+        json!({"title": "x".repeat(201)}),
+    ] {
+        let (status, res) = call(&app, Method::PATCH, &path, Some(&alice), Some(body)).await;
+        assert_error(status, &res, 400, "Bad request");
+    }
+    let res = app
+        .request(Method::POST, "/api/protected/posts", Some(&alice))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let (status, res) = json(res).await;
+    assert_error(status, &res, 400, "Bad request");
+    let (status, res) = call(
+        &app,
+        Method::GET,
+        "/api/protected/posts/abc",
+        Some(&alice),
+        None,
+    )
+    .await;
+    assert_error(status, &res, 400, "Bad request");
+    let (_, unchanged) = call(&app, Method::GET, &path, Some(&alice), None).await;
+    assert_eq!(unchanged, post);
+    let (_, page) = call(
+        &app,
+        Method::GET,
+        "/api/protected/posts",
+        Some(&alice),
+        None,
+    )
+    .await;
+    assert_eq!(page["total"], 3, "no post was created by the bad requests");
+
+    // The author edits; an admin may too; unknown ids are 404.
+    let (status, edited) = call(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(&alice),
+        Some(json!({"content": "Hello again"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (edited["title"].as_str(), edited["content"].as_str()),
+        (Some("First"), Some("Hello again"))
+    );
+    let (status, by_admin) = call(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(&admin),
+        Some(json!({"title": "Moderated"})),
+    )
+    .await;
+    assert_eq!(
+        (
+            status.as_u16(),
+            by_admin["title"].as_str(),
+            by_admin["author_id"].as_str()
+        ),
+        (200, Some("Moderated"), Some("user_alice"))
+    );
+    let (status, res) = call(
+        &app,
+        Method::DELETE,
+        "/api/protected/posts/999999",
+        Some(&alice),
+        None,
+    )
+    .await;
+    assert_error(status, &res, 404, "Not found");
+
+    someone_elses_post_is_403(&app).await;
+
+    // Deleting: 204, then it is gone.
+    let res = app
+        .request(Method::DELETE, &path, Some(&alice))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let (status, _) = call(&app, Method::GET, &path, Some(&alice), None).await;
+    assert_eq!(status, 404);
+
+    // An unsupported method is a JSON 405, too.
+    let (status, res) = call(&app, Method::PUT, &path, Some(&alice), None).await;
+    assert_error(status, &res, 405, "Method not allowed");
+}
+
+async fn the_premium_export_is_for_the_pro_plan(test_db: TestDb) {
+    let app = spawn(test_db, Policy::app()).await;
+    let clerk = TestClerk::get();
+    // The same user, first on the free plan, then on pro.
+    let (free, pro) = (clerk.member("user_writer"), clerk.pro("user_writer"));
+    create_post(&app, &free, "On gardens").await;
+    create_post(&app, &free, "On rivers").await;
+
+    let (status, res) = call(
+        &app,
+        Method::POST,
+        "/api/premium/generate",
+        Some(&free),
+        None,
+    )
+    .await;
+    assert_error(status, &res, 403, "Upgrade required");
+
+    let (status, export) = call(
+        &app,
+        Method::POST,
+        "/api/premium/generate",
+        Some(&pro),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{export}");
+    assert_eq!(export["stats"]["posts"], 2);
+    assert_eq!(export["stats"]["words"], 8);
+    assert_eq!(export["stats"]["reading_minutes"], 1);
+    let markdown = export["markdown"].as_str().unwrap();
+    assert!(markdown.starts_with("# Inkpad export"), "{markdown}");
+    assert!(markdown.find("## On gardens").unwrap() < markdown.find("## On rivers").unwrap());
+    assert!(export["filename"].as_str().unwrap().ends_with(".md"));
+
+    // Only the caller's posts are exported.
+    let (_, other) = call(
+        &app,
+        Method::POST,
+        "/api/premium/generate",
+        Some(&clerk.pro("user_other")),
+        None,
+    )
+    .await;
+    assert_eq!(other["stats"]["posts"], 0);
+}
+
+on_both_backends!(
+    posts_belong_to_their_author,
+    the_premium_export_is_for_the_pro_plan
+);
+
+/// Admin operations go through the development instance's Backend API,
+/// exactly as they would go through Clerk's.
+mod through_clerk {
+    use super::*;
+    use common::SignedIn;
+
+    async fn backend_user(app: &TestApp, id: &str) -> Value {
+        let secret: (String,) = sqlx::query_as("SELECT secret_key FROM clerk_dev_instance")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        app.client
+            .get(app.url(&format!("/__clerk/v1/users/{id}")))
+            .bearer_auth(secret.0)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn synced(app: &TestApp, who: &SignedIn) {
+        eventually("the webhook sync of the demo user", 15, || async {
+            users::get(&app.db, &who.user_id)
+                .await
+                .unwrap()
+                .filter(|u| u.email.is_some())
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn admins_change_roles_and_plans_and_the_next_token_carries_them() {
+        let app = TestApp::spawn().await;
+        let admin_session = app.sign_in("admin@inkpad.dev", "inkpad-admin-demo").await;
+        let free_session = app.sign_in("free@inkpad.dev", "inkpad-free-demo").await;
+        synced(&app, &free_session).await;
+        let admin = admin_session.token(&app).await;
+        let free = free_session.token(&app).await;
+        let free_id = free_session.user_id.clone();
+
+        // The list, searched by email.
+        let (status, page) = call(
+            &app,
+            Method::GET,
+            "/api/admin/users?search=FREE@inkpad",
+            Some(&admin),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["total"], 1);
+        assert_eq!(page["items"][0]["id"], free_id.as_str());
+        assert_eq!(page["items"][0]["plan"], "free");
+
+        // Members cannot; the free user gets 403 from premium.
+        let plan_path = format!("/api/admin/users/{free_id}/plan");
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            &plan_path,
+            Some(&free),
+            Some(json!({"plan": "pro"})),
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            "/api/premium/generate",
+            Some(&free),
+            None,
+        )
+        .await;
+        assert_eq!(status, 403);
+
+        // The admin upgrades them: Clerk's metadata, then the local copy.
+        let (status, user) = call(
+            &app,
+            Method::POST,
+            &plan_path,
+            Some(&admin),
+            Some(json!({"plan": "pro"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{user}");
+        assert_eq!(
+            (user["id"].as_str(), user["plan"].as_str()),
+            (Some(free_id.as_str()), Some("pro"))
+        );
+        let in_clerk = backend_user(&app, &free_id).await;
+        assert_eq!(in_clerk["public_metadata"]["plan"], "pro");
+        assert_eq!(
+            in_clerk["public_metadata"]["role"], "member",
+            "merged, not replaced"
+        );
+
+        // The old token still says free; the next one says pro.
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            "/api/premium/generate",
+            Some(&free),
+            None,
+        )
+        .await;
+        assert_eq!(status, 403);
+        let refreshed = free_session.token(&app).await;
+        let (status, export) = call(
+            &app,
+            Method::POST,
+            "/api/premium/generate",
+            Some(&refreshed),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{export}");
+
+        // Roles too; bad values and unknown users are refused.
+        let role_path = format!("/api/admin/users/{free_id}/role");
+        let (status, user) = call(
+            &app,
+            Method::POST,
+            &role_path,
+            Some(&admin),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+        assert_eq!(
+            (status.as_u16(), user["role"].as_str()),
+            (200, Some("admin"))
+        );
+        let (status, res) = call(
+            &app,
+            Method::POST,
+            &role_path,
+            Some(&admin),
+            Some(json!({"role": "root"})),
+        )
+        .await;
+        assert_error(status, &res, 400, "Bad request");
+        let (status, res) = call(
+            &app,
+            Method::POST,
+            "/api/admin/users/user_nobody/role",
+            Some(&admin),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+        assert_error(status, &res, 404, "Not found");
+        let own = format!("/api/admin/users/{}/role", admin_session.user_id);
+        let (status, res) = call(
+            &app,
+            Method::POST,
+            &own,
+            Some(&admin),
+            Some(json!({"role": "member"})),
+        )
+        .await;
+        assert_error(status, &res, 400, "Bad request");
+
+        // Every change is in the audit log: who, whom, what, when.
+        let (status, log) = call(&app, Method::GET, "/api/admin/audit", Some(&admin), None).await;
+        assert_eq!(status, 200);
+        let changes: Vec<_> = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"].as_str().unwrap().ends_with(".changed"))
+            .map(|e| {
+                (
+                    e["actor_id"].as_str().unwrap(),
+                    e["subject_email"].as_str().unwrap(),
+                    e["action"].as_str().unwrap(),
+                    e["detail"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        let admin_id = admin_session.user_id.as_str();
+        assert_eq!(
+            changes,
+            [
+                (
+                    admin_id,
+                    "free@inkpad.dev",
+                    "role.changed",
+                    "member → admin"
+                ),
+                (admin_id, "free@inkpad.dev", "plan.changed", "free → pro"),
+            ]
+        );
+        assert!(log["items"][0]["created_at"].as_i64().unwrap() > 0);
+    }
+
+    #[tokio::test]
+    async fn the_profile_comes_from_clerk_without_private_metadata() {
+        let app = TestApp::spawn().await;
+        let session = app.sign_in("pro@inkpad.dev", "inkpad-pro-demo").await;
+        let secret: (String,) = sqlx::query_as("SELECT secret_key FROM clerk_dev_instance")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        let res = app
+            .client
+            .patch(app.url(&format!("/__clerk/v1/users/{}/metadata", session.user_id)))
+            .bearer_auth(&secret.0)
+            .json(&json!({"private_metadata": {"stripe_customer": "cus_PRIVATE_42"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+
+        let token = session.token(&app).await;
+        let res = app
+            .request(Method::GET, "/api/user/profile", Some(&token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let text = res.text().await.unwrap();
+        assert!(
+            !text.contains("cus_PRIVATE_42") && !text.contains("private"),
+            "{text}"
+        );
+        let profile: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(profile["id"], session.user_id.as_str());
+        assert_eq!(profile["email"], "pro@inkpad.dev");
+        assert_eq!(
+            (profile["role"].as_str(), profile["plan"].as_str()),
+            (Some("member"), Some("pro"))
+        );
+    }
+}

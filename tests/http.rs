@@ -37,7 +37,11 @@ async fn readyz_reports_the_database_and_503_when_it_is_gone() {
 
 #[tokio::test]
 async fn landing_page_is_server_rendered_with_the_hydration_bundle() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(
+        common::sqlite_db().await,
+        &[("CLERK_DEV_WEBHOOK_URL", "off")],
+    )
+    .await;
     let res = app.get("/").await;
     assert_eq!(res.status(), 200);
     assert!(res.headers()["content-type"]
@@ -120,7 +124,12 @@ async fn static_assets_are_served_from_the_site_root() {
 
 #[tokio::test]
 async fn site_stats_server_function_round_trips_and_maps_errors_to_statuses() {
-    let app = TestApp::spawn().await;
+    // No webhook sync of the demo users: the counts are this test's own.
+    let app = TestApp::spawn_with(
+        common::sqlite_db().await,
+        &[("CLERK_DEV_WEBHOOK_URL", "off")],
+    )
+    .await;
     inkpad::db::users::ensure_exists(&app.db, "user_1")
         .await
         .unwrap();

@@ -2,7 +2,7 @@
 
 use crate::{
     error::AppError,
-    model::{NewPost, Page, Post, PostPatch},
+    model::{Page, Post},
 };
 use leptos::prelude::*;
 
@@ -18,7 +18,8 @@ pub async fn list_posts(page: i64) -> Result<Page<Post>, AppError> {
 #[server(endpoint = "posts/create")]
 pub async fn create_post(title: String, content: String) -> Result<Post, AppError> {
     super::with_auth(|state, auth| async move {
-        crate::service::posts::create(&auth, &state.db, NewPost { title, content }).await
+        let input = crate::model::NewPost { title, content };
+        crate::service::posts::create(&auth, &state.db, input).await
     })
     .await
 }
@@ -26,7 +27,7 @@ pub async fn create_post(title: String, content: String) -> Result<Post, AppErro
 #[server(endpoint = "posts/update")]
 pub async fn update_post(id: i64, title: String, content: String) -> Result<Post, AppError> {
     super::with_auth(|state, auth| async move {
-        let patch = PostPatch {
+        let patch = crate::model::PostPatch {
             title: Some(title),
             content: Some(content),
         };

@@ -93,11 +93,11 @@ pub async fn change_access(
 
     let mut tx = db.pool().begin().await?;
     // Clerk's updated_at orders this write with the webhooks about the user.
-    users::apply_upsert(&mut *tx, &user_record(&after, after.updated_at)).await?;
+    users::apply_upsert(&mut tx, &user_record(&after, after.updated_at)).await?;
     if old != change.value() {
         let detail = format!("{old} → {}", change.value());
         audit::record(
-            &mut *tx,
+            &mut tx,
             &audit::NewEntry {
                 actor_id: Some(&admin.user_id),
                 subject_id: user_id,

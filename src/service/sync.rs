@@ -112,18 +112,18 @@ pub fn parse(body: &[u8]) -> Result<Event, AppError> {
 /// Applies `event`, delivered as `svix_id`, exactly once.
 pub async fn apply(db: &Db, svix_id: &str, event: &Event) -> Result<Outcome, AppError> {
     let mut tx = db.pool().begin().await.map_err(DbError::from)?;
-    if !receipts::claim(&mut *tx, svix_id, &event.event_type).await? {
+    if !receipts::claim(&mut tx, svix_id, &event.event_type).await? {
         return Ok(Outcome::Duplicate);
     }
     let applied = match &event.change {
-        Change::Upsert(record) => users::apply_upsert(&mut *tx, record).await?,
-        Change::Delete(id) => users::apply_delete(&mut *tx, id, event.timestamp).await?,
+        Change::Upsert(record) => users::apply_upsert(&mut tx, record).await?,
+        Change::Delete(id) => users::apply_delete(&mut tx, id, event.timestamp).await?,
         Change::Session {
             user_id,
             session_id,
         } => {
             audit::record(
-                &mut *tx,
+                &mut tx,
                 &audit::NewEntry {
                     actor_id: Some(user_id),
                     subject_id: user_id,

@@ -3,7 +3,7 @@
 use crate::{error::AppError, model::UserProfile};
 use leptos::prelude::*;
 
-#[server(endpoint = "account/profile")]
+#[server(endpoint = "user/my_profile")]
 pub async fn my_profile() -> Result<UserProfile, AppError> {
     super::with_auth(|state, auth| async move {
         crate::service::profile::profile(&auth, state.clerk_api.as_ref()).await

@@ -6,7 +6,7 @@ use crate::{
 };
 use leptos::prelude::*;
 
-#[server(endpoint = "admin/users")]
+#[server(endpoint = "admin/list_users")]
 pub async fn list_users(search: Option<String>, page: i64) -> Result<Page<User>, AppError> {
     use crate::service::{admin, PageRequest};
     super::with_auth(|state, auth| async move {
@@ -36,7 +36,7 @@ pub async fn set_plan(user_id: String, plan: Plan) -> Result<User, AppError> {
     .await
 }
 
-#[server(endpoint = "admin/audit")]
+#[server(endpoint = "admin/audit_log")]
 pub async fn audit_log(page: i64) -> Result<Page<AuditEntry>, AppError> {
     use crate::service::{admin, PageRequest};
     super::with_auth(|state, auth| async move {

@@ -6,7 +6,7 @@ use crate::{
 };
 use leptos::prelude::*;
 
-#[server(endpoint = "posts/list")]
+#[server(endpoint = "protected/list_posts")]
 pub async fn list_posts(page: i64) -> Result<Page<Post>, AppError> {
     use crate::service::{posts, PageRequest};
     super::with_auth(|state, auth| async move {
@@ -15,7 +15,7 @@ pub async fn list_posts(page: i64) -> Result<Page<Post>, AppError> {
     .await
 }
 
-#[server(endpoint = "posts/create")]
+#[server(endpoint = "protected/create_post")]
 pub async fn create_post(title: String, content: String) -> Result<Post, AppError> {
     super::with_auth(|state, auth| async move {
         let input = crate::model::NewPost { title, content };
@@ -24,7 +24,7 @@ pub async fn create_post(title: String, content: String) -> Result<Post, AppErro
     .await
 }
 
-#[server(endpoint = "posts/update")]
+#[server(endpoint = "protected/update_post")]
 pub async fn update_post(id: i64, title: String, content: String) -> Result<Post, AppError> {
     super::with_auth(|state, auth| async move {
         let patch = crate::model::PostPatch {
@@ -36,7 +36,7 @@ pub async fn update_post(id: i64, title: String, content: String) -> Result<Post
     .await
 }
 
-#[server(endpoint = "posts/delete")]
+#[server(endpoint = "protected/delete_post")]
 pub async fn delete_post(id: i64) -> Result<(), AppError> {
     super::with_auth(|state, auth| async move {
         crate::service::posts::delete(&auth, &state.db, id).await

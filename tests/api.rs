@@ -599,3 +599,73 @@ mod through_clerk {
         );
     }
 }
+
+/// The server functions the pages call are the same rules over another wire.
+mod server_functions {
+    use super::*;
+
+    async fn rpc(
+        app: &TestApp,
+        name: &str,
+        token: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let res = app
+            .request(Method::POST, &format!("/api/{name}"), token)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        json(res).await
+    }
+
+    #[tokio::test]
+    async fn they_check_the_caller_themselves() {
+        // No route policy at all: each function decides on its own.
+        let app = spawn(sqlite_db().await, Policy::none()).await;
+        let clerk = TestClerk::get();
+        let (alice, bob) = (clerk.member("user_alice"), clerk.member("user_bob"));
+
+        let (status, _) = rpc(&app, "protected/list_posts", None, &[("page", "1")]).await;
+        assert_eq!(status, 401);
+        let (status, post) = rpc(
+            &app,
+            "protected/create_post",
+            Some(&alice),
+            &[("title", "Mine"), ("content", "Words")],
+        )
+        .await;
+        assert_eq!(status, 200, "{post}");
+        assert_eq!(post["author_id"], "user_alice");
+        let (status, invalid) = rpc(
+            &app,
+            "protected/create_post",
+            Some(&alice),
+            &[("title", " "), ("content", "Words")],
+        )
+        .await;
+        assert_eq!(status, 400, "{invalid}");
+        let id = post["id"].to_string();
+        let (status, _) = rpc(&app, "protected/delete_post", Some(&bob), &[("id", &id)]).await;
+        assert_eq!(status, 403);
+        let (status, page) =
+            rpc(&app, "protected/list_posts", Some(&alice), &[("page", "1")]).await;
+        assert_eq!((status.as_u16(), page["total"].as_i64()), (200, Some(1)));
+        let (status, _) = rpc(&app, "admin/list_users", Some(&alice), &[("page", "1")]).await;
+        assert_eq!(status, 403);
+        let (status, _) = rpc(&app, "premium/export", Some(&alice), &[]).await;
+        assert_eq!(status, 403);
+        let (status, export) =
+            rpc(&app, "premium/export", Some(&clerk.pro("user_alice")), &[]).await;
+        assert_eq!(
+            (status.as_u16(), export["stats"]["posts"].as_i64()),
+            (200, Some(1))
+        );
+        let (status, _) = rpc(&app, "protected/delete_post", Some(&alice), &[("id", &id)]).await;
+        assert_eq!(status, 200);
+    }
+}

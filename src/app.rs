@@ -1,10 +1,24 @@
 //! The HTML shell and the router: which page answers which path.
 
 use crate::{
-    components::layout::{Footer, Header},
+    components::{
+        clerk::ClerkProvider,
+        layout::{Footer, Header},
+    },
     error::AppError,
     model::AuthSnapshot,
-    pages::{home::HomePage, not_found::NotFound, unauthorized::Unauthorized},
+    pages::{
+        admin::Admin,
+        auth_pages::{SignInPage, SignUpPage},
+        dashboard::Dashboard,
+        home::HomePage,
+        not_found::NotFound,
+        onboarding::Onboarding,
+        premium::Premium,
+        pricing::Pricing,
+        settings::Settings,
+        unauthorized::Unauthorized,
+    },
     rpc::auth::current_user,
 };
 use leptos::prelude::*;
@@ -58,18 +72,28 @@ pub fn App() -> impl IntoView {
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Meta name="description" content="Inkpad: write, publish and own your words — secured end to end with Clerk."/>
         <Title formatter=|page: String| if page.is_empty() { "Inkpad".to_owned() } else { format!("{page} · Inkpad") }/>
-        <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
-            <Header/>
-            <main id="main" class="main">
-                <Routes fallback=NotFound>
-                    // Rendered whole before sending, so the page (live numbers
-                    // included) reads the same with scripts off and to crawlers.
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/unauthorized") view=Unauthorized/>
-                </Routes>
-            </main>
-            <Footer/>
-        </Router>
+        <ClerkProvider current>
+            <Router>
+                <a class="skip-link" href="#main">"Skip to content"</a>
+                <Header/>
+                <main id="main" class="main">
+                    // Pages are rendered whole before sending (SsrMode::Async):
+                    // they read right without scripts, and hydrate without a flash.
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                        <Route path=path!("/sign-in/*any") view=SignInPage ssr=SsrMode::Async/>
+                        <Route path=path!("/sign-up/*any") view=SignUpPage ssr=SsrMode::Async/>
+                        <Route path=path!("/onboarding") view=Onboarding ssr=SsrMode::Async/>
+                        <Route path=path!("/dashboard") view=Dashboard ssr=SsrMode::Async/>
+                        <Route path=path!("/settings") view=Settings ssr=SsrMode::Async/>
+                        <Route path=path!("/pricing") view=Pricing ssr=SsrMode::Async/>
+                        <Route path=path!("/premium") view=Premium ssr=SsrMode::Async/>
+                        <Route path=path!("/admin") view=Admin ssr=SsrMode::Async/>
+                        <Route path=path!("/unauthorized") view=Unauthorized/>
+                    </Routes>
+                </main>
+                <Footer/>
+            </Router>
+        </ClerkProvider>
     }
 }

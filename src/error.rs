@@ -12,7 +12,12 @@ use serde::{Deserialize, Serialize};
 /// Variants carry only messages written for the user. Internal details (SQL
 /// errors, I/O errors, key material) are logged where they happen and never
 /// stored here, so serialising an `AppError` can never leak them.
+///
+/// On every wire it is the same `{"error": "...", "message": "..."}` body, so
+/// the browser reads a server function's error and the route layer's JSON
+/// refusal (401/403 before the function ran) alike.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(into = "ErrorBody", from = "ErrorBody")]
 pub enum AppError {
     /// The request itself is wrong (validation, malformed body).
     #[error("{0}")]
@@ -86,6 +91,28 @@ impl AppError {
 pub struct ErrorBody {
     pub error: String,
     pub message: String,
+}
+
+impl From<AppError> for ErrorBody {
+    fn from(err: AppError) -> Self {
+        err.body()
+    }
+}
+
+impl From<ErrorBody> for AppError {
+    fn from(body: ErrorBody) -> Self {
+        match body.error.as_str() {
+            "Bad request" => AppError::BadRequest(body.message),
+            "Unauthenticated" => AppError::Unauthenticated,
+            "Forbidden" => AppError::Forbidden(body.message),
+            "Upgrade required" => AppError::UpgradeRequired(body.message),
+            "Not found" => AppError::NotFound(body.message),
+            "Method not allowed" => AppError::MethodNotAllowed,
+            "Service unavailable" => AppError::Unavailable(body.message),
+            "Network error" => AppError::Transport(body.message),
+            _ => AppError::Internal,
+        }
+    }
 }
 
 impl FromServerFnError for AppError {
@@ -212,7 +239,29 @@ mod tests {
 
     #[test]
     fn round_trips_through_the_server_fn_encoding() {
-        let err = AppError::Forbidden("Only the author can edit this post.".into());
-        assert_eq!(AppError::de(err.ser()), err);
+        let cases = [
+            AppError::Forbidden("Only the author can edit this post.".into()),
+            AppError::Unauthenticated,
+            AppError::UpgradeRequired("Go pro.".into()),
+            AppError::Internal,
+        ];
+        for err in cases {
+            assert_eq!(AppError::de(err.ser()), err);
+        }
+    }
+
+    #[test]
+    fn server_function_errors_use_the_api_body() {
+        let err = AppError::UpgradeRequired("Go pro.".into());
+        assert_eq!(
+            serde_json::to_value(&err).unwrap(),
+            serde_json::json!({"error": "Upgrade required", "message": "Go pro."})
+        );
+        // The route layer's refusal reads back as the same error.
+        let layer = r#"{"error":"Unauthenticated","message":"You need to sign in to do that."}"#;
+        assert_eq!(
+            serde_json::from_str::<AppError>(layer).unwrap(),
+            AppError::Unauthenticated
+        );
     }
 }

@@ -8,6 +8,9 @@ pub mod model;
 pub mod pages;
 pub mod rpc;
 
+#[cfg(feature = "hydrate")]
+pub mod clerk_js;
+
 #[cfg(feature = "ssr")]
 pub mod api;
 #[cfg(feature = "ssr")]

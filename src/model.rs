@@ -177,6 +177,21 @@ pub struct ExportStats {
     pub longest: Option<String>,
 }
 
+/// What the browser needs to load Clerk: all public, all from the server's
+/// configuration (so the same build runs against any Clerk instance).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClerkSettings {
+    pub publishable_key: String,
+    /// clerk-js, from the frontend API (or through the proxy path).
+    pub script_url: String,
+    /// Set when the frontend API is reached through the app's origin.
+    pub proxy_url: Option<String>,
+    pub sign_in_url: String,
+    pub sign_up_url: String,
+    pub after_sign_in_url: String,
+    pub after_sign_up_url: String,
+}
+
 /// A user's public profile, as the API and settings page show it. Built
 /// from Clerk's user object; private metadata has no way in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,6 +218,9 @@ pub struct AuthSnapshot {
     pub last_name: Option<String>,
     pub email: Option<String>,
     pub image_url: Option<String>,
+    /// Active organization's permissions (`org:posts:manage`), if any.
+    #[serde(default)]
+    pub permissions: Vec<String>,
 }
 
 impl AuthSnapshot {
@@ -225,9 +243,33 @@ impl AuthSnapshot {
     }
 }
 
+/// `YYYY-MM-DD` (UTC) of a unix-millisecond time, by Howard Hinnant's
+/// days-to-civil algorithm (no calendar crate needed for one date format).
+pub fn format_date(millis: i64) -> String {
+    let days = millis.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_utc_calendar_days() {
+        assert_eq!(format_date(0), "1970-01-01");
+        assert_eq!(format_date(951_782_400_000), "2000-02-29");
+        assert_eq!(format_date(1_795_478_399_999), "2026-11-23");
+        assert_eq!(format_date(-1), "1969-12-31");
+    }
 
     #[test]
     fn roles_and_plans_round_trip_through_text() {
@@ -260,6 +302,7 @@ mod tests {
             last_name: Some("Lovelace".into()),
             email: Some("ada@example.com".into()),
             image_url: None,
+            permissions: Vec::new(),
         };
         assert_eq!(s.display_name(), "Ada Lovelace");
         s.last_name = None;

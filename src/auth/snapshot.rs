@@ -23,5 +23,10 @@ pub async fn snapshot(session: &Session, db: &Db) -> Result<AuthSnapshot, DbErro
         last_name,
         email,
         image_url,
+        permissions: session
+            .org
+            .as_ref()
+            .map(|o| o.permissions.clone())
+            .unwrap_or_default(),
     })
 }

@@ -1,6 +1,10 @@
-//! The site header (brand, navigation, account calls to action) and footer.
+//! The site header (brand, navigation that follows the auth state, the user
+//! button or sign-in/up buttons) and footer.
 
-use crate::app::CurrentUser;
+use crate::{
+    components::clerk::{Show, SignInButton, SignUpButton, SignedIn, SignedOut, UserButton},
+    model::Role,
+};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -14,40 +18,30 @@ pub fn Header() -> impl IntoView {
                     " Inkpad"
                 </A>
                 <ul class="nav-links">
-                    <li><a href="/#features">"Features"</a></li>
-                    <li><a href="/#pricing">"Pricing"</a></li>
+                    <SignedOut>
+                        <li><a href="/#features">"Features"</a></li>
+                    </SignedOut>
+                    <SignedIn>
+                        <li><a href="/dashboard">"Dashboard"</a></li>
+                        <li><a href="/premium">"Premium"</a></li>
+                        <li><a href="/settings">"Settings"</a></li>
+                    </SignedIn>
+                    <Show when=Role::Admin>
+                        <li><a href="/admin">"Admin"</a></li>
+                    </Show>
+                    <li><a href="/pricing">"Pricing"</a></li>
                 </ul>
                 <div class="nav-actions">
-                    <AccountActions/>
+                    <SignedIn>
+                        <UserButton/>
+                    </SignedIn>
+                    <SignedOut>
+                        <SignInButton/>
+                        <SignUpButton/>
+                    </SignedOut>
                 </div>
             </nav>
         </header>
-    }
-}
-
-/// Sign-in and sign-up calls to action, or who is signed in.
-#[component]
-fn AccountActions() -> impl IntoView {
-    let current = expect_context::<CurrentUser>();
-    let signed_out = || {
-        view! {
-            <a class="button button-ghost" href="/sign-in">"Sign in"</a>
-            <a class="button button-primary" href="/sign-up">"Sign up"</a>
-        }
-    };
-    view! {
-        <Suspense fallback=signed_out>
-            {move || Suspend::new(async move {
-                match current.await {
-                    Ok(Some(user)) => view! {
-                        <span class="signed-in-as" data-testid="signed-in-as">{user.display_name()}</span>
-                        <a class="button button-primary" href="/dashboard">"Dashboard"</a>
-                    }
-                    .into_any(),
-                    _ => signed_out().into_any(),
-                }
-            })}
-        </Suspense>
     }
 }
 
@@ -59,7 +53,7 @@ pub fn Footer() -> impl IntoView {
                 <p>"© Inkpad — a reference Leptos app secured with Clerk."</p>
                 <ul class="footer-links">
                     <li><a href="/#features">"Features"</a></li>
-                    <li><a href="/#pricing">"Pricing"</a></li>
+                    <li><a href="/pricing">"Pricing"</a></li>
                     <li><a href="/healthz">"Status"</a></li>
                 </ul>
             </div>

@@ -1,3 +1,5 @@
-//! Reusable pieces of UI shared by the pages.
+//! Reusable pieces of UI shared by the pages: Clerk's components for
+//! Leptos, and the layout.
 
+pub mod clerk;
 pub mod layout;

@@ -10,7 +10,7 @@ use axum::{
 };
 
 /// Where clerk-js lives on a frontend API.
-pub const SCRIPT_PATH: &str = "/npm/@clerk/clerk-js@6/dist/clerk.browser.js";
+pub const SCRIPT_PATH: &str = crate::clerk::CLERK_JS_PATH;
 
 const SCRIPT: &str = include_str!("clerk.browser.js");
 

@@ -1,10 +1,14 @@
-//! The caller's identity for the UI.
+//! The caller's identity and Clerk's public settings, for the UI.
 
-use crate::{error::AppError, model::AuthSnapshot};
+use crate::{
+    error::AppError,
+    model::{AuthSnapshot, ClerkSettings},
+};
 use leptos::prelude::*;
 
 /// The signed-in user's public identity, or `None` when signed out. Used
-/// as a blocking resource so the server-rendered page is already right.
+/// as a blocking resource so the server-rendered page is already right, and
+/// refetched when Clerk reports a new session state in the browser.
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<AuthSnapshot>, AppError> {
     use crate::{auth, startup::AppState};
@@ -18,4 +22,29 @@ pub async fn current_user() -> Result<Option<AuthSnapshot>, AppError> {
             .map(Some)
             .map_err(|e| AppError::from(e).into_server_fn_error()),
     }
+}
+
+/// Where clerk-js comes from and where sign-in lives. Never a secret.
+#[server(endpoint = "clerk_settings")]
+pub async fn load_clerk_settings() -> Result<ClerkSettings, AppError> {
+    use crate::startup::AppState;
+
+    let state = expect_context::<AppState>();
+    let clerk = &state.config.clerk;
+    let Some(pk) = &clerk.publishable_key else {
+        return Err(AppError::Unavailable("Clerk is not configured.".into()).into_server_fn_error());
+    };
+    let base = clerk
+        .proxy_url
+        .clone()
+        .unwrap_or_else(|| pk.frontend_api_url());
+    Ok(ClerkSettings {
+        publishable_key: pk.as_str().to_owned(),
+        script_url: format!("{base}{}", crate::clerk::CLERK_JS_PATH),
+        proxy_url: clerk.proxy_url.clone(),
+        sign_in_url: clerk.sign_in_url.clone(),
+        sign_up_url: clerk.sign_up_url.clone(),
+        after_sign_in_url: clerk.after_sign_in_url.clone(),
+        after_sign_up_url: clerk.after_sign_up_url.clone(),
+    })
 }

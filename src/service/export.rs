@@ -5,7 +5,7 @@ use crate::{
     auth::Auth,
     db::{now_millis, posts, Db},
     error::AppError,
-    model::{Export, ExportStats, Plan, Post},
+    model::{format_date as date, Export, ExportStats, Plan, Post},
 };
 use std::fmt::Write;
 
@@ -112,22 +112,6 @@ fn plural(n: i64, word: &str) -> String {
     }
 }
 
-/// `YYYY-MM-DD` (UTC) of a unix-millisecond time, by Howard Hinnant's
-/// days-to-civil algorithm (no calendar crate needed for one date format).
-pub fn date(millis: i64) -> String {
-    let days = millis.div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,14 +125,6 @@ mod tests {
             created_at,
             updated_at: created_at,
         }
-    }
-
-    #[test]
-    fn dates_are_utc_calendar_days() {
-        assert_eq!(date(0), "1970-01-01");
-        assert_eq!(date(951_782_400_000), "2000-02-29");
-        assert_eq!(date(1_795_478_399_999), "2026-11-23");
-        assert_eq!(date(-1), "1969-12-31");
     }
 
     #[test]

@@ -1,6 +1,14 @@
 //! The caller's profile, from Clerk's Backend API (the source of truth).
 
-use crate::{auth::Auth, clerk::backend::BackendApi, error::AppError, model::UserProfile};
+use crate::{
+    auth::Auth,
+    clerk::backend::{BackendApi, UserUpdate},
+    db::{users, Db},
+    error::AppError,
+    model::UserProfile,
+};
+
+pub const NAME_MAX: usize = 100;
 
 /// Public fields only: `UserProfile` has no place for private metadata.
 pub async fn profile(auth: &Auth, clerk: Option<&BackendApi>) -> Result<UserProfile, AppError> {
@@ -9,4 +17,37 @@ pub async fn profile(auth: &Auth, clerk: Option<&BackendApi>) -> Result<UserProf
         .get_user(&session.user_id)
         .await?
         .public_profile())
+}
+
+/// Sets the caller's own name in Clerk, then in the local copy (the
+/// `user.updated` webhook that follows finds it already applied).
+pub async fn rename(
+    auth: &Auth,
+    db: &Db,
+    clerk: Option<&BackendApi>,
+    first_name: &str,
+    last_name: &str,
+) -> Result<UserProfile, AppError> {
+    let session = auth.require()?;
+    let (first_name, last_name) = (first_name.trim(), last_name.trim());
+    if first_name.is_empty() {
+        return Err(AppError::BadRequest("Enter your first name.".into()));
+    }
+    if first_name.chars().count() > NAME_MAX || last_name.chars().count() > NAME_MAX {
+        return Err(AppError::BadRequest(format!(
+            "Names can be at most {NAME_MAX} characters."
+        )));
+    }
+    let update = UserUpdate {
+        first_name: Some(first_name.to_owned()),
+        last_name: Some(last_name.to_owned()),
+        ..UserUpdate::default()
+    };
+    let user = super::clerk_api(clerk)?
+        .update_user(&session.user_id, &update)
+        .await?;
+    let record = super::sync::user_record(&user, user.updated_at);
+    let mut conn = db.acquire().await?;
+    users::apply_upsert(&mut conn, &record).await?;
+    Ok(user.public_profile())
 }

@@ -1,0 +1,284 @@
+// The product's journeys in Chromium, against the release build and the
+// local Clerk development instance: the guide's six checks, a new writer's
+// first posts, an upgrade without signing out, a revoked session, and no
+// secret in any page, script or WASM.
+const { execFileSync } = require("node:child_process");
+const path = require("node:path");
+const { test, expect, hydrated, snap } = require("./fixtures");
+
+// Refusals the journeys provoke on purpose show up as resource errors.
+const expectedErrors = /status of (401|403|422)/;
+test.afterEach(async ({ consoleErrors }) => {
+  expect(consoleErrors.filter((e) => !expectedErrors.test(e)), "no console errors").toEqual([]);
+});
+
+const unique = (name) => `${name}.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`;
+
+/** Signs in through the app's /sign-in page (Clerk's widget), landing on `next`. */
+async function signIn(page, email, password, next = "/dashboard") {
+  await page.goto(`/sign-in?redirect_url=${encodeURIComponent(next)}`);
+  await hydrated(page);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.waitForURL((url) => url.pathname === next);
+  await hydrated(page);
+}
+
+/** Signs up through the app's /sign-up page; Clerk then sends the writer to /onboarding. */
+async function signUp(page, email, first, last) {
+  await page.goto("/sign-up");
+  await hydrated(page);
+  await page.getByLabel("First name").fill(first);
+  await page.getByLabel("Last name").fill(last);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL("**/onboarding");
+  await hydrated(page);
+}
+
+/** What Clerk does when a tab regains focus: refresh the session, then tell listeners. */
+async function refocus(page) {
+  await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+}
+
+/** The development instance's keys, read from the end-to-end database. */
+function instanceSecrets() {
+  const db = path.resolve(__dirname, "../../target/e2e/app.db");
+  const out = execFileSync("python3", [
+    "-c",
+    "import sqlite3,sys,json; r=sqlite3.connect(sys.argv[1]).execute('SELECT secret_key, webhook_secret FROM clerk_dev_instance').fetchone(); print(json.dumps(r))",
+    db,
+  ]);
+  const [secretKey, webhookSecret] = JSON.parse(out.toString());
+  return { secretKey, webhookSecret };
+}
+
+test("guide check: unauthenticated /dashboard goes to sign-in and back after signing in", async ({ page }, testInfo) => {
+  await page.goto("/dashboard");
+  await expect(page).toHaveURL(/\/sign-in\?redirect_url=%2Fdashboard$/);
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "Welcome back" })).toBeVisible();
+  await snap(page, testInfo, "sign-in");
+  await page.getByLabel("Email address").fill("free@inkpad.dev");
+  await page.getByLabel("Password").fill("inkpad-free-demo");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.waitForURL((url) => url.pathname === "/dashboard");
+  await expect(page.getByRole("heading", { name: "Your posts" })).toBeVisible();
+  await expect(page.getByTestId("user-button")).toBeVisible();
+});
+
+test("guide checks: protected API without auth is 401, unsigned webhook is 400", async ({ request }) => {
+  for (const [method, url] of [
+    ["get", "/api/protected/posts"],
+    ["get", "/api/user/profile"],
+    ["post", "/api/premium/generate"],
+    ["get", "/api/admin/users"],
+  ]) {
+    const res = await request[method](url);
+    expect(res.status(), url).toBe(401);
+    expect((await res.json()).error).toBe("Unauthenticated");
+  }
+  const hook = await request.post("/api/webhooks/clerk", { data: { type: "user.created", data: {} } });
+  expect(hook.status()).toBe(400);
+  const forged = await request.post("/api/webhooks/clerk", {
+    data: { type: "user.deleted", timestamp: Date.now(), data: { id: "user_x" } },
+    headers: { "svix-id": "msg_x", "svix-timestamp": String(Math.floor(Date.now() / 1000)), "svix-signature": "v1,Zm9yZ2Vk" },
+  });
+  expect(forged.status()).toBe(400);
+});
+
+test("guide checks: /admin as a member is the unauthorized page; another's post cannot be deleted", async ({ page, browser }, testInfo) => {
+  await signIn(page, "free@inkpad.dev", "inkpad-free-demo");
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/unauthorized$/);
+  await expect(page.getByRole("heading", { name: "You don't have access to that page" })).toBeVisible();
+  await snap(page, testInfo, "unauthorized");
+
+  // The pro demo user writes a post; the free user tries to delete it.
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await signIn(otherPage, "pro@inkpad.dev", "inkpad-pro-demo");
+  const created = await otherPage.request.post("/api/protected/posts", { data: { title: "Mine alone", content: "Hands off." } });
+  expect(created.status()).toBe(201);
+  const post = await created.json();
+  const del = await page.request.delete(`/api/protected/posts/${post.id}`);
+  expect(del.status()).toBe(403);
+  expect((await del.json()).error).toBe("Forbidden");
+  expect((await otherPage.request.get(`/api/protected/posts/${post.id}`)).status()).toBe(200);
+  expect((await otherPage.request.delete(`/api/protected/posts/${post.id}`)).status()).toBe(204);
+  await other.close();
+});
+
+test("a new writer: sign-up, onboarding, dashboard, create, edit, delete, sign-out", async ({ page, browser }, testInfo) => {
+  const email = unique("ada");
+  await signUp(page, email, "Ada", "Lovelace");
+  await expect(page.getByRole("heading", { name: "Welcome to Inkpad" })).toBeVisible();
+  await expect(page.getByTestId("onboarding-plan")).toContainText("You're on Free");
+  await expect(page.getByLabel("First name")).toHaveValue("Ada");
+  await snap(page, testInfo, "onboarding");
+  await page.getByLabel("First name").fill("Augusta Ada");
+  await page.getByRole("button", { name: "Save my name" }).click();
+  await expect(page.getByRole("status")).toHaveText("Saved.");
+  await expect(page.locator(".site-header .signed-in-as")).toHaveText("Augusta Ada Lovelace");
+
+  await page.getByRole("link", { name: "Continue to your dashboard" }).click();
+  await page.waitForURL("**/dashboard");
+  await hydrated(page);
+  await expect(page.getByTestId("no-posts")).toBeVisible();
+
+  // Validation comes from the server's rules, shown where the writer is.
+  const form = page.getByRole("form", { name: "New post" });
+  await form.getByRole("button", { name: "Publish" }).click();
+  await expect(page.getByTestId("create-error")).toHaveText("Give your post a title.");
+  await form.getByLabel("Title").fill("Notes on the Engine");
+  await form.getByLabel("Content").fill("The Analytical Engine weaves algebraic patterns.");
+  await form.getByRole("button", { name: "Publish" }).click();
+  const post = page.getByTestId("post");
+  await expect(post).toHaveCount(1);
+  await expect(post.getByRole("heading")).toHaveText("Notes on the Engine");
+  await expect(form.getByLabel("Title")).toHaveValue("");
+  await snap(page, testInfo, "dashboard");
+
+  await post.getByRole("button", { name: "Edit" }).click();
+  await post.getByLabel("Title").fill("Notes on the Analytical Engine");
+  await post.getByRole("button", { name: "Save" }).click();
+  await expect(post.getByRole("heading")).toHaveText("Notes on the Analytical Engine");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("post").getByRole("heading")).toHaveText("Notes on the Analytical Engine");
+
+  await page.getByTestId("post").getByRole("button", { name: "Delete" }).click();
+  await page.getByRole("button", { name: "Confirm delete" }).click();
+  await expect(page.getByTestId("no-posts")).toBeVisible();
+
+  // Guide check: the sign-up reached the app's users table (by webhook),
+  // as an admin sees it.
+  const admin = await browser.newContext();
+  const adminPage = await admin.newPage();
+  await signIn(adminPage, "admin@inkpad.dev", "inkpad-admin-demo", "/admin");
+  await adminPage.getByLabel("Search by email or name").fill(email);
+  await adminPage.getByRole("button", { name: "Search" }).click();
+  await expect(adminPage.locator(`tr[data-email="${email}"]`)).toContainText("Augusta Ada Lovelace");
+  await admin.close();
+
+  // Sign out from Clerk's user button in the header.
+  await page.getByRole("button", { name: /Open account menu/ }).click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+  await expect(page.getByTestId("sign-in-button")).toBeVisible();
+  expect((await page.request.get("/api/session")).status()).toBe(401);
+});
+
+test("a free writer is upgraded by an admin and gets the Pro feature without signing out", async ({ page, browser }, testInfo) => {
+  const email = unique("grace");
+  await signUp(page, email, "Grace", "Hopper");
+  await page.goto("/premium");
+  await hydrated(page);
+  await expect(page.getByTestId("upgrade-prompt")).toBeVisible();
+  await snap(page, testInfo, "premium-upgrade-prompt");
+  expect((await page.request.post("/api/premium/generate")).status()).toBe(403);
+  const post = await page.request.post("/api/protected/posts", { data: { title: "Compilers", content: "one two three four" } });
+  expect(post.status()).toBe(201);
+
+  const admin = await browser.newContext();
+  const adminPage = await admin.newPage();
+  await signIn(adminPage, "admin@inkpad.dev", "inkpad-admin-demo", "/admin");
+  await adminPage.getByLabel("Search by email or name").fill(email);
+  await adminPage.getByRole("button", { name: "Search" }).click();
+  await adminPage.getByRole("combobox", { name: `Plan of ${email}` }).selectOption("pro");
+  await expect(adminPage.getByTestId("audit")).toContainText("plan.changed free → pro");
+  await snap(adminPage, testInfo, "admin");
+  await admin.close();
+
+  // The writer's tab regains focus: Clerk refreshes the token, the app asks
+  // the server again, and the new plan shows without signing out.
+  await refocus(page);
+  await expect(page.getByTestId("exporter")).toBeVisible();
+  await page.getByRole("button", { name: "Export as Markdown" }).click();
+  await expect(page.getByTestId("export-stats")).toContainText("4");
+  await expect(page.getByTestId("export-markdown")).toContainText("## Compilers");
+  await snap(page, testInfo, "premium-export");
+  expect((await page.request.post("/api/premium/generate")).status()).toBe(200);
+});
+
+test("a session revoked from the development console sends the open tab to sign-in", async ({ page, browser }) => {
+  const email = unique("revoked");
+  await signUp(page, email, "Rev", "Oked");
+  await page.goto("/dashboard");
+  await hydrated(page);
+
+  const consoleContext = await browser.newContext();
+  const consolePage = await consoleContext.newPage();
+  await consolePage.goto("/__clerk/");
+  await consolePage.getByRole("button", { name: `Revoke session of ${email}` }).click();
+  await expect(consolePage.getByRole("button", { name: `Revoke session of ${email}` })).toHaveCount(0);
+  await consoleContext.close();
+
+  await refocus(page);
+  await page.waitForURL(/\/sign-in\?redirect_url=(%2F|\/)dashboard$/);
+  await expect(page.getByRole("heading", { name: "Welcome back" })).toBeVisible();
+});
+
+test("every page renders, and none carries a secret or private metadata", async ({ page, request }, testInfo) => {
+  const { secretKey, webhookSecret } = instanceSecrets();
+  const secrets = [secretKey, webhookSecret, webhookSecret.replace("whsec_", ""), "cus_E2E_PRIVATE_7731"];
+
+  // Private metadata on the admin demo account, set through the Backend API.
+  const users = await request.get("/__clerk/v1/users?email_address=admin@inkpad.dev", {
+    headers: { authorization: `Bearer ${secretKey}` },
+  });
+  const [adminUser] = await users.json();
+  const meta = await request.patch(`/__clerk/v1/users/${adminUser.id}/metadata`, {
+    headers: { authorization: `Bearer ${secretKey}` },
+    data: { private_metadata: { stripe_customer: "cus_E2E_PRIVATE_7731" } },
+  });
+  expect(meta.status()).toBe(200);
+
+  const check = (what, body) => {
+    for (const secret of secrets) expect(body.includes(secret), `${what} contains a secret`).toBe(false);
+  };
+  for (const [url, name] of [["/", "landing"], ["/pricing", "pricing"], ["/sign-up", "sign-up"], ["/no-such-page", "not-found"]]) {
+    const res = await page.goto(url);
+    check(url, await res.text());
+    await hydrated(page);
+    await snap(page, testInfo, name);
+  }
+
+  await signIn(page, "admin@inkpad.dev", "inkpad-admin-demo");
+  for (const [url, name] of [
+    ["/dashboard", "dashboard-admin"],
+    ["/onboarding", "onboarding-admin"],
+    ["/settings", "settings"],
+    ["/pricing", "pricing-signed-in"],
+    ["/premium", "premium"],
+    ["/admin", "admin-page"],
+  ]) {
+    const res = await page.goto(url);
+    expect(res.status(), url).toBe(200);
+    check(url, await res.text());
+    await hydrated(page);
+    check(`${url} (hydrated DOM)`, await page.content());
+    await snap(page, testInfo, name);
+  }
+  await page.goto("/settings");
+  await hydrated(page);
+  await expect(page.getByTestId("profile-email")).toHaveText("admin@inkpad.dev");
+  await expect(page.getByTestId("profile-role")).toHaveText("admin");
+  await expect(page.getByTestId("profile-plan")).toHaveText("pro");
+  check("/settings (hydrated DOM)", await page.content());
+  for (const api of ["/api/user/profile", "/api/session"]) {
+    check(api, await (await page.request.get(api)).text());
+  }
+
+  // The bundles every visitor downloads, as the page names them.
+  const landing = await (await request.get("/")).text();
+  const bundles = [...new Set(landing.match(/\/pkg\/[\w.-]+\.(js|wasm|css)/g))];
+  expect(bundles.some((b) => b.endsWith(".wasm")), `${bundles}`).toBe(true);
+  for (const asset of [...bundles, "/__clerk/npm/@clerk/clerk-js@6/dist/clerk.browser.js"]) {
+    const res = await request.get(asset);
+    expect(res.status(), asset).toBe(200);
+    check(asset, (await res.body()).toString("latin1"));
+  }
+});

@@ -1,0 +1,204 @@
+//! A Rust face for `window.Clerk` (clerk-js, or the development instance's
+//! script, which speaks the same API): loading the script, `load`,
+//! `addListener`, mounting the sign-in, sign-up and user-button widgets,
+//! `openSignIn`, `signOut` and `session.getToken()`. Browser only.
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::{prelude::*, JsCast};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::HtmlElement;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The `window.Clerk` object.
+    #[derive(Clone)]
+    pub type Clerk;
+
+    #[wasm_bindgen(method)]
+    fn load(this: &Clerk, options: &JsValue) -> Promise;
+    /// Calls back with `{client, session, user}` now and on every change;
+    /// returns the function that unsubscribes.
+    #[wasm_bindgen(method, js_name = addListener)]
+    fn add_listener(this: &Clerk, callback: &Function) -> Function;
+    #[wasm_bindgen(method, js_name = mountSignIn)]
+    fn mount_sign_in(this: &Clerk, node: &HtmlElement, props: &JsValue);
+    #[wasm_bindgen(method, js_name = unmountSignIn)]
+    fn unmount_sign_in(this: &Clerk, node: &HtmlElement);
+    #[wasm_bindgen(method, js_name = mountSignUp)]
+    fn mount_sign_up(this: &Clerk, node: &HtmlElement, props: &JsValue);
+    #[wasm_bindgen(method, js_name = unmountSignUp)]
+    fn unmount_sign_up(this: &Clerk, node: &HtmlElement);
+    #[wasm_bindgen(method, js_name = mountUserButton)]
+    fn mount_user_button(this: &Clerk, node: &HtmlElement, props: &JsValue);
+    #[wasm_bindgen(method, js_name = unmountUserButton)]
+    fn unmount_user_button(this: &Clerk, node: &HtmlElement);
+    #[wasm_bindgen(method, js_name = openSignIn)]
+    fn open_sign_in(this: &Clerk, props: &JsValue);
+    #[wasm_bindgen(method, js_name = signOut)]
+    fn sign_out(this: &Clerk, options: &JsValue) -> Promise;
+    #[wasm_bindgen(method, getter)]
+    fn session(this: &Clerk) -> Option<Session>;
+
+    /// `Clerk.session`: the active session.
+    pub type Session;
+
+    #[wasm_bindgen(method, getter)]
+    fn id(this: &Session) -> String;
+    #[wasm_bindgen(method, js_name = getToken)]
+    fn get_token(this: &Session) -> Promise;
+}
+
+/// Which widget a node holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Widget {
+    SignIn,
+    SignUp,
+    UserButton,
+}
+
+/// Props for a widget or call: string-valued, as all of ours are.
+pub fn props(pairs: &[(&str, &str)]) -> JsValue {
+    let object = Object::new();
+    for (key, value) in pairs {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value));
+    }
+    object.into()
+}
+
+fn error_message(err: JsValue) -> String {
+    Reflect::get(&err, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| err.as_string())
+        .unwrap_or_else(|| "unknown error".into())
+}
+
+impl Clerk {
+    /// `window.Clerk`, once its script has run.
+    pub fn get() -> Option<Clerk> {
+        let window = web_sys::window()?;
+        Reflect::get(&window, &JsValue::from_str("Clerk"))
+            .ok()
+            .filter(|v| v.is_object())
+            .map(JsCast::unchecked_into)
+    }
+
+    pub async fn load_with(&self, options: &JsValue) -> Result<(), String> {
+        JsFuture::from(self.load(options))
+            .await
+            .map(|_| ())
+            .map_err(error_message)
+    }
+
+    /// Subscribes `callback` to session changes for the page's lifetime; it
+    /// receives the active session's id, or `None` when signed out.
+    pub fn on_change(&self, callback: impl Fn(Option<String>) + 'static) {
+        let closure = Closure::<dyn Fn(JsValue)>::new(move |state: JsValue| {
+            let session = Reflect::get(&state, &JsValue::from_str("session")).ok();
+            let id = session
+                .filter(|s| s.is_object())
+                .and_then(|s| Reflect::get(&s, &JsValue::from_str("id")).ok())
+                .and_then(|id| id.as_string());
+            callback(id);
+        });
+        let _unsubscribe = self.add_listener(closure.as_ref().unchecked_ref());
+        // The page never unsubscribes: the closure lives as long as the page.
+        closure.forget();
+    }
+
+    pub fn mount(&self, widget: Widget, node: &HtmlElement, props: &JsValue) {
+        match widget {
+            Widget::SignIn => self.mount_sign_in(node, props),
+            Widget::SignUp => self.mount_sign_up(node, props),
+            Widget::UserButton => self.mount_user_button(node, props),
+        }
+    }
+
+    pub fn unmount(&self, widget: Widget, node: &HtmlElement) {
+        match widget {
+            Widget::SignIn => self.unmount_sign_in(node),
+            Widget::SignUp => self.unmount_sign_up(node),
+            Widget::UserButton => self.unmount_user_button(node),
+        }
+    }
+
+    pub fn open_sign_in_modal(&self, props: &JsValue) {
+        self.open_sign_in(props);
+    }
+
+    pub async fn sign_out_to(&self, redirect_url: &str) -> Result<(), String> {
+        JsFuture::from(self.sign_out(&props(&[("redirectUrl", redirect_url)])))
+            .await
+            .map(|_| ())
+            .map_err(error_message)
+    }
+
+    pub fn session_id(&self) -> Option<String> {
+        self.session().map(|s| s.id())
+    }
+
+    /// A fresh session token (which also refreshes the `__session` cookie),
+    /// or `None` when signed out.
+    pub async fn token(&self) -> Result<Option<String>, String> {
+        let Some(session) = self.session() else {
+            return Ok(None);
+        };
+        JsFuture::from(session.get_token())
+            .await
+            .map(|t| t.as_string())
+            .map_err(error_message)
+    }
+}
+
+/// Adds clerk-js to the page (once), with the publishable key and proxy URL
+/// it reads from its own tag, and calls `done` with `Err` when it cannot load.
+pub fn inject_script(
+    src: &str,
+    publishable_key: &str,
+    proxy_url: Option<&str>,
+    done: impl FnOnce(Result<(), String>) + 'static,
+) {
+    if Clerk::get().is_some() {
+        return done(Ok(()));
+    }
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return done(Err("no document".into()));
+    };
+    let script = match document
+        .create_element("script")
+        .map(|e| e.unchecked_into::<web_sys::HtmlScriptElement>())
+    {
+        Ok(script) => script,
+        Err(_) => return done(Err("cannot create a script element".into())),
+    };
+    script.set_src(src);
+    script.set_async(true);
+    script.set_cross_origin(Some("anonymous"));
+    let _ = script.set_attribute("data-clerk-publishable-key", publishable_key);
+    if let Some(proxy) = proxy_url {
+        let _ = script.set_attribute("data-clerk-proxy-url", proxy);
+    }
+    // One of the two fires, once; the shared cell hands `done` to it.
+    let done = std::rc::Rc::new(std::cell::Cell::new(Some(
+        Box::new(done) as Box<dyn FnOnce(_)>
+    )));
+    let on_load = {
+        let done = done.clone();
+        Closure::once_into_js(move || {
+            if let Some(done) = done.take() {
+                done(Ok(()))
+            }
+        })
+    };
+    let source = src.to_owned();
+    let on_error = Closure::once_into_js(move || {
+        if let Some(done) = done.take() {
+            done(Err(format!("could not load {source}")))
+        }
+    });
+    script.set_onload(Some(on_load.unchecked_ref()));
+    script.set_onerror(Some(on_error.unchecked_ref()));
+    if let Some(head) = document.head() {
+        let _ = head.append_child(&script);
+    }
+}

@@ -1,0 +1,680 @@
+//! Clerk for Leptos: `ClerkProvider` (the auth state, seeded on the server
+//! and kept live from Clerk's listener), `use_auth` / `use_user`, the gates
+//! that only hide UI (`Show`, `SignedIn`, `SignedOut`, `Protect`), Clerk's
+//! widgets mounted from Rust, and `AuthGuard`.
+//!
+//! The state is one resource: the server's verdict on the caller
+//! (`current_user`, from the verified session token). It is resolved before
+//! the page is sent, hydrated from the page, and refetched whenever Clerk
+//! reports a change (sign-in, sign-out, a refreshed token) — so role and plan
+//! always come from the latest verified token, never from the browser.
+
+use crate::{
+    app::CurrentUser,
+    error::AppError,
+    model::{AuthSnapshot, ClerkSettings, Plan, Role},
+};
+use leptos::prelude::*;
+use std::sync::Arc;
+
+pub type SettingsResource = Resource<Result<ClerkSettings, AppError>>;
+
+/// What `ClerkProvider` shares with everything below it.
+#[derive(Clone, Copy)]
+pub struct ClerkContext {
+    current: CurrentUser,
+    settings: SettingsResource,
+    /// clerk-js has loaded (widgets can mount).
+    clerk_loaded: RwSignal<bool>,
+    /// Shown on the page when clerk-js cannot load.
+    error: RwSignal<Option<String>>,
+}
+
+/// Signed in, signed out, or not known yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthStatus {
+    Loading,
+    SignedOut,
+    SignedIn,
+}
+
+/// A condition on the caller, as Clerk's `<Show when=…>` takes it.
+#[derive(Clone)]
+pub enum When {
+    SignedIn,
+    SignedOut,
+    Role(Role),
+    Plan(Plan),
+    /// An organization permission, such as `org:posts:manage`.
+    Permission(String),
+    Check(Arc<dyn Fn(&AuthSnapshot) -> bool + Send + Sync>),
+}
+
+impl When {
+    pub fn check(f: impl Fn(&AuthSnapshot) -> bool + Send + Sync + 'static) -> Self {
+        When::Check(Arc::new(f))
+    }
+
+    /// Does `user` (`None`: signed out) satisfy this?
+    pub fn matches(&self, user: Option<&AuthSnapshot>) -> bool {
+        match (self, user) {
+            (When::SignedOut, user) => user.is_none(),
+            (_, None) => false,
+            (When::SignedIn, Some(_)) => true,
+            (When::Role(role), Some(u)) => u.role == *role,
+            (When::Plan(plan), Some(u)) => u.plan == *plan,
+            (When::Permission(p), Some(u)) => u.permissions.iter().any(|x| x == p),
+            (When::Check(f), Some(u)) => f(u),
+        }
+    }
+}
+
+impl From<Role> for When {
+    fn from(role: Role) -> Self {
+        When::Role(role)
+    }
+}
+
+impl From<Plan> for When {
+    fn from(plan: Plan) -> Self {
+        When::Plan(plan)
+    }
+}
+
+/// Holds the auth state for the app below it and, in the browser, loads
+/// clerk-js and listens to it.
+#[component]
+pub fn ClerkProvider(current: CurrentUser, children: Children) -> impl IntoView {
+    let settings: SettingsResource =
+        Resource::new_blocking(|| (), |_| crate::rpc::auth::load_clerk_settings());
+    let ctx = ClerkContext {
+        current,
+        settings,
+        clerk_loaded: RwSignal::new(false),
+        error: RwSignal::new(None),
+    };
+    provide_context(ctx);
+
+    #[cfg(feature = "hydrate")]
+    {
+        let started = StoredValue::new(false);
+        Effect::new(move |_| {
+            let Some(Ok(settings)) = ctx.settings.get() else {
+                return;
+            };
+            if started.get_value() {
+                return;
+            }
+            started.set_value(true);
+            browser::start(ctx, settings);
+        });
+    }
+
+    view! {
+        {move || {
+            ctx.error
+                .get()
+                .map(|message| {
+                    view! {
+                        <div class="clerk-error" role="alert" data-testid="clerk-error">
+                            {message}
+                        </div>
+                    }
+                })
+        }}
+        {children()}
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::ClerkContext;
+    use crate::{clerk_js, model::ClerkSettings};
+    use leptos::prelude::*;
+    use leptos::task::spawn_local;
+
+    pub fn start(ctx: ClerkContext, settings: ClerkSettings) {
+        let script = settings.script_url.clone();
+        clerk_js::inject_script(
+            &settings.script_url,
+            &settings.publishable_key,
+            settings.proxy_url.as_deref(),
+            move |loaded| match loaded {
+                Err(err) => fail(ctx, &format!("{err} ({script})")),
+                Ok(()) => spawn_local(async move {
+                    let Some(clerk) = clerk_js::Clerk::get() else {
+                        return fail(ctx, "clerk-js loaded but window.Clerk is missing");
+                    };
+                    let options = clerk_js::props(&[
+                        ("signInUrl", &settings.sign_in_url),
+                        ("signUpUrl", &settings.sign_up_url),
+                        ("signInFallbackRedirectUrl", &settings.after_sign_in_url),
+                        ("signUpFallbackRedirectUrl", &settings.after_sign_up_url),
+                    ]);
+                    if let Err(err) = clerk.load_with(&options).await {
+                        return fail(ctx, &err);
+                    }
+                    ctx.clerk_loaded.set(true);
+                    // Every change Clerk reports (a new or ended session, a
+                    // refreshed token on focus or timer) asks the server again.
+                    clerk.on_change(move |_session| ctx.current.refetch());
+                }),
+            },
+        );
+    }
+
+    fn fail(ctx: ClerkContext, detail: &str) {
+        leptos::logging::warn!("Clerk failed to load: {detail}");
+        ctx.error.set(Some(
+            "Sign-in is unavailable right now: Clerk could not be loaded. \
+             Check your connection and reload the page."
+                .into(),
+        ));
+    }
+}
+
+fn context() -> ClerkContext {
+    use_context::<ClerkContext>().expect("Clerk components need a ClerkProvider above them")
+}
+
+/// The caller's auth state and actions, as Clerk's `useAuth()`.
+#[derive(Clone, Copy)]
+pub struct UseAuth {
+    ctx: ClerkContext,
+}
+
+pub fn use_auth() -> UseAuth {
+    UseAuth { ctx: context() }
+}
+
+/// The signed-in user's public identity (`None`: signed out or loading).
+pub fn use_user() -> Signal<Option<AuthSnapshot>> {
+    let auth = use_auth();
+    Signal::derive(move || auth.user())
+}
+
+impl UseAuth {
+    fn state(&self) -> Option<Option<AuthSnapshot>> {
+        match self.ctx.current.get() {
+            None => None,
+            Some(Ok(user)) => Some(user),
+            // Cannot tell (e.g. keys unavailable): show the signed-out UI;
+            // the server still decides every request.
+            Some(Err(_)) => Some(None),
+        }
+    }
+
+    pub fn status(&self) -> AuthStatus {
+        match self.state() {
+            None => AuthStatus::Loading,
+            Some(None) => AuthStatus::SignedOut,
+            Some(Some(_)) => AuthStatus::SignedIn,
+        }
+    }
+
+    pub fn is_loaded(&self) -> bool {
+        self.status() != AuthStatus::Loading
+    }
+
+    pub fn is_signed_in(&self) -> bool {
+        self.status() == AuthStatus::SignedIn
+    }
+
+    /// clerk-js itself has loaded in this browser (widgets can mount).
+    pub fn clerk_loaded(&self) -> bool {
+        self.ctx.clerk_loaded.get()
+    }
+
+    pub fn user(&self) -> Option<AuthSnapshot> {
+        self.state().flatten()
+    }
+
+    pub fn user_id(&self) -> Option<String> {
+        self.user().map(|u| u.user_id)
+    }
+
+    pub fn session_id(&self) -> Option<String> {
+        self.user().and_then(|u| u.session_id)
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.user().map(|u| u.role)
+    }
+
+    pub fn plan(&self) -> Option<Plan> {
+        self.user().map(|u| u.plan)
+    }
+
+    pub fn has(&self, when: &When) -> bool {
+        when.matches(self.user().as_ref())
+    }
+
+    pub fn settings(&self) -> Option<ClerkSettings> {
+        self.ctx.settings.get().and_then(Result::ok)
+    }
+
+    /// Asks the server who the caller is now (after a change of claims).
+    pub fn refresh(&self) {
+        self.ctx.current.refetch();
+    }
+
+    /// A fresh session token from Clerk (which also renews the cookie and so
+    /// the claims the server sees), then the state refreshed. `None` when
+    /// signed out or on the server.
+    pub async fn get_token(&self) -> Option<String> {
+        #[cfg(feature = "hydrate")]
+        {
+            let token = crate::clerk_js::Clerk::get()?.token().await.ok().flatten();
+            self.refresh();
+            token
+        }
+        #[cfg(not(feature = "hydrate"))]
+        None
+    }
+
+    /// Signs out through Clerk, then goes to `redirect_url`.
+    pub fn sign_out(&self, redirect_url: &str) {
+        #[cfg(feature = "hydrate")]
+        {
+            let target = redirect_url.to_owned();
+            leptos::task::spawn_local(async move {
+                match crate::clerk_js::Clerk::get() {
+                    Some(clerk) => {
+                        if let Err(err) = clerk.sign_out_to(&target).await {
+                            leptos::logging::warn!("sign-out failed: {err}");
+                        }
+                    }
+                    None => go_to(&target),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = redirect_url;
+    }
+
+    /// Where to sign in and come back to `return_to`.
+    pub fn sign_in_href(&self, return_to: &str) -> String {
+        let base = self
+            .settings()
+            .map_or_else(|| "/sign-in".to_owned(), |s| s.sign_in_url);
+        with_redirect(&base, return_to)
+    }
+
+    /// Handles an error from a server call: a lost session (401) sends the
+    /// user to sign in and back; everything else is for the caller to show.
+    pub fn on_error(&self, err: &AppError) {
+        if *err == AppError::Unauthenticated {
+            self.session_lost();
+        }
+    }
+
+    fn session_lost(&self) {
+        #[cfg(feature = "hydrate")]
+        go_to(&self.sign_in_href(&current_location()));
+    }
+}
+
+/// `base?redirect_url=<return_to>` when `return_to` is a same-origin path.
+pub fn with_redirect(base: &str, return_to: &str) -> String {
+    match safe_redirect(return_to) {
+        Some(path) => {
+            let encoded = percent_encode(&path, b"/");
+            let sep = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{sep}redirect_url={encoded}")
+        }
+        None => base.to_owned(),
+    }
+}
+
+/// A same-origin path (`/x?y#z`), or `None` for anything that could leave
+/// the site (`//evil`, `https://…`, `/\evil`, control characters).
+pub fn safe_redirect(target: &str) -> Option<String> {
+    let ok = target.starts_with('/')
+        && !target.starts_with("//")
+        && !target.contains('\\')
+        && !target.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then(|| target.to_owned())
+}
+
+/// Percent-encodes all but unreserved characters and those in `keep`.
+pub fn percent_encode(s: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(feature = "hydrate")]
+fn current_location() -> String {
+    web_sys::window()
+        .and_then(|w| {
+            let l = w.location();
+            Some(format!(
+                "{}{}{}",
+                l.pathname().ok()?,
+                l.search().ok()?,
+                l.hash().ok()?
+            ))
+        })
+        .unwrap_or_else(|| "/".into())
+}
+
+#[cfg(feature = "hydrate")]
+fn go_to(url: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(url);
+    }
+}
+
+/// Renders `children` when `when` holds for the caller, else `fallback`.
+/// It only hides UI: the server checks every request on its own.
+#[component]
+pub fn Show(
+    #[prop(into)] when: When,
+    #[prop(optional, into)] fallback: ViewFn,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let auth = use_auth();
+    let current = auth.ctx.current;
+    let when = StoredValue::new(when);
+    let fallback = StoredValue::new(fallback);
+    let children = StoredValue::new(children);
+    view! {
+        // Transition: a refetch keeps showing the last answer, never a flash.
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let user = current.await.ok().flatten();
+                if when.with_value(|w| w.matches(user.as_ref())) {
+                    children.with_value(|c| c()).into_any()
+                } else {
+                    fallback.with_value(|f| f.run()).into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
+    view! { <Show when=When::SignedIn>{children()}</Show> }
+}
+
+#[component]
+pub fn SignedOut(children: ChildrenFn) -> impl IntoView {
+    view! { <Show when=When::SignedOut>{children()}</Show> }
+}
+
+/// Shows `children` to callers with the role, plan and permission given
+/// (all that are given), else `fallback`.
+#[component]
+pub fn Protect(
+    #[prop(optional)] role: Option<Role>,
+    #[prop(optional)] plan: Option<Plan>,
+    #[prop(optional, into)] permission: Option<String>,
+    #[prop(optional, into)] fallback: ViewFn,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let when = When::check(move |u| {
+        role.is_none_or(|r| u.role == r)
+            && plan.is_none_or(|p| u.plan == p)
+            && permission
+                .as_ref()
+                .is_none_or(|p| u.permissions.contains(p))
+    });
+    view! { <Show when fallback>{children()}</Show> }
+}
+
+/// A node Clerk mounts one of its widgets into, unmounted on cleanup.
+#[component]
+fn ClerkWidget(
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))] widget: &'static str,
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))] props: Vec<(
+        &'static str,
+        String,
+    )>,
+    loading: &'static str,
+) -> impl IntoView {
+    let node = NodeRef::<leptos::html::Div>::new();
+    let mounted = RwSignal::new(false);
+
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::clerk_js::{self, Widget};
+        use leptos::wasm_bindgen::JsCast;
+        let kind = match widget {
+            "sign-in" => Widget::SignIn,
+            "sign-up" => Widget::SignUp,
+            _ => Widget::UserButton,
+        };
+        let auth = use_auth();
+        Effect::new(move |_| {
+            if mounted.get_untracked() || !auth.clerk_loaded() {
+                return;
+            }
+            let (Some(el), Some(clerk)) = (node.get(), clerk_js::Clerk::get()) else {
+                return;
+            };
+            let pairs: Vec<(&str, &str)> = props.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let el: web_sys::HtmlElement = el.unchecked_into();
+            clerk.mount(kind, &el, &clerk_js::props(&pairs));
+            mounted.set(true);
+        });
+        on_cleanup(move || {
+            if let (Some(el), Some(clerk)) = (node.get_untracked(), clerk_js::Clerk::get()) {
+                clerk.unmount(kind, el.unchecked_ref());
+            }
+        });
+    }
+
+    view! {
+        <div class=format!("clerk-widget clerk-{widget}")>
+            <p class="widget-loading" hidden=move || mounted.get() aria-live="polite">{loading}</p>
+            <div node_ref=node></div>
+        </div>
+    }
+}
+
+fn redirect_from_query() -> Option<String> {
+    let query = leptos_router::hooks::use_query_map();
+    query
+        .with_untracked(|q| q.get("redirect_url"))
+        .and_then(|r| safe_redirect(&r))
+}
+
+/// Clerk's sign-in form. Honours a same-origin `redirect_url` query.
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let settings = use_auth().settings();
+    let mut props = vec![(
+        "signUpUrl",
+        settings
+            .as_ref()
+            .map_or("/sign-up".into(), |s| s.sign_up_url.clone()),
+    )];
+    props.push((
+        "afterSignInUrl",
+        settings.map_or("/dashboard".into(), |s| s.after_sign_in_url),
+    ));
+    if let Some(target) = redirect_from_query() {
+        props.push(("redirectUrl", target));
+    }
+    view! { <ClerkWidget widget="sign-in" props loading="Loading the sign-in form…"/> }
+}
+
+/// Clerk's sign-up form. Honours a same-origin `redirect_url` query.
+#[component]
+pub fn SignUp() -> impl IntoView {
+    let settings = use_auth().settings();
+    let mut props = vec![(
+        "signInUrl",
+        settings
+            .as_ref()
+            .map_or("/sign-in".into(), |s| s.sign_in_url.clone()),
+    )];
+    props.push((
+        "afterSignUpUrl",
+        settings.map_or("/onboarding".into(), |s| s.after_sign_up_url),
+    ));
+    if let Some(target) = redirect_from_query() {
+        props.push(("redirectUrl", target));
+    }
+    view! { <ClerkWidget widget="sign-up" props loading="Loading the sign-up form…"/> }
+}
+
+/// Clerk's account menu (name, manage account, sign out).
+#[component]
+pub fn UserButton() -> impl IntoView {
+    let name = move || {
+        use_user()
+            .get()
+            .map(|u| u.display_name())
+            .unwrap_or_default()
+    };
+    view! {
+        <div class="user-button" data-testid="user-button">
+            <span class="signed-in-as" data-testid="signed-in-as">{name}</span>
+            <ClerkWidget widget="user-button" props=vec![("afterSignOutUrl", "/".to_owned())] loading=""/>
+        </div>
+    }
+}
+
+/// A link to sign in that comes back to this page; with scripts, it opens
+/// Clerk's sign-in in a modal instead.
+#[component]
+pub fn SignInButton(#[prop(optional, into)] label: Option<String>) -> impl IntoView {
+    let auth = use_auth();
+    let location = leptos_router::hooks::use_location();
+    let href = move || {
+        let here = location.pathname.get();
+        let path = if here.starts_with("/sign-") {
+            "/dashboard".to_owned()
+        } else {
+            here
+        };
+        auth.sign_in_href(&path)
+    };
+    view! {
+        <a class="button button-ghost" href=href data-testid="sign-in-button">
+            {label.unwrap_or_else(|| "Sign in".into())}
+        </a>
+    }
+}
+
+#[component]
+pub fn SignUpButton(#[prop(optional, into)] label: Option<String>) -> impl IntoView {
+    let auth = use_auth();
+    let href = move || auth.settings().map_or("/sign-up".into(), |s| s.sign_up_url);
+    view! {
+        <a class="button button-primary" href=href data-testid="sign-up-button">
+            {label.unwrap_or_else(|| "Sign up".into())}
+        </a>
+    }
+}
+
+#[component]
+pub fn SignOutButton(#[prop(optional, into)] label: Option<String>) -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <button type="button" class="button button-ghost" on:click=move |_| auth.sign_out("/")>
+            {label.unwrap_or_else(|| "Sign out".into())}
+        </button>
+    }
+}
+
+/// Sends the visitor to sign in and back here (on the server, a redirect).
+#[component]
+pub fn RedirectToSignIn() -> impl IntoView {
+    let auth = use_auth();
+    let location = leptos_router::hooks::use_location();
+    let target = auth.sign_in_href(&location.pathname.get_untracked());
+    #[cfg(feature = "ssr")]
+    leptos_axum::redirect(&target);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| go_to(&target));
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    let _ = target;
+}
+
+/// Guards a signed-in page in the browser: when the session ends (signed
+/// out in another tab, revoked, expired), the user is sent to sign in and
+/// back here, instead of being left on a page that no longer works.
+#[component]
+pub fn AuthGuard(children: Children) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        let auth = use_auth();
+        Effect::new(move |_| {
+            if auth.status() == AuthStatus::SignedOut {
+                auth.session_lost();
+            }
+        });
+    }
+    children()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role, plan: Plan) -> AuthSnapshot {
+        AuthSnapshot {
+            user_id: "user_1".into(),
+            session_id: Some("sess_1".into()),
+            role,
+            plan,
+            first_name: None,
+            last_name: None,
+            email: None,
+            image_url: None,
+            permissions: vec!["org:posts:manage".into()],
+        }
+    }
+
+    #[test]
+    fn conditions_match_the_callers_state() {
+        let admin = user(Role::Admin, Plan::Free);
+        assert!(When::SignedIn.matches(Some(&admin)));
+        assert!(!When::SignedOut.matches(Some(&admin)));
+        assert!(When::SignedOut.matches(None));
+        assert!(
+            !When::Role(Role::Admin).matches(None),
+            "signed out has no role"
+        );
+        assert!(When::from(Role::Admin).matches(Some(&admin)));
+        assert!(!When::from(Plan::Pro).matches(Some(&admin)));
+        assert!(When::Permission("org:posts:manage".into()).matches(Some(&admin)));
+        assert!(!When::Permission("org:billing:manage".into()).matches(Some(&admin)));
+        assert!(When::check(|u| u.user_id == "user_1").matches(Some(&admin)));
+    }
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        assert_eq!(
+            safe_redirect("/dashboard?x=1#y").as_deref(),
+            Some("/dashboard?x=1#y")
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/a b",
+            "dashboard",
+            "",
+        ] {
+            assert_eq!(safe_redirect(bad), None, "{bad}");
+        }
+        assert_eq!(
+            with_redirect("/sign-in", "/posts/1?tab=a&b"),
+            "/sign-in?redirect_url=/posts/1%3Ftab%3Da%26b"
+        );
+        assert_eq!(
+            with_redirect("/sign-in", "https://evil.example"),
+            "/sign-in"
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! `/settings`: your profile as Clerk holds it. Public metadata (role and
+//! plan) is shown; private metadata never leaves the server.
+
+use crate::{
+    components::clerk::{use_auth, AuthGuard, UserButton},
+    rpc::account::my_profile,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn Settings() -> impl IntoView {
+    let auth = use_auth();
+    let profile = Resource::new(|| (), |_| my_profile());
+    view! {
+        <Title text="Settings"/>
+        <AuthGuard>
+            <section class="container narrow">
+                <h1>"Settings"</h1>
+                <Transition fallback=|| view! { <p>"Loading your profile…"</p> }>
+                    {move || Suspend::new(async move {
+                        match profile.await {
+                            Err(err) => {
+                                auth.on_error(&err);
+                                view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any()
+                            }
+                            Ok(p) => {
+                                let name = [p.first_name.clone(), p.last_name.clone()]
+                                    .into_iter().flatten().collect::<Vec<_>>().join(" ");
+                                view! {
+                                    <div class="card profile" data-testid="profile">
+                                        {p.image_url.clone().map(|src| view! { <img class="avatar" src=src alt="" width="64" height="64"/> })}
+                                        <dl class="details">
+                                            <dt>"Name"</dt><dd>{if name.is_empty() { "—".to_owned() } else { name }}</dd>
+                                            <dt>"Email"</dt><dd data-testid="profile-email">{p.email.clone().unwrap_or_default()}</dd>
+                                            <dt>"User id"</dt><dd><code>{p.id.clone()}</code></dd>
+                                        </dl>
+                                    </div>
+                                    <div class="card">
+                                        <h2>"Public metadata"</h2>
+                                        <p class="muted">"Set by admins; carried in your session token."</p>
+                                        <dl class="details">
+                                            <dt>"Role"</dt><dd data-testid="profile-role">{p.role.to_string()}</dd>
+                                            <dt>"Plan"</dt><dd data-testid="profile-plan">{p.plan.to_string()}</dd>
+                                        </dl>
+                                    </div>
+                                }.into_any()
+                            }
+                        }
+                    })}
+                </Transition>
+                <div class="card">
+                    <h2>"Account"</h2>
+                    <p class="muted">"Change your name or sign out from Clerk's account menu."</p>
+                    <UserButton/>
+                </div>
+            </section>
+        </AuthGuard>
+    }
+}

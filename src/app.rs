@@ -81,7 +81,10 @@ pub fn App() -> impl IntoView {
                     // they read right without scripts, and hydrate without a flash.
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                        // Clerk's flows may add path segments (`/sign-in/factor-one`).
+                        <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                         <Route path=path!("/sign-in/*any") view=SignInPage ssr=SsrMode::Async/>
+                        <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async/>
                         <Route path=path!("/sign-up/*any") view=SignUpPage ssr=SsrMode::Async/>
                         <Route path=path!("/onboarding") view=Onboarding ssr=SsrMode::Async/>
                         <Route path=path!("/dashboard") view=Dashboard ssr=SsrMode::Async/>

@@ -7,7 +7,8 @@ const path = require("node:path");
 const { test, expect, hydrated, snap } = require("./fixtures");
 
 // Refusals the journeys provoke on purpose show up as resource errors.
-const expectedErrors = /status of (401|403|422)/;
+// (A 400 is the dashboard's validation, a 404 the not-found page itself.)
+const expectedErrors = /status of (400|401|403|404|422)/;
 test.afterEach(async ({ consoleErrors }) => {
   expect(consoleErrors.filter((e) => !expectedErrors.test(e)), "no console errors").toEqual([]);
 });

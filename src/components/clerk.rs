@@ -155,6 +155,9 @@ mod browser {
                         return fail(ctx, &err);
                     }
                     ctx.clerk_loaded.set(true);
+                    let _ = window_event_listener(leptos::ev::beforeunload, |_| {
+                        super::LEAVING.with(|l| l.set(true))
+                    });
                     // Every change Clerk reports (a new or ended session, a
                     // refreshed token on focus or timer) asks the server again.
                     clerk.on_change(move |_session| ctx.current.refetch());
@@ -310,7 +313,20 @@ impl UseAuth {
 
     fn session_lost(&self) {
         #[cfg(feature = "hydrate")]
-        go_to(&self.sign_in_href(&current_location()));
+        {
+            let target = self.sign_in_href(&current_location());
+            // A sign-out in this tab navigates on its own (to its
+            // afterSignOutUrl) right after telling listeners: give it the
+            // moment, and only redirect a page that is staying put.
+            set_timeout(
+                move || {
+                    if !leaving() {
+                        go_to(&target)
+                    }
+                },
+                std::time::Duration::from_millis(300),
+            );
+        }
     }
 }
 
@@ -365,7 +381,19 @@ fn current_location() -> String {
 }
 
 #[cfg(feature = "hydrate")]
+thread_local! {
+    static LEAVING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The page is navigating away (set on `beforeunload` and by `go_to`).
+#[cfg(feature = "hydrate")]
+fn leaving() -> bool {
+    LEAVING.with(std::cell::Cell::get)
+}
+
+#[cfg(feature = "hydrate")]
 fn go_to(url: &str) {
+    LEAVING.with(|l| l.set(true));
     if let Some(window) = web_sys::window() {
         let _ = window.location().assign(url);
     }

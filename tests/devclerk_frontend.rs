@@ -387,10 +387,10 @@ async fn a_stale_page_load_goes_through_the_handshake_and_comes_back_signed_in()
     assert!(browser.cookies.contains_key("__session"));
     assert_ne!(browser.cookies["__client_uat"], "1");
 
-    // Back on the page: signed in, so no redirect to sign-in (the dashboard
-    // page itself comes with a later issue, hence 404 rather than 200).
+    // Back on the page: signed in, so the dashboard itself.
     let res = browser.page(&app, "/dashboard?tab=posts").await;
-    assert_eq!(res.status(), 404);
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Your posts"));
     let res = browser
         .send(&app, app.client.get(app.url("/api/session")))
         .await;

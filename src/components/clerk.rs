@@ -180,7 +180,9 @@ fn context() -> ClerkContext {
     use_context::<ClerkContext>().expect("Clerk components need a ClerkProvider above them")
 }
 
-/// The caller's auth state and actions, as Clerk's `useAuth()`.
+/// The caller's auth state and actions, as Clerk's `useAuth()`. Its getters
+/// read a resource: in views, read them inside `Show` (or another
+/// `Suspense`/`Transition`) so that the server renders what hydration expects.
 #[derive(Clone, Copy)]
 pub struct UseAuth {
     ctx: ClerkContext,
@@ -557,22 +559,21 @@ pub fn SignUp() -> impl IntoView {
 /// Clerk's account menu (name, manage account, sign out).
 #[component]
 pub fn UserButton() -> impl IntoView {
-    let name = move || {
-        use_user()
-            .get()
-            .map(|u| u.display_name())
-            .unwrap_or_default()
-    };
+    let user = use_user();
+    let name = move || user.get().map(|u| u.display_name()).unwrap_or_default();
+    // Inside `Show`, the name is read once the server knows the caller.
     view! {
-        <div class="user-button" data-testid="user-button">
-            <span class="signed-in-as" data-testid="signed-in-as">{name}</span>
-            <ClerkWidget widget="user-button" props=vec![("afterSignOutUrl", "/".to_owned())] loading=""/>
-        </div>
+        <Show when=When::SignedIn>
+            <div class="user-button" data-testid="user-button">
+                <span class="signed-in-as" data-testid="signed-in-as">{name}</span>
+                <ClerkWidget widget="user-button" props=vec![("afterSignOutUrl", "/".to_owned())] loading=""/>
+            </div>
+        </Show>
     }
 }
 
-/// A link to sign in that comes back to this page; with scripts, it opens
-/// Clerk's sign-in in a modal instead.
+/// A link to the sign-in page that comes back to this page afterwards (it
+/// works before and without the WASM).
 #[component]
 pub fn SignInButton(#[prop(optional, into)] label: Option<String>) -> impl IntoView {
     let auth = use_auth();

@@ -1,7 +1,7 @@
 //! `/onboarding`: after sign-up, confirm your name and see your plan.
 
 use crate::{
-    components::clerk::{use_auth, AuthGuard},
+    components::clerk::{use_auth, AuthGuard, Show},
     model::Plan,
     rpc::account::{my_profile, RenameMe},
 };
@@ -64,10 +64,12 @@ pub fn Onboarding() -> impl IntoView {
                 <div class="card">
                     <h2>"Your plan"</h2>
                     <p data-testid="onboarding-plan">
-                        {move || match auth.plan() {
-                            Some(Plan::Pro) => "You're on Pro: exports are unlocked.",
-                            _ => "You're on Free: write as much as you like. Pro adds Markdown exports.",
-                        }}
+                        <Show
+                            when=Plan::Pro
+                            fallback=|| "You're on Free: write as much as you like. Pro adds Markdown exports."
+                        >
+                            "You're on Pro: exports are unlocked."
+                        </Show>
                     </p>
                     <div class="cta-row">
                         <a class="button button-primary" href="/dashboard">"Continue to your dashboard"</a>

@@ -1,7 +1,7 @@
 //! `/pricing`: Free against Pro, and what Pro unlocks.
 
 use crate::{
-    components::clerk::{use_auth, SignUpButton, SignedOut},
+    components::clerk::{Show, SignUpButton, SignedOut},
     model::Plan,
 };
 use leptos::prelude::*;
@@ -9,10 +9,14 @@ use leptos_meta::Title;
 
 #[component]
 pub fn Pricing() -> impl IntoView {
-    let auth = use_auth();
-    let badge = move |plan: Plan| {
-        (auth.plan() == Some(plan))
-            .then(|| view! { <span class="badge" data-testid="current-plan">"Your plan"</span> })
+    // Through `Show`, so the server renders the badge only once it knows
+    // the caller, exactly as the browser then hydrates it.
+    let badge = |plan: Plan| {
+        view! {
+            <Show when=plan>
+                <span class="badge" data-testid="current-plan">"Your plan"</span>
+            </Show>
+        }
     };
     view! {
         <Title text="Pricing"/>
@@ -21,7 +25,7 @@ pub fn Pricing() -> impl IntoView {
             <p class="lead">"Write for free. Upgrade when you want your words out in one piece."</p>
             <div class="plans">
                 <article class="card plan">
-                    <h2>"Free " {move || badge(Plan::Free)}</h2>
+                    <h2>"Free " {badge(Plan::Free)}</h2>
                     <p class="price">"$0"</p>
                     <ul>
                         <li>"Unlimited posts"</li>
@@ -30,7 +34,7 @@ pub fn Pricing() -> impl IntoView {
                     </ul>
                 </article>
                 <article class="card plan plan-pro">
-                    <h2>"Pro " {move || badge(Plan::Pro)}</h2>
+                    <h2>"Pro " {badge(Plan::Pro)}</h2>
                     <p class="price">"$8 / month"</p>
                     <ul>
                         <li>"Everything in Free"</li>

@@ -561,14 +561,13 @@ pub fn SignUp() -> impl IntoView {
 pub fn UserButton() -> impl IntoView {
     let user = use_user();
     let name = move || user.get().map(|u| u.display_name()).unwrap_or_default();
-    // Inside `Show`, the name is read once the server knows the caller.
+    // Place it inside `SignedIn`: the name is then read once the server
+    // knows the caller, as hydration expects.
     view! {
-        <Show when=When::SignedIn>
-            <div class="user-button" data-testid="user-button">
-                <span class="signed-in-as" data-testid="signed-in-as">{name}</span>
-                <ClerkWidget widget="user-button" props=vec![("afterSignOutUrl", "/".to_owned())] loading=""/>
-            </div>
-        </Show>
+        <div class="user-button" data-testid="user-button">
+            <span class="signed-in-as" data-testid="signed-in-as">{name}</span>
+            <ClerkWidget widget="user-button" props=vec![("afterSignOutUrl", "/".to_owned())] loading=""/>
+        </div>
     }
 }
 

@@ -2,7 +2,7 @@
 //! plan) is shown; private metadata never leaves the server.
 
 use crate::{
-    components::clerk::{use_auth, AuthGuard, UserButton},
+    components::clerk::{use_auth, AuthGuard, SignedIn, UserButton},
     rpc::account::my_profile,
 };
 use leptos::prelude::*;
@@ -52,7 +52,9 @@ pub fn Settings() -> impl IntoView {
                 <div class="card">
                     <h2>"Account"</h2>
                     <p class="muted">"Change your name or sign out from Clerk's account menu."</p>
-                    <UserButton/>
+                    <SignedIn>
+                        <UserButton/>
+                    </SignedIn>
                 </div>
             </section>
         </AuthGuard>

@@ -371,14 +371,20 @@ mod through_clerk {
     use super::*;
     use common::SignedIn;
 
-    async fn backend_user(app: &TestApp, id: &str) -> Value {
-        let secret: (String,) = sqlx::query_as("SELECT secret_key FROM clerk_dev_instance")
+    /// The development instance's `sk_test_` key, for Backend API calls.
+    async fn dev_secret_key(app: &TestApp) -> String {
+        let (secret,): (String,) = sqlx::query_as("SELECT secret_key FROM clerk_dev_instance")
             .fetch_one(app.db.pool())
             .await
             .unwrap();
+        secret
+    }
+
+    async fn backend_user(app: &TestApp, id: &str) -> Value {
+        let secret = dev_secret_key(app).await;
         app.client
             .get(app.url(&format!("/__clerk/v1/users/{id}")))
-            .bearer_auth(secret.0)
+            .bearer_auth(secret)
             .send()
             .await
             .unwrap()
@@ -564,14 +570,11 @@ mod through_clerk {
     async fn the_profile_comes_from_clerk_without_private_metadata() {
         let app = TestApp::spawn().await;
         let session = app.sign_in("pro@inkpad.dev", "inkpad-pro-demo").await;
-        let secret: (String,) = sqlx::query_as("SELECT secret_key FROM clerk_dev_instance")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+        let secret = dev_secret_key(&app).await;
         let res = app
             .client
             .patch(app.url(&format!("/__clerk/v1/users/{}/metadata", session.user_id)))
-            .bearer_auth(&secret.0)
+            .bearer_auth(&secret)
             .json(&json!({"private_metadata": {"stripe_customer": "cus_PRIVATE_42"}}))
             .send()
             .await

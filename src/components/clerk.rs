@@ -313,6 +313,18 @@ impl UseAuth {
         }
     }
 
+    /// The message for a call's last result: empty unless it failed (and a
+    /// lost session goes to sign-in, as `on_error`).
+    pub fn error_message<T>(&self, result: Option<Result<T, AppError>>) -> String {
+        match result {
+            Some(Err(err)) => {
+                self.on_error(&err);
+                err.to_string()
+            }
+            _ => String::new(),
+        }
+    }
+
     fn session_lost(&self) {
         #[cfg(feature = "hydrate")]
         {
@@ -516,23 +528,33 @@ fn redirect_from_query() -> Option<String> {
         .and_then(|r| safe_redirect(&r))
 }
 
+/// Props for Clerk's sign-in or sign-up form: the link to the other form,
+/// where to go afterwards, and a same-origin `redirect_url` from the query.
+fn form_props(
+    other_form: (&'static str, String),
+    after: (&'static str, String),
+) -> Vec<(&'static str, String)> {
+    let mut props = vec![other_form, after];
+    props.extend(redirect_from_query().map(|target| ("redirectUrl", target)));
+    props
+}
+
 /// Clerk's sign-in form. Honours a same-origin `redirect_url` query.
 #[component]
 pub fn SignIn() -> impl IntoView {
     let settings = use_auth().settings();
-    let mut props = vec![(
-        "signUpUrl",
-        settings
-            .as_ref()
-            .map_or("/sign-up".into(), |s| s.sign_up_url.clone()),
-    )];
-    props.push((
-        "afterSignInUrl",
-        settings.map_or("/dashboard".into(), |s| s.after_sign_in_url),
-    ));
-    if let Some(target) = redirect_from_query() {
-        props.push(("redirectUrl", target));
-    }
+    let props = form_props(
+        (
+            "signUpUrl",
+            settings
+                .as_ref()
+                .map_or("/sign-up".into(), |s| s.sign_up_url.clone()),
+        ),
+        (
+            "afterSignInUrl",
+            settings.map_or("/dashboard".into(), |s| s.after_sign_in_url),
+        ),
+    );
     view! { <ClerkWidget widget="sign-in" props loading="Loading the sign-in form…"/> }
 }
 
@@ -540,19 +562,18 @@ pub fn SignIn() -> impl IntoView {
 #[component]
 pub fn SignUp() -> impl IntoView {
     let settings = use_auth().settings();
-    let mut props = vec![(
-        "signInUrl",
-        settings
-            .as_ref()
-            .map_or("/sign-in".into(), |s| s.sign_in_url.clone()),
-    )];
-    props.push((
-        "afterSignUpUrl",
-        settings.map_or("/onboarding".into(), |s| s.after_sign_up_url),
-    ));
-    if let Some(target) = redirect_from_query() {
-        props.push(("redirectUrl", target));
-    }
+    let props = form_props(
+        (
+            "signInUrl",
+            settings
+                .as_ref()
+                .map_or("/sign-in".into(), |s| s.sign_in_url.clone()),
+        ),
+        (
+            "afterSignUpUrl",
+            settings.map_or("/onboarding".into(), |s| s.after_sign_up_url),
+        ),
+    );
     view! { <ClerkWidget widget="sign-up" props loading="Loading the sign-up form…"/> }
 }
 
@@ -626,6 +647,14 @@ pub fn RedirectToSignIn() -> impl IntoView {
     Effect::new(move |_| go_to(&target));
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     let _ = target;
+}
+
+/// A failed call, shown where it happened; a lost session (401) sends the
+/// user to sign in instead.
+#[component]
+pub fn CallError(error: AppError) -> impl IntoView {
+    use_auth().on_error(&error);
+    view! { <p class="form-error" role="alert">{error.to_string()}</p> }
 }
 
 /// Guards a signed-in page in the browser: when the session ends (signed

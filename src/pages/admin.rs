@@ -2,7 +2,7 @@
 //! audit log. The route policy keeps non-admins out; every call checks again.
 
 use crate::{
-    components::clerk::{use_auth, AuthGuard},
+    components::clerk::{use_auth, AuthGuard, CallError},
     model::{format_date, Plan, Role, User},
     rpc::admin::{audit_log, list_users, SetPlan, SetRole},
 };
@@ -24,12 +24,12 @@ pub fn Admin() -> impl IntoView {
     );
     let audit = Resource::new(changes, |_| audit_log(1));
     let error = move || {
-        let err = match (set_role.value().get(), set_plan.value().get()) {
-            (Some(Err(e)), _) | (_, Some(Err(e))) => e,
-            _ => return String::new(),
-        };
-        auth.on_error(&err);
-        err.to_string()
+        let role = auth.error_message(set_role.value().get());
+        if role.is_empty() {
+            auth.error_message(set_plan.value().get())
+        } else {
+            role
+        }
     };
 
     view! {
@@ -52,10 +52,7 @@ pub fn Admin() -> impl IntoView {
                 <Transition fallback=|| view! { <p>"Loading users…"</p> }>
                     {move || Suspend::new(async move {
                         match users.await {
-                            Err(err) => {
-                                auth.on_error(&err);
-                                view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any()
-                            }
+                            Err(error) => view! { <CallError error/> }.into_any(),
                             Ok(list) => {
                                 let (current, pages) = (list.page, list.pages());
                                 view! {
@@ -81,7 +78,7 @@ pub fn Admin() -> impl IntoView {
                 <Transition fallback=|| view! { <p>"Loading the audit log…"</p> }>
                     {move || Suspend::new(async move {
                         match audit.await {
-                            Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                            Err(error) => view! { <CallError error/> }.into_any(),
                             Ok(log) => view! {
                                 <div class="table-wrap">
                                     <table class="table" data-testid="audit">

@@ -7,41 +7,45 @@ use leptos_meta::Title;
 #[component]
 pub fn SignInPage() -> impl IntoView {
     view! {
-        <Title text="Sign in"/>
-        <section class="container narrow auth-page">
-            <h1>"Welcome back"</h1>
-            <SignedOut>
-                <p class="lead">"Sign in to write and manage your posts."</p>
-                <SignIn/>
-            </SignedOut>
-            <SignedIn>
-                <AlreadySignedIn/>
-            </SignedIn>
-        </section>
+        <AuthPage title="Sign in" heading="Welcome back" lead="Sign in to write and manage your posts.">
+            <SignIn/>
+        </AuthPage>
     }
 }
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     view! {
-        <Title text="Sign up"/>
-        <section class="container narrow auth-page">
-            <h1>"Create your Inkpad account"</h1>
-            <SignedOut>
-                <p class="lead">"Free forever for writing; Pro when you want exports."</p>
-                <SignUp/>
-            </SignedOut>
-            <SignedIn>
-                <AlreadySignedIn/>
-            </SignedIn>
-        </section>
+        <AuthPage
+            title="Sign up"
+            heading="Create your Inkpad account"
+            lead="Free forever for writing; Pro when you want exports."
+        >
+            <SignUp/>
+        </AuthPage>
     }
 }
 
+/// The frame around a form: the form when signed out, a way on when not.
 #[component]
-fn AlreadySignedIn() -> impl IntoView {
+fn AuthPage(
+    title: &'static str,
+    heading: &'static str,
+    lead: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView {
     view! {
-        <p class="lead">"You're already signed in."</p>
-        <a class="button button-primary" href="/dashboard">"Go to your dashboard"</a>
+        <Title text=title/>
+        <section class="container narrow auth-page">
+            <h1>{heading}</h1>
+            <SignedOut>
+                <p class="lead">{lead}</p>
+                {children()}
+            </SignedOut>
+            <SignedIn>
+                <p class="lead">"You're already signed in."</p>
+                <a class="button button-primary" href="/dashboard">"Go to your dashboard"</a>
+            </SignedIn>
+        </section>
     }
 }

@@ -1,27 +1,12 @@
 //! `/dashboard`: your posts — list, create, edit, delete.
 
 use crate::{
-    components::clerk::{use_auth, AuthGuard},
-    error::AppError,
+    components::clerk::{use_auth, AuthGuard, CallError},
     model::{format_date as date, Post},
     rpc::posts::{list_posts, CreatePost, DeletePost, UpdatePost},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-/// The message of an action's last error ("" when none); a lost session
-/// sends the user to sign in.
-fn error_text<T>(
-    value: impl Fn() -> Option<Result<T, AppError>> + Copy,
-) -> impl Fn() -> String + Copy {
-    move || match value() {
-        Some(Err(err)) => {
-            use_auth().on_error(&err);
-            err.to_string()
-        }
-        _ => String::new(),
-    }
-}
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
@@ -72,19 +57,16 @@ pub fn Dashboard() -> impl IntoView {
                     <label for="new-content">"Content"</label>
                     <textarea id="new-content" name="content" rows="6"
                         prop:value=content on:input=move |ev| set_content.set(event_target_value(&ev))></textarea>
-                    <p class="form-error" role="alert" data-testid="create-error">{error_text(move || create.value().get())}</p>
+                    <p class="form-error" role="alert" data-testid="create-error">{move || auth.error_message(create.value().get())}</p>
                     <button type="submit" class="button button-primary" disabled=move || create.pending().get()>
                         {move || if create.pending().get() { "Publishing…" } else { "Publish" }}
                     </button>
                 </form>
-                <p class="form-error" role="alert">{error_text(move || update.value().get())}{error_text(move || delete.value().get())}</p>
+                <p class="form-error" role="alert">{move || auth.error_message(update.value().get())}{move || auth.error_message(delete.value().get())}</p>
                 <Transition fallback=|| view! { <p>"Loading your posts…"</p> }>
                     {move || Suspend::new(async move {
                         match posts.await {
-                            Err(err) => {
-                                auth.on_error(&err);
-                                view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any()
-                            }
+                            Err(error) => view! { <CallError error/> }.into_any(),
                             Ok(list) if list.items.is_empty() && list.page == 1 => view! {
                                 <p class="empty" data-testid="no-posts">"No posts yet. Write your first one above."</p>
                             }.into_any(),

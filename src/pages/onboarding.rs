@@ -49,10 +49,7 @@ pub fn Onboarding() -> impl IntoView {
                     <input id="last-name" name="last_name" autocomplete="family-name"
                         prop:value=last on:input=move |ev| set_last.set(event_target_value(&ev))/>
                     <p class="form-error" role="alert">
-                        {move || match rename.value().get() {
-                            Some(Err(err)) => { auth.on_error(&err); err.to_string() }
-                            _ => String::new(),
-                        }}
+                        {move || auth.error_message(rename.value().get())}
                     </p>
                     <p class="form-ok" role="status">
                         {move || matches!(rename.value().get(), Some(Ok(_))).then_some("Saved.")}

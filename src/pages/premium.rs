@@ -3,7 +3,7 @@
 //! the plan again on the export itself.
 
 use crate::{
-    components::clerk::{percent_encode, use_auth, AuthGuard, Protect},
+    components::clerk::{percent_encode, use_auth, AuthGuard, CallError, Protect},
     model::Plan,
     rpc::premium::GenerateExport,
 };
@@ -45,7 +45,6 @@ fn UpgradePrompt() -> impl IntoView {
 
 #[component]
 fn Exporter() -> impl IntoView {
-    let auth = use_auth();
     let export = ServerAction::<GenerateExport>::new();
     view! {
         <div class="card" data-testid="exporter">
@@ -56,10 +55,7 @@ fn Exporter() -> impl IntoView {
             </button>
             {move || match export.value().get() {
                 None => ().into_any(),
-                Some(Err(err)) => {
-                    auth.on_error(&err);
-                    view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any()
-                }
+                Some(Err(error)) => view! { <CallError error/> }.into_any(),
                 Some(Ok(result)) => {
                     let href = format!(
                         "data:text/markdown;charset=utf-8,{}",

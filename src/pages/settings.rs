@@ -2,7 +2,7 @@
 //! plan) is shown; private metadata never leaves the server.
 
 use crate::{
-    components::clerk::{use_auth, AuthGuard, SignedIn, UserButton},
+    components::clerk::{AuthGuard, CallError, SignedIn, UserButton},
     rpc::account::my_profile,
 };
 use leptos::prelude::*;
@@ -10,7 +10,6 @@ use leptos_meta::Title;
 
 #[component]
 pub fn Settings() -> impl IntoView {
-    let auth = use_auth();
     let profile = Resource::new(|| (), |_| my_profile());
     view! {
         <Title text="Settings"/>
@@ -20,10 +19,7 @@ pub fn Settings() -> impl IntoView {
                 <Transition fallback=|| view! { <p>"Loading your profile…"</p> }>
                     {move || Suspend::new(async move {
                         match profile.await {
-                            Err(err) => {
-                                auth.on_error(&err);
-                                view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any()
-                            }
+                            Err(error) => view! { <CallError error/> }.into_any(),
                             Ok(p) => {
                                 let name = [p.first_name.clone(), p.last_name.clone()]
                                     .into_iter().flatten().collect::<Vec<_>>().join(" ");

@@ -50,6 +50,16 @@ impl PageRequest {
     pub fn offset(self) -> i64 {
         (self.page - 1) * self.per_page
     }
+
+    /// `items` as this page of `total`.
+    pub fn wrap<T>(self, items: Vec<T>, total: i64) -> crate::model::Page<T> {
+        crate::model::Page {
+            items,
+            total,
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
 }
 
 impl Default for PageRequest {
@@ -57,17 +67,6 @@ impl Default for PageRequest {
         PageRequest {
             page: 1,
             per_page: Self::DEFAULT_PER_PAGE,
-        }
-    }
-}
-
-impl PageRequest {
-    pub fn wrap<T>(self, items: Vec<T>, total: i64) -> crate::model::Page<T> {
-        crate::model::Page {
-            items,
-            total,
-            page: self.page,
-            per_page: self.per_page,
         }
     }
 }

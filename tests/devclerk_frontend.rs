@@ -83,6 +83,18 @@ fn session_id(client: &Value) -> String {
         .to_owned()
 }
 
+/// A JWT's payload, unverified (the tests that verify go through the app).
+fn payload_of(jwt: &str) -> Value {
+    use base64::Engine;
+    let part = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
 async fn token(app: &TestApp, browser: &mut Browser, sid: &str) -> Response {
     browser
         .post(
@@ -184,16 +196,7 @@ async fn tokens_are_60_second_rs256_jwts_the_app_accepts() {
 
     let header = jsonwebtoken::decode_header(&jwt).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
-    let payload: Value = {
-        use base64::Engine;
-        let part = jwt.split('.').nth(1).unwrap();
-        serde_json::from_slice(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(part)
-                .unwrap(),
-        )
-        .unwrap()
-    };
+    let payload = payload_of(&jwt);
     assert_eq!(
         payload["exp"].as_i64().unwrap() - payload["iat"].as_i64().unwrap(),
         60
@@ -395,6 +398,58 @@ async fn a_stale_page_load_goes_through_the_handshake_and_comes_back_signed_in()
         .send(&app, app.client.get(app.url("/api/session")))
         .await;
     assert_eq!(res.status(), 200);
+}
+
+/// Runs the handshake back to `/dashboard`; returns the `__client_uat` it set
+/// after checking the session token it set is not older than that.
+async fn handshake_uat(app: &TestApp, browser: &mut Browser) -> i64 {
+    let to = format!("http://{}/dashboard", app.addr);
+    let path = format!(
+        "/__clerk/v1/client/handshake?redirect_url={}",
+        urlencode(&to)
+    );
+    let res = browser.send(app, app.client.get(app.url(&path))).await;
+    assert_eq!(res.status(), 307);
+    let uat: i64 = browser.cookies["__client_uat"].parse().unwrap();
+    let iat = payload_of(&browser.cookies["__session"])["iat"]
+        .as_i64()
+        .unwrap();
+    assert!(iat >= uat, "token iat {iat} older than __client_uat {uat}");
+    uat
+}
+
+#[tokio::test]
+async fn client_uat_is_when_the_client_last_changed_so_fresh_tokens_never_look_stale() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::default();
+    let client = sign_up(&app, &mut browser, "grace@example.com").await;
+    let signed_up_at = client["client"]["updated_at"].as_i64().unwrap() / 1000;
+    // A second later nothing about the client has changed, so neither has
+    // its `__client_uat`; the page then loads without another handshake.
+    assert_eq!(handshake_uat(&app, &mut browser).await, signed_up_at);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(handshake_uat(&app, &mut browser).await, signed_up_at);
+    assert_eq!(browser.page(&app, "/dashboard").await.status(), 200);
+
+    // Signing out and in again changes the client: a later `__client_uat`.
+    let sid = session_id(&client);
+    let res = browser
+        .post(
+            &app,
+            &format!("/__clerk/v1/client/sessions/{sid}/end"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = browser
+        .post(
+            &app,
+            "/__clerk/v1/client/sign_ins",
+            json!({"identifier": "grace@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(handshake_uat(&app, &mut browser).await > signed_up_at);
 }
 
 #[tokio::test]

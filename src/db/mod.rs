@@ -14,7 +14,7 @@ use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
     migrate::Migrator,
     pool::PoolConnection,
-    Any, AnyPool, ConnectOptions, Executor,
+    Any, AnyPool, ConnectOptions, Executor, Transaction,
 };
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -154,6 +154,18 @@ impl Db {
     /// connection (so that they can also run inside a caller's transaction).
     pub async fn acquire(&self) -> Result<PoolConnection<Any>, DbError> {
         Ok(self.pool.acquire().await?)
+    }
+
+    /// Starts a transaction that may write. On SQLite it takes the write
+    /// lock up front (`BEGIN IMMEDIATE`): a deferred transaction that reads
+    /// and then writes fails at once with `SQLITE_BUSY` when another
+    /// connection committed in between, which `busy_timeout` cannot retry.
+    /// Taking the lock first makes writers queue on the timeout instead.
+    pub async fn begin(&self) -> Result<Transaction<'static, Any>, DbError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {

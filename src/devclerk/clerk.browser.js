@@ -81,7 +81,10 @@
       getToken: function () {
         return api("POST", "/client/sessions/" + raw.id + "/tokens").then(function (data) {
           setCookie("__session", data.jwt);
-          setCookie("__client_uat", Math.floor(Date.now() / 1000), 315360000);
+          // When the client last changed, on the server's clock: never
+          // later than this token's iat, whatever the browser's clock says.
+          var updated = Clerk.client && Clerk.client.updated_at;
+          setCookie("__client_uat", Math.floor((updated || Date.now()) / 1000), 315360000);
           return data.jwt;
         });
       },

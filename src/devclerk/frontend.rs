@@ -117,9 +117,10 @@ async fn client_json(state: &DevState, client_id: &str) -> Result<Value, StoreEr
         .first()
         .and_then(|s| s["id"].as_str())
         .map(str::to_owned);
+    let updated_at = store::client_updated_at(&state.db, client_id).await?;
     Ok(json!({
         "object": "client", "id": client_id, "sessions": sessions,
-        "last_active_session_id": last_active,
+        "last_active_session_id": last_active, "updated_at": updated_at,
     }))
 }
 
@@ -470,6 +471,15 @@ async fn handshake(
             .next(),
         None => None,
     };
+    // `__client_uat` is when the client last changed, not "now": a token
+    // minted after that (this one) is never older than it, even when the
+    // clock ticks into the next second between the two.
+    let client_uat = match &session {
+        Some(session) => store::client_updated_at(&state.db, &session.client_id)
+            .await?
+            .map_or(0, |ms| ms / 1000),
+        None => 0,
+    };
     let mut response = (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, back)]).into_response();
     response
         .headers_mut()
@@ -485,8 +495,7 @@ async fn handshake(
             set_cookie(
                 &mut response,
                 format!(
-                    "__client_uat={}; Path=/; Max-Age=315360000; SameSite=Lax{secure}",
-                    unix_now()
+                    "__client_uat={client_uat}; Path=/; Max-Age=315360000; SameSite=Lax{secure}"
                 ),
             );
         }

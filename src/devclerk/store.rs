@@ -179,7 +179,7 @@ pub async fn create_user(db: &Db, new: NewUser) -> Result<DevUser, StoreError> {
         None => None,
     };
     let (user_id, email_id, now) = (new_id("user"), new_id("idn"), now_millis());
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let taken: Option<(String,)> =
         sqlx::query_as("SELECT id FROM clerk_dev_email_addresses WHERE email_address = $1")
             .bind(&email)
@@ -415,7 +415,7 @@ pub async fn merge_metadata(
     id: &str,
     patch: &MetadataPatch,
 ) -> Result<Option<DevUser>, StoreError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let Some(mut user) = load_user(&mut tx, id).await? else {
         return Ok(None);
     };
@@ -466,7 +466,7 @@ pub async fn update_user(
     id: &str,
     changes: &UserChanges,
 ) -> Result<Option<DevUser>, StoreError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let updated = sqlx::query(
         "UPDATE clerk_dev_users SET first_name = COALESCE($2, first_name), \
          last_name = COALESCE($3, last_name), username = COALESCE($4, username), updated_at = $5 \
@@ -489,7 +489,7 @@ pub async fn update_user(
 
 /// `true` when a user was deleted (their emails and sessions go with them).
 pub async fn delete_user(db: &Db, id: &str) -> Result<bool, StoreError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM clerk_dev_sessions WHERE user_id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -516,7 +516,7 @@ const SESSION_LIFETIME_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 pub async fn create_session(db: &Db, user_id: &str, client_id: &str) -> Result<Value, StoreError> {
     let (id, now) = (new_id("sess"), now_millis());
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO clerk_dev_sessions (id, user_id, client_id, status, last_active_at, expire_at, \
          created_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $4, $4)",
@@ -528,6 +528,7 @@ pub async fn create_session(db: &Db, user_id: &str, client_id: &str) -> Result<V
     .bind(now + SESSION_LIFETIME_MS)
     .execute(&mut *tx)
     .await?;
+    touch_client(&mut tx, client_id, now).await?;
     let session = load_session(&mut tx, &id).await?.unwrap_or(Value::Null);
     webhooks::enqueue(&mut tx, "session.created", user_id, session.clone()).await?;
     tx.commit().await?;
@@ -631,12 +632,13 @@ pub async fn set_session_status(
     id: &str,
     status: &str,
 ) -> Result<Option<Value>, StoreError> {
-    let mut tx = db.pool().begin().await?;
+    let now = now_millis();
+    let mut tx = db.begin().await?;
     let changed =
         sqlx::query("UPDATE clerk_dev_sessions SET status = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(status)
-            .bind(now_millis())
+            .bind(now)
             .execute(&mut *tx)
             .await?;
     if changed.rows_affected() == 0 {
@@ -644,6 +646,8 @@ pub async fn set_session_status(
     }
     let session = load_session(&mut tx, id).await?;
     if let Some(session) = &session {
+        let client_id = session["client_id"].as_str().unwrap_or_default();
+        touch_client(&mut tx, client_id, now).await?;
         let user_id = session["user_id"].as_str().unwrap_or_default().to_owned();
         webhooks::enqueue(
             &mut tx,
@@ -704,6 +708,28 @@ pub async fn create_client(db: &Db) -> Result<(String, String), StoreError> {
         .await?;
     let cookie = format!("{id}.{secret}");
     Ok((id, cookie))
+}
+
+/// Marks the client updated: its sessions changed (a sign-in, sign-out or
+/// revocation). Tokens issued before this moment are older than the
+/// client's `__client_uat` and so send page loads through the handshake.
+async fn touch_client(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE clerk_dev_clients SET updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// When the client last changed (unix ms), `None` for an unknown client.
+pub async fn client_updated_at(db: &Db, id: &str) -> Result<Option<i64>, StoreError> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT updated_at FROM clerk_dev_clients WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(row.map(|(at,)| at))
 }
 
 /// The client a `__client` cookie value belongs to, if it is genuine.

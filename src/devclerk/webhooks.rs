@@ -152,7 +152,7 @@ impl Deliverer {
         };
         let ok = status.is_some_and(|s| (200..300).contains(&s));
         let now = now_millis();
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin().await?;
         sqlx::query("INSERT INTO clerk_dev_webhook_attempts (event_id, attempted_at, status, error) VALUES ($1, $2, $3, $4)")
             .bind(&event.id)
             .bind(now)

@@ -91,7 +91,7 @@ pub async fn change_access(
         clerk.update_user_metadata(user_id, &update).await?
     };
 
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     // Clerk's updated_at orders this write with the webhooks about the user.
     users::apply_upsert(&mut tx, &user_record(&after, after.updated_at)).await?;
     if old != change.value() {

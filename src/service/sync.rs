@@ -111,7 +111,7 @@ pub fn parse(body: &[u8]) -> Result<Event, AppError> {
 
 /// Applies `event`, delivered as `svix_id`, exactly once.
 pub async fn apply(db: &Db, svix_id: &str, event: &Event) -> Result<Outcome, AppError> {
-    let mut tx = db.pool().begin().await.map_err(DbError::from)?;
+    let mut tx = db.begin().await?;
     if !receipts::claim(&mut tx, svix_id, &event.event_type).await? {
         return Ok(Outcome::Duplicate);
     }

@@ -204,6 +204,37 @@ test("a free writer is upgraded by an admin and gets the Pro feature without sig
   expect((await page.request.post("/api/premium/generate")).status()).toBe(200);
 });
 
+test("an admin who changes their own plan sees it at once, without focus or sign-out", async ({ page, request }) => {
+  const { secretKey } = instanceSecrets();
+  const auth = { authorization: `Bearer ${secretKey}` };
+  const [admin] = await (await request.get("/__clerk/v1/users?email_address=admin@inkpad.dev", { headers: auth })).json();
+  const choosePlan = async (plan) => {
+    await page.getByRole("combobox", { name: "Plan of admin@inkpad.dev" }).selectOption(plan);
+    await expect(page.getByTestId("audit")).toContainText(`plan.changed ${plan === "free" ? "pro → free" : "free → pro"}`);
+  };
+  try {
+    await signIn(page, "admin@inkpad.dev", "inkpad-admin-demo", "/admin");
+    await page.getByLabel("Search by email or name").fill("admin@inkpad.dev");
+    await page.getByRole("button", { name: "Search" }).click();
+    await choosePlan("free");
+    // In-app navigation: no reload, so only the refreshed token can tell.
+    await page.getByRole("link", { name: "Premium", exact: true }).click();
+    await expect(page.getByTestId("upgrade-prompt")).toBeVisible();
+    await page.getByRole("link", { name: "Admin", exact: true }).click();
+    await page.getByLabel("Search by email or name").fill("admin@inkpad.dev");
+    await page.getByRole("button", { name: "Search" }).click();
+    await choosePlan("pro");
+    await page.getByRole("link", { name: "Premium", exact: true }).click();
+    await expect(page.getByTestId("exporter")).toBeVisible();
+  } finally {
+    // The demo admin stays Pro for the other journeys whatever happened.
+    await request.patch(`/__clerk/v1/users/${admin.id}/metadata`, {
+      headers: auth,
+      data: { public_metadata: { plan: "pro" } },
+    });
+  }
+});
+
 test("a session revoked from the development console sends the open tab to sign-in", async ({ page, browser }) => {
   const email = unique("revoked");
   await signUp(page, email, "Rev", "Oked");

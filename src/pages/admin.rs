@@ -3,6 +3,7 @@
 
 use crate::{
     components::clerk::{use_auth, AuthGuard, CallError},
+    error::AppError,
     model::{format_date, Plan, Role, User},
     rpc::admin::{audit_log, list_users, SetPlan, SetRole},
 };
@@ -23,6 +24,20 @@ pub fn Admin() -> impl IntoView {
         |(q, page, _)| list_users((!q.is_empty()).then_some(q), page),
     );
     let audit = Resource::new(changes, |_| audit_log(1));
+    // An admin who changes their own role or plan gets a token with the new
+    // claims straight away, as Clerk apps reload the session after a change;
+    // everyone else's tab picks theirs up on its next refresh or focus.
+    let refresh_if_mine = move |changed: Option<Result<User, AppError>>| {
+        if let Some(Ok(user)) = changed {
+            if auth.user_id().is_some_and(|me| me == user.id) {
+                leptos::task::spawn_local(async move {
+                    let _ = auth.get_token().await;
+                });
+            }
+        }
+    };
+    Effect::new(move || refresh_if_mine(set_role.value().get()));
+    Effect::new(move || refresh_if_mine(set_plan.value().get()));
     let error = move || {
         let role = auth.error_message(set_role.value().get());
         if role.is_empty() {

@@ -23,6 +23,20 @@ pub enum Plan {
     Pro,
 }
 
+/// Where an audit entry stands. An admin's change is logged before Clerk is
+/// asked, so that no change Clerk accepts is ever missing from the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditStatus {
+    /// Logged; Clerk's answer or the local copy's update has not been seen.
+    Requested,
+    /// Clerk has it and so does the local copy.
+    #[default]
+    Done,
+    /// Clerk refused; nothing changed.
+    Failed,
+}
+
 /// A value outside the known set of roles or plans.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} {value:?}")]
@@ -70,6 +84,9 @@ macro_rules! string_enum {
 
 string_enum!(Role, "role", { Member => "member", Admin => "admin" });
 string_enum!(Plan, "plan", { Free => "free", Pro => "pro" });
+string_enum!(AuditStatus, "audit status", {
+    Requested => "requested", Done => "done", Failed => "failed",
+});
 
 /// The local copy of a Clerk user, kept in sync by webhooks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +171,8 @@ pub struct AuditEntry {
     /// `role.changed`, `plan.changed`, `session.created`, `session.ended`, ...
     pub action: String,
     pub detail: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub status: AuditStatus,
     /// Unix milliseconds.
     pub created_at: i64,
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{eventually, sqlite_db, TestApp, TestClerk, TestDb};
+use common::{eventually, sqlite_db, stub_clerk::StubBackendApi, TestApp, TestClerk, TestDb};
 use inkpad::{auth::Policy, db::users};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
@@ -547,6 +547,7 @@ mod through_clerk {
                     e["subject_email"].as_str().unwrap(),
                     e["action"].as_str().unwrap(),
                     e["detail"].as_str().unwrap(),
+                    e["status"].as_str().unwrap(),
                 )
             })
             .collect();
@@ -558,9 +559,16 @@ mod through_clerk {
                     admin_id,
                     "free@inkpad.dev",
                     "role.changed",
-                    "member → admin"
+                    "member → admin",
+                    "done"
                 ),
-                (admin_id, "free@inkpad.dev", "plan.changed", "free → pro"),
+                (
+                    admin_id,
+                    "free@inkpad.dev",
+                    "plan.changed",
+                    "free → pro",
+                    "done"
+                ),
             ]
         );
         assert!(log["items"][0]["created_at"].as_i64().unwrap() > 0);
@@ -601,6 +609,82 @@ mod through_clerk {
             (Some("member"), Some("pro"))
         );
     }
+}
+
+/// The app talking to a stand-in Backend API that holds one member,
+/// `user_target`.
+async fn spawn_with_stub_clerk() -> (StubBackendApi, TestApp) {
+    let clerk = StubBackendApi::start(json!({
+        "object": "user", "id": "user_target", "first_name": "Tess",
+        "public_metadata": {"role": "member", "plan": "free"},
+        "created_at": 1, "updated_at": 1000
+    }))
+    .await;
+    let mut env = TestClerk::get().env();
+    env.extend(clerk.env());
+    let app = TestApp::spawn_with(sqlite_db().await, &env).await;
+    (clerk, app)
+}
+
+/// Clerk refusing an admin's change: its reason as a 400, the log entry
+/// settled as refused, and nothing changed here.
+#[tokio::test]
+async fn a_change_clerk_refuses_is_logged_as_refused_and_changes_nothing() {
+    let (clerk, app) = spawn_with_stub_clerk().await;
+    clerk.refuse_updates();
+    let admin = TestClerk::get().admin("user_admin");
+
+    let (status, res) = call(
+        &app,
+        Method::POST,
+        "/api/admin/users/user_target/role",
+        Some(&admin),
+        Some(json!({"role": "admin"})),
+    )
+    .await;
+    assert_error(status, &res, 400, "Bad request");
+    assert_eq!(
+        res["message"],
+        "Metadata updates are disabled for this user."
+    );
+    assert!(users::get(&app.db, "user_target").await.unwrap().is_none());
+
+    let (status, log) = call(&app, Method::GET, "/api/admin/audit", Some(&admin), None).await;
+    assert_eq!(status, 200);
+    let entry = &log["items"][0];
+    assert_eq!(
+        (
+            entry["action"].as_str(),
+            entry["detail"].as_str(),
+            entry["status"].as_str()
+        ),
+        (Some("role.changed"), Some("member → admin"), Some("failed"))
+    );
+    assert_eq!(log["total"], 1);
+}
+
+/// The change is logged before Clerk is asked: with the log unwritable,
+/// Clerk never hears of it.
+#[tokio::test]
+async fn with_the_audit_log_unwritable_clerk_is_not_asked() {
+    let (clerk, app) = spawn_with_stub_clerk().await;
+    let admin = TestClerk::get().admin("user_admin");
+    sqlx::query("ALTER TABLE audit_log RENAME TO audit_log_away")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (status, res) = call(
+        &app,
+        Method::POST,
+        "/api/admin/users/user_target/plan",
+        Some(&admin),
+        Some(json!({"plan": "pro"})),
+    )
+    .await;
+    assert!(status.is_server_error(), "{status} {res}");
+    assert!(!res.to_string().contains("audit_log"), "{res}");
+    assert_eq!(clerk.updates(), 0);
+    assert_eq!(clerk.user()["public_metadata"]["plan"], "free");
 }
 
 /// The server functions the pages call are the same rules over another wire.

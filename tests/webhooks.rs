@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{eventually, sqlite_db, TestApp, TestClerk, TestDb};
+use common::{eventually, sqlite_db, stub_clerk::StubBackendApi, TestApp, TestClerk, TestDb};
 use inkpad::{
     clerk::{keys::WebhookSecret, verify::unix_now, webhook},
     db::{posts, users},
@@ -390,11 +390,103 @@ async fn a_failed_apply_is_retried_and_applied_exactly_once(test_db: TestDb) {
     assert_eq!(receipts(&app).await, 2);
 }
 
+/// The admin's audit entries as (actor, action, detail, status).
+async fn audit_changes(app: &TestApp, admin: &str) -> Vec<(String, String, String, String)> {
+    let res = app
+        .request(Method::GET, "/api/admin/audit", Some(admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let log: Value = res.json().await.unwrap();
+    log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().ends_with(".changed"))
+        .map(|e| {
+            let field = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+            (
+                field("actor_id"),
+                field("action"),
+                field("detail"),
+                field("status"),
+            )
+        })
+        .collect()
+}
+
+async fn a_change_clerk_accepted_stays_in_the_log_when_the_local_write_fails(test_db: TestDb) {
+    let clerk = StubBackendApi::start(json!({
+        "object": "user", "id": "user_target", "first_name": "Tess",
+        "primary_email_address_id": "idn_t",
+        "email_addresses": [{"id": "idn_t", "email_address": "tess@example.com"}],
+        "public_metadata": {"role": "member", "plan": "free"},
+        "created_at": 1, "updated_at": 1000
+    }))
+    .await;
+    let mut env = TestClerk::get().env();
+    env.extend(clerk.env());
+    env.push(("CLERK_WEBHOOK_SIGNING_SECRET", SECRET));
+    let app = TestApp::spawn_with(test_db, &env).await;
+    let admin = TestClerk::get().admin("user_admin");
+
+    // The local write fails after Clerk accepted the change.
+    sqlx::query("ALTER TABLE users RENAME TO users_away")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let res = app
+        .request(
+            Method::POST,
+            "/api/admin/users/user_target/plan",
+            Some(&admin),
+        )
+        .json(&json!({"plan": "pro"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_server_error(), "{}", res.status());
+    sqlx::query("ALTER TABLE users_away RENAME TO users")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(clerk.updates(), 1);
+    assert_eq!(clerk.user()["public_metadata"]["plan"], "pro");
+
+    // The change is in the log, awaiting confirmation...
+    let requested = (
+        "user_admin".to_owned(),
+        "plan.changed".to_owned(),
+        "free → pro".to_owned(),
+        "requested".to_owned(),
+    );
+    assert_eq!(
+        audit_changes(&app, &admin).await,
+        std::slice::from_ref(&requested)
+    );
+
+    // ...which Clerk's user.updated webhook brings, with the change itself.
+    let event = json!({
+        "object": "event", "type": "user.updated", "timestamp": 2000, "data": clerk.user()
+    });
+    let (status, res) = deliver(&app, "msg_settle", &event.to_string()).await;
+    assert_eq!(
+        (status.as_u16(), res["status"].as_str()),
+        (200, Some("applied"))
+    );
+    let done = (requested.0, requested.1, requested.2, "done".to_owned());
+    assert_eq!(audit_changes(&app, &admin).await, [done]);
+    let user = users::get(&app.db, "user_target").await.unwrap().unwrap();
+    assert_eq!(user.plan.as_str(), "pro");
+}
+
 on_both_backends!(
     unsigned_or_badly_signed_deliveries_are_400_and_write_nothing,
     users_are_synced_once_and_in_order,
     deleting_a_user_removes_them_and_their_posts,
     a_failed_apply_is_retried_and_applied_exactly_once,
+    a_change_clerk_accepted_stays_in_the_log_when_the_local_write_fails,
 );
 
 #[tokio::test]

@@ -62,6 +62,17 @@ impl BackendError {
             _ => None,
         }
     }
+
+    /// Clerk certainly did not act: it refused the request (4xx), or the
+    /// request was never sent. After a 5xx, a timeout or an unreadable
+    /// answer the write may have happened.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            BackendError::Api { status, .. } => (400..500).contains(status),
+            BackendError::InvalidId => true,
+            BackendError::Unavailable(_) | BackendError::Decode(_) => false,
+        }
+    }
 }
 
 impl From<BackendError> for AppError {

@@ -4,7 +4,7 @@
 use crate::{
     components::clerk::{use_auth, AuthGuard, CallError},
     error::AppError,
-    model::{format_date, Plan, Role, User},
+    model::{format_date, AuditStatus, Plan, Role, User},
     rpc::admin::{audit_log, list_users, SetPlan, SetRole},
 };
 use leptos::prelude::*;
@@ -104,7 +104,10 @@ pub fn Admin() -> impl IntoView {
                                                     <td>{format_date(e.created_at)}</td>
                                                     <td>{e.actor_email.or(e.actor_id).unwrap_or_else(|| "Clerk".into())}</td>
                                                     <td>{e.subject_email.unwrap_or(e.subject_id)}</td>
-                                                    <td>{format!("{} {}", e.action, e.detail)}</td>
+                                                    <td>
+                                                        {format!("{} {}", e.action, e.detail)}
+                                                        {status_note(e.status)}
+                                                    </td>
                                                 </tr>
                                             }).collect_view()}
                                         </tbody>
@@ -117,6 +120,17 @@ pub fn Admin() -> impl IntoView {
             </section>
         </AuthGuard>
     }
+}
+
+/// Only unsettled entries say so: a change Clerk has not confirmed yet (or
+/// whose confirmation has not reached this copy), or one Clerk refused.
+fn status_note(status: AuditStatus) -> impl IntoView {
+    let note = match status {
+        AuditStatus::Done => None,
+        AuditStatus::Requested => Some("awaiting Clerk"),
+        AuditStatus::Failed => Some("refused by Clerk"),
+    };
+    note.map(|note| view! { " " <span class="badge badge-muted">{note}</span> })
 }
 
 #[component]

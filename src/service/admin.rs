@@ -1,10 +1,11 @@
 //! Admin operations: the users list, role and plan changes, the audit log.
 //!
-//! A change is written to Clerk first (public metadata, merged), because
-//! Clerk is the source of truth that the next session token is minted from;
-//! then to the local copy and the audit log in one transaction. If that
-//! second step fails the caller gets a 503, the change stands in Clerk, and
-//! Clerk's `user.updated` webhook still brings the local copy up to date.
+//! A change is logged first (`requested`), then written to Clerk (public
+//! metadata, merged), because Clerk is the source of truth that the next
+//! session token is minted from; then to the local copy, settling the log
+//! entry `done` in the same transaction. If that last step fails the caller
+//! gets a 503, the change stands in Clerk, and Clerk's `user.updated` webhook
+//! still brings the local copy up to date and settles the entry.
 
 use super::{sync::user_record, PageRequest};
 use crate::{
@@ -12,7 +13,7 @@ use crate::{
     clerk::backend::{BackendApi, ClerkUser, MetadataUpdate},
     db::{audit, now_millis, users, Db},
     error::AppError,
-    model::{AuditEntry, Page, Plan, Role, User},
+    model::{AuditEntry, AuditStatus, Page, Plan, Role, User},
 };
 
 /// A change an admin can make to a user's access.
@@ -81,39 +82,68 @@ pub async fn change_access(
     }
     let before = clerk.get_user(user_id).await?;
     let old = change.current(&before);
-    let after = if old == change.value() {
-        before
+    if old == change.value() {
+        // Nothing to change in Clerk; the local copy is brought up to date.
+        users::apply_upsert(
+            &mut *db.acquire().await?,
+            &user_record(&before, before.updated_at),
+        )
+        .await?;
     } else {
-        let update = MetadataUpdate {
-            public_metadata: Some(serde_json::json!({ change.key(): change.value() })),
-            ..MetadataUpdate::default()
-        };
-        clerk.update_user_metadata(user_id, &update).await?
-    };
-
-    let mut tx = db.begin().await?;
-    // Clerk's updated_at orders this write with the webhooks about the user.
-    users::apply_upsert(&mut tx, &user_record(&after, after.updated_at)).await?;
-    if old != change.value() {
-        let detail = format!("{old} → {}", change.value());
-        audit::record(
-            &mut tx,
+        // Logged before Clerk is asked: a database that is down stops the
+        // change here, and a change Clerk accepts is never missing from the
+        // log even if the local write below then fails.
+        let entry = audit::record(
+            &mut *db.acquire().await?,
             &audit::NewEntry {
                 actor_id: Some(&admin.user_id),
                 subject_id: user_id,
                 action: &format!("{}.changed", change.key()),
-                detail: &detail,
+                detail: &format!("{old} → {}", change.value()),
+                new_value: Some(change.value()),
+                status: AuditStatus::Requested,
                 at: now_millis(),
             },
         )
         .await?;
+        let update = MetadataUpdate {
+            public_metadata: Some(serde_json::json!({ change.key(): change.value() })),
+            ..MetadataUpdate::default()
+        };
+        let after = match clerk.update_user_metadata(user_id, &update).await {
+            Ok(after) => after,
+            Err(err) => {
+                // After a timeout or a 5xx Clerk may still have made the
+                // change: the entry stays `requested` for its webhook to settle.
+                if err.is_refusal() {
+                    settle_failed(db, entry).await;
+                }
+                return Err(err.into());
+            }
+        };
+        let mut tx = db.begin().await?;
+        // Clerk's updated_at orders this write with the webhooks about the user.
+        users::apply_upsert(&mut tx, &user_record(&after, after.updated_at)).await?;
+        audit::settle(&mut tx, entry, AuditStatus::Done).await?;
+        tx.commit().await.map_err(crate::db::DbError::from)?;
+        tracing::info!(admin = %admin.user_id, user = %user_id, change = ?change, "access changed");
     }
-    tx.commit().await.map_err(crate::db::DbError::from)?;
-    tracing::info!(admin = %admin.user_id, user = %user_id, change = ?change, "access changed");
 
     users::get(db, user_id)
         .await?
         .ok_or_else(|| AppError::NotFound("No such user.".into()))
+}
+
+/// Marks a logged change `failed` after Clerk refused it. Best effort: if the
+/// database is what failed, the entry stays `requested`, which is still true.
+async fn settle_failed(db: &Db, entry: i64) {
+    let result = match db.acquire().await {
+        Ok(mut conn) => audit::settle(&mut conn, entry, AuditStatus::Failed).await,
+        Err(err) => Err(err),
+    };
+    if let Err(err) = result {
+        tracing::warn!(entry, error = %err, "could not mark an audit entry failed");
+    }
 }
 
 pub async fn audit_log(

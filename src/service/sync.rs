@@ -1,6 +1,6 @@
 //! Clerk's webhook events applied to the local database: users upserted in
-//! event order, deleted with their posts, session events written to the
-//! audit log. Each delivery is applied at most once, keyed by its `svix-id`,
+//! event order (settling the admin changes they bring), deleted with their
+//! posts, session events written to the audit log. Each delivery is applied at most once, keyed by its `svix-id`,
 //! in one transaction with its receipt, so a failure applies nothing and the
 //! sender's retry applies it exactly once.
 //!
@@ -10,6 +10,7 @@ use crate::{
     clerk::backend::{ClerkSession, ClerkUser},
     db::{audit, receipts, users, users::UserRecord, Db, DbError},
     error::AppError,
+    model::AuditStatus,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -116,7 +117,19 @@ pub async fn apply(db: &Db, svix_id: &str, event: &Event) -> Result<Outcome, App
         return Ok(Outcome::Duplicate);
     }
     let applied = match &event.change {
-        Change::Upsert(record) => users::apply_upsert(&mut tx, record).await?,
+        Change::Upsert(record) => {
+            let applied = users::apply_upsert(&mut tx, record).await?;
+            if applied == users::Applied::Changed {
+                audit::confirm_reflected(
+                    &mut tx,
+                    &record.id,
+                    record.role.as_str(),
+                    record.plan.as_str(),
+                )
+                .await?;
+            }
+            applied
+        }
         Change::Delete(id) => users::apply_delete(&mut tx, id, event.timestamp).await?,
         Change::Session {
             user_id,
@@ -129,6 +142,8 @@ pub async fn apply(db: &Db, svix_id: &str, event: &Event) -> Result<Outcome, App
                     subject_id: user_id,
                     action: &event.event_type,
                     detail: session_id,
+                    new_value: None,
+                    status: AuditStatus::Done,
                     at: event.timestamp,
                 },
             )

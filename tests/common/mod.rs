@@ -2,6 +2,8 @@
 //! booted on a random port.
 #![allow(dead_code)]
 
+pub mod stub_clerk;
+
 use inkpad::{
     auth::Policy,
     clerk::{

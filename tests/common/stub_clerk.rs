@@ -1,0 +1,131 @@
+//! A stand-in for Clerk's Backend API with one user, for what the development
+//! instance cannot be made to do on cue: refuse a metadata update.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    routing::{get, patch},
+    Json, Router,
+};
+use serde_json::{json, Value};
+use std::sync::{
+    atomic::{AtomicBool, AtomicUsize, Ordering},
+    Arc, Mutex,
+};
+use tokio::sync::oneshot;
+
+#[derive(Default)]
+struct Stub {
+    user: Mutex<Value>,
+    refuse: AtomicBool,
+    updates: AtomicUsize,
+}
+
+/// Serves `GET /v1/users/{id}` and `PATCH /v1/users/{id}/metadata` (public
+/// metadata merged, `updated_at` moved on) on 127.0.0.1 until dropped.
+pub struct StubBackendApi {
+    pub url: String,
+    stub: Arc<Stub>,
+    _shutdown: oneshot::Sender<()>,
+}
+
+/// The secret key the app is configured with; the stub does not check it.
+pub const SECRET_KEY: &str = "sk_test_stubstubstubstubstub";
+
+impl StubBackendApi {
+    pub async fn start(user: Value) -> StubBackendApi {
+        let stub = Arc::new(Stub {
+            user: Mutex::new(user),
+            ..Stub::default()
+        });
+        let app = Router::new()
+            .route("/v1/users/{id}", get(get_user))
+            .route("/v1/users/{id}/metadata", patch(update_metadata))
+            .with_state(stub.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+        });
+        StubBackendApi {
+            url,
+            stub,
+            _shutdown: tx,
+        }
+    }
+
+    /// From now on metadata updates get Clerk's 422.
+    pub fn refuse_updates(&self) {
+        self.stub.refuse.store(true, Ordering::SeqCst);
+    }
+
+    /// Metadata updates Clerk accepted.
+    pub fn updates(&self) -> usize {
+        self.stub.updates.load(Ordering::SeqCst)
+    }
+
+    pub fn user(&self) -> Value {
+        self.stub.user.lock().unwrap().clone()
+    }
+
+    /// The app's settings for talking to this stub.
+    pub fn env(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("CLERK_API_URL", &self.url),
+            ("CLERK_SECRET_KEY", SECRET_KEY),
+        ]
+    }
+}
+
+fn not_found() -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"errors": [{"code": "resource_not_found", "message": "not found"}]})),
+    )
+}
+
+async fn get_user(
+    State(stub): State<Arc<Stub>>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, (StatusCode, Json<Value>)> {
+    let user = stub.user.lock().unwrap().clone();
+    if user["id"] != id.as_str() {
+        return Err(not_found());
+    }
+    Ok(Json(user))
+}
+
+async fn update_metadata(
+    State(stub): State<Arc<Stub>>,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, (StatusCode, Json<Value>)> {
+    if stub.refuse.load(Ordering::SeqCst) {
+        return Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"errors": [{
+                "code": "form_param_value_invalid",
+                "message": "is invalid",
+                "long_message": "Metadata updates are disabled for this user."
+            }]})),
+        ));
+    }
+    let mut user = stub.user.lock().unwrap();
+    if user["id"] != id.as_str() {
+        return Err(not_found());
+    }
+    if let Some(patch) = body["public_metadata"].as_object() {
+        for (key, value) in patch {
+            user["public_metadata"][key] = value.clone();
+        }
+    }
+    user["updated_at"] = json!(user["updated_at"].as_i64().unwrap_or(0) + 1000);
+    stub.updates.fetch_add(1, Ordering::SeqCst);
+    Ok(Json(user.clone()))
+}

@@ -30,7 +30,8 @@ pub enum Plan {
 pub enum AuditStatus {
     /// Logged; Clerk's answer or the local copy's update has not been seen.
     Requested,
-    /// Clerk has it and so does the local copy.
+    /// Clerk has the change and so does the local copy (or the entry
+    /// records a fact, such as a session event).
     #[default]
     Done,
     /// Clerk refused; nothing changed.

@@ -1,8 +1,8 @@
 //! Clerk's webhook events applied to the local database: users upserted in
 //! event order (settling the admin changes they bring), deleted with their
-//! posts, session events written to the audit log. Each delivery is applied at most once, keyed by its `svix-id`,
-//! in one transaction with its receipt, so a failure applies nothing and the
-//! sender's retry applies it exactly once.
+//! posts, session events written to the audit log. Each delivery is applied
+//! at most once, keyed by its `svix-id`, in one transaction with its receipt,
+//! so a failure applies nothing and the sender's retry applies it exactly once.
 //!
 //! The caller has already verified the Svix signature over the raw body.
 

@@ -614,15 +614,8 @@ mod through_clerk {
 /// The app talking to a stand-in Backend API that holds one member,
 /// `user_target`.
 async fn spawn_with_stub_clerk() -> (StubBackendApi, TestApp) {
-    let clerk = StubBackendApi::start(json!({
-        "object": "user", "id": "user_target", "first_name": "Tess",
-        "public_metadata": {"role": "member", "plan": "free"},
-        "created_at": 1, "updated_at": 1000
-    }))
-    .await;
-    let mut env = TestClerk::get().env();
-    env.extend(clerk.env());
-    let app = TestApp::spawn_with(sqlite_db().await, &env).await;
+    let clerk = StubBackendApi::with_member().await;
+    let app = TestApp::spawn_with(sqlite_db().await, &clerk.env()).await;
     (clerk, app)
 }
 

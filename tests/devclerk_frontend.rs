@@ -95,6 +95,32 @@ fn payload_of(jwt: &str) -> Value {
     .unwrap()
 }
 
+/// A sign-in attempt through the frontend API, as the sign-in widget makes.
+async fn sign_in(
+    app: &TestApp,
+    browser: &mut Browser,
+    identifier: &str,
+    password: &str,
+) -> Response {
+    browser
+        .post(
+            app,
+            "/__clerk/v1/client/sign_ins",
+            json!({"identifier": identifier, "password": password}),
+        )
+        .await
+}
+
+async fn end_session(app: &TestApp, browser: &mut Browser, sid: &str) -> Response {
+    browser
+        .post(
+            app,
+            &format!("/__clerk/v1/client/sessions/{sid}/end"),
+            json!({}),
+        )
+        .await
+}
+
 async fn token(app: &TestApp, browser: &mut Browser, sid: &str) -> Response {
     browser
         .post(
@@ -232,13 +258,7 @@ async fn tokens_are_60_second_rs256_jwts_the_app_accepts() {
 async fn demo_users_sign_in_and_their_claims_carry_role_and_plan() {
     let app = TestApp::spawn().await;
     let mut browser = Browser::default();
-    let res = browser
-        .post(
-            &app,
-            "/__clerk/v1/client/sign_ins",
-            json!({"identifier": "admin@inkpad.dev", "password": "inkpad-admin-demo"}),
-        )
-        .await;
+    let res = sign_in(&app, &mut browser, "admin@inkpad.dev", "inkpad-admin-demo").await;
     assert_eq!(res.status(), 200);
     let client: Value = res.json().await.unwrap();
     let jwt = token(&app, &mut browser, &session_id(&client))
@@ -267,16 +287,8 @@ async fn demo_users_sign_in_and_their_claims_carry_role_and_plan() {
 async fn wrong_passwords_are_refused_and_five_failures_lock_the_account() {
     let app = TestApp::spawn().await;
     let mut browser = Browser::default();
-    let attempt =
-        |password: &'static str| json!({"identifier": "free@inkpad.dev", "password": password});
     for _ in 0..5 {
-        let res = browser
-            .post(
-                &app,
-                "/__clerk/v1/client/sign_ins",
-                attempt("wrong-password"),
-            )
-            .await;
+        let res = sign_in(&app, &mut browser, "free@inkpad.dev", "wrong-password").await;
         assert_eq!(res.status(), 422);
         let err: Value = res.json().await.unwrap();
         assert_eq!(
@@ -285,13 +297,7 @@ async fn wrong_passwords_are_refused_and_five_failures_lock_the_account() {
         );
     }
     // Locked now, even with the right password.
-    let res = browser
-        .post(
-            &app,
-            "/__clerk/v1/client/sign_ins",
-            attempt("inkpad-free-demo"),
-        )
-        .await;
+    let res = sign_in(&app, &mut browser, "free@inkpad.dev", "inkpad-free-demo").await;
     assert_eq!(res.status(), 429);
     let err: Value = res.json().await.unwrap();
     assert_eq!(err["errors"][0]["code"], "user_locked");
@@ -301,22 +307,10 @@ async fn wrong_passwords_are_refused_and_five_failures_lock_the_account() {
         .contains("15 minute"));
 
     // Unknown accounts get the same answer as wrong passwords.
-    let res = browser
-        .post(
-            &app,
-            "/__clerk/v1/client/sign_ins",
-            json!({"identifier": "nobody@inkpad.dev", "password": "whatever1"}),
-        )
-        .await;
+    let res = sign_in(&app, &mut browser, "nobody@inkpad.dev", "whatever1").await;
     assert_eq!(res.status(), 422);
     // Other accounts are unaffected.
-    let res = browser
-        .post(
-            &app,
-            "/__clerk/v1/client/sign_ins",
-            json!({"identifier": "pro@inkpad.dev", "password": "inkpad-pro-demo"}),
-        )
-        .await;
+    let res = sign_in(&app, &mut browser, "pro@inkpad.dev", "inkpad-pro-demo").await;
     assert_eq!(res.status(), 200);
 }
 
@@ -326,13 +320,7 @@ async fn signing_out_ends_the_session_and_stops_its_tokens() {
     let mut browser = Browser::default();
     let client = sign_up(&app, &mut browser, "grace@example.com").await;
     let sid = session_id(&client);
-    let res = browser
-        .post(
-            &app,
-            &format!("/__clerk/v1/client/sessions/{sid}/end"),
-            json!({}),
-        )
-        .await;
+    let res = end_session(&app, &mut browser, &sid).await;
     assert_eq!(res.status(), 200);
     let after: Value = res.json().await.unwrap();
     assert_eq!(after["client"]["sessions"], json!([]));
@@ -433,21 +421,15 @@ async fn client_uat_is_when_the_client_last_changed_so_fresh_tokens_never_look_s
 
     // Signing out and in again changes the client: a later `__client_uat`.
     let sid = session_id(&client);
-    let res = browser
-        .post(
-            &app,
-            &format!("/__clerk/v1/client/sessions/{sid}/end"),
-            json!({}),
-        )
-        .await;
+    let res = end_session(&app, &mut browser, &sid).await;
     assert_eq!(res.status(), 200);
-    let res = browser
-        .post(
-            &app,
-            "/__clerk/v1/client/sign_ins",
-            json!({"identifier": "grace@example.com", "password": "correct horse battery"}),
-        )
-        .await;
+    let res = sign_in(
+        &app,
+        &mut browser,
+        "grace@example.com",
+        "correct horse battery",
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert!(handshake_uat(&app, &mut browser).await > signed_up_at);
 }

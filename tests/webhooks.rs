@@ -417,16 +417,8 @@ async fn audit_changes(app: &TestApp, admin: &str) -> Vec<(String, String, Strin
 }
 
 async fn a_change_clerk_accepted_stays_in_the_log_when_the_local_write_fails(test_db: TestDb) {
-    let clerk = StubBackendApi::start(json!({
-        "object": "user", "id": "user_target", "first_name": "Tess",
-        "primary_email_address_id": "idn_t",
-        "email_addresses": [{"id": "idn_t", "email_address": "tess@example.com"}],
-        "public_metadata": {"role": "member", "plan": "free"},
-        "created_at": 1, "updated_at": 1000
-    }))
-    .await;
-    let mut env = TestClerk::get().env();
-    env.extend(clerk.env());
+    let clerk = StubBackendApi::with_member().await;
+    let mut env = clerk.env();
     env.push(("CLERK_WEBHOOK_SIGNING_SECRET", SECRET));
     let app = TestApp::spawn_with(test_db, &env).await;
     let admin = TestClerk::get().admin("user_admin");

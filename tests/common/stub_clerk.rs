@@ -60,6 +60,19 @@ impl StubBackendApi {
         }
     }
 
+    /// A stub holding one member on the free plan, `user_target`
+    /// (tess@example.com).
+    pub async fn with_member() -> StubBackendApi {
+        StubBackendApi::start(json!({
+            "object": "user", "id": "user_target", "first_name": "Tess",
+            "primary_email_address_id": "idn_t",
+            "email_addresses": [{"id": "idn_t", "email_address": "tess@example.com"}],
+            "public_metadata": {"role": "member", "plan": "free"},
+            "created_at": 1, "updated_at": 1000
+        }))
+        .await
+    }
+
     /// From now on metadata updates get Clerk's 422.
     pub fn refuse_updates(&self) {
         self.stub.refuse.store(true, Ordering::SeqCst);
@@ -74,12 +87,15 @@ impl StubBackendApi {
         self.stub.user.lock().unwrap().clone()
     }
 
-    /// The app's settings for talking to this stub.
+    /// The app's settings for verifying the test instance's tokens and
+    /// talking to this stub as its Backend API.
     pub fn env(&self) -> Vec<(&'static str, &str)> {
-        vec![
-            ("CLERK_API_URL", &self.url),
+        let mut env = super::TestClerk::get().env();
+        env.extend([
+            ("CLERK_API_URL", self.url.as_str()),
             ("CLERK_SECRET_KEY", SECRET_KEY),
-        ]
+        ]);
+        env
     }
 }
 

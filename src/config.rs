@@ -4,7 +4,14 @@
 //! line naming the variable and what was expected — never a panic later.
 //! `.env.example` documents each variable.
 
-use crate::clerk::keys::{PublishableKey, SecretKey, WebhookSecret};
+use crate::{
+    clerk::keys::{PublishableKey, SecretKey, WebhookSecret},
+    security::{
+        client_ip::TrustedProxies,
+        rate_limit::{Budget, Quota, RateLimitConfig},
+    },
+};
+use ipnet::IpNet;
 use std::{fmt, net::SocketAddr, time::Duration};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +36,34 @@ pub struct Config {
     pub log_filter: String,
     pub log_format: LogFormat,
     pub clerk: ClerkConfig,
+    pub security: SecurityConfig,
+}
+
+/// How the app defends itself: who may set the client address, rate limits
+/// and where they are counted, and how long a request may take.
+#[derive(Debug, Clone)]
+pub struct SecurityConfig {
+    /// Peers whose `X-Forwarded-For`/`Forwarded` headers are believed
+    /// (`TRUSTED_PROXIES`): the load balancers in front of the app.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Shared rate-limit counters for several app nodes (`REDIS_URL`);
+    /// without it each process counts on its own.
+    pub redis_url: Option<String>,
+    pub rate_limits: RateLimitConfig,
+    /// A request (headers, body and answer) must finish within this
+    /// (`REQUEST_TIMEOUT_SECS`).
+    pub request_timeout: Duration,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            trusted_proxies: Vec::new(),
+            redis_url: None,
+            rate_limits: RateLimitConfig::default(),
+            request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
+        }
+    }
 }
 
 /// Clerk settings. Keys are optional here: without them the app runs its
@@ -82,6 +117,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/app.db";
 pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_LOG_FILTER: &str = "info,inkpad=debug";
 pub const DEFAULT_CLERK_API_URL: &str = "https://api.clerk.com";
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 
 impl Config {
     /// Reads `.env` (if present) into the process environment, then the
@@ -151,6 +187,7 @@ impl Config {
         };
 
         let clerk = ClerkConfig::from_lookup(&get)?;
+        let security = SecurityConfig::from_lookup(&get)?;
         if app_env == AppEnv::Production {
             let missing: Vec<&str> = [
                 ("CLERK_PUBLISHABLE_KEY", clerk.publishable_key.is_none()),
@@ -177,7 +214,73 @@ impl Config {
             log_filter,
             log_format,
             clerk,
+            security,
         })
+    }
+}
+
+impl SecurityConfig {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<SecurityConfig, ConfigError> {
+        let mut config = SecurityConfig::default();
+        if let Some(list) = get("TRUSTED_PROXIES") {
+            config.trusted_proxies = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|entry| {
+                    TrustedProxies::parse_entry(entry).ok_or_else(|| {
+                        invalid(
+                            "TRUSTED_PROXIES",
+                            "comma-separated IP addresses or CIDR ranges such as 10.0.0.0/8",
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(url) = get("REDIS_URL") {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                // The URL may hold a password: never echo it.
+                return Err(invalid(
+                    "REDIS_URL",
+                    "a URL starting with redis:// or rediss://",
+                ));
+            }
+            config.redis_url = Some(url);
+        }
+        for budget in Budget::ALL {
+            if let Some(value) = get(budget.env_var()) {
+                let quota = Quota::parse(&value).map_err(|e| invalid(budget.env_var(), e))?;
+                config.rate_limits.set_quota(budget, quota);
+            }
+        }
+        if let Some(list) = get("RATE_LIMIT_FAIL_OPEN") {
+            let open = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && *s != "none")
+                .map(|name| {
+                    name.parse::<Budget>().map_err(|_| {
+                        invalid(
+                            "RATE_LIMIT_FAIL_OPEN",
+                            "comma-separated budget names (premium, admin, write, read, \
+                             sign_in, sign_in_identifier, webhook) or none",
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            config.rate_limits.set_fail_open(&open);
+        }
+        if let Some(value) = get("REQUEST_TIMEOUT_SECS") {
+            config.request_timeout = value
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=600).contains(s))
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    invalid("REQUEST_TIMEOUT_SECS", "whole seconds between 1 and 600")
+                })?;
+        }
+        Ok(config)
     }
 }
 
@@ -391,6 +494,11 @@ mod tests {
             ("CLERK_DEV_WEBHOOK_URL", "sometimes"),
             ("CLERK_CLOCK_SKEW_SECS", "-1"),
             ("CLERK_CLOCK_SKEW_SECS", "3600"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal"),
+            ("REDIS_URL", "http://127.0.0.1:6379"),
+            ("RATE_LIMIT_WRITE", "many"),
+            ("RATE_LIMIT_FAIL_OPEN", "reads"),
+            ("REQUEST_TIMEOUT_SECS", "0"),
         ];
         for (var, value) in cases {
             let err = config(&[(var, value)]).unwrap_err();
@@ -477,6 +585,34 @@ mod tests {
         );
         assert_eq!(c.clerk.clock_skew, Duration::from_secs(10));
         assert_eq!(c.clerk.proxy_url.as_deref(), Some("/__clerk"));
+    }
+
+    #[test]
+    fn security_values_are_parsed() {
+        let c = config(&[
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1 ,::1"),
+            ("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            ("RATE_LIMIT_PREMIUM", "3/10s"),
+            ("RATE_LIMIT_READ", "off"),
+            ("RATE_LIMIT_FAIL_OPEN", "premium,read"),
+            ("REQUEST_TIMEOUT_SECS", "5"),
+        ])
+        .unwrap()
+        .security;
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(c.trusted_proxies[0].contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap()));
+        assert_eq!(c.redis_url.as_deref(), Some("redis://127.0.0.1:6379/0"));
+        assert_eq!(
+            c.rate_limits.quota(Budget::Premium),
+            Some(Quota::new(3, Duration::from_secs(10)))
+        );
+        assert_eq!(c.rate_limits.quota(Budget::Read), None);
+        assert!(c.rate_limits.fails_open(Budget::Premium));
+        assert!(!c.rate_limits.fails_open(Budget::Write));
+        assert_eq!(c.request_timeout, Duration::from_secs(5));
+
+        let err = config(&[("REDIS_URL", "http://:hunter2@redis")]).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
     #[test]

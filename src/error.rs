@@ -6,6 +6,7 @@ use leptos::server_fn::{
     error::{FromServerFnError, ServerFnErrorErr},
 };
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Everything a request can fail with, as the caller is allowed to see it.
 ///
@@ -19,9 +20,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(into = "ErrorBody", from = "ErrorBody")]
 pub enum AppError {
-    /// The request itself is wrong (validation, malformed body).
+    /// The request itself is wrong (a malformed body, unknown fields).
     #[error("{0}")]
     BadRequest(String),
+    /// Well-formed, but some fields are not acceptable: one message per
+    /// field, shown next to it.
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
     /// No valid session.
     #[error("You need to sign in to do that.")]
     Unauthenticated,
@@ -31,10 +39,24 @@ pub enum AppError {
     /// Signed in, but the feature needs a paid plan.
     #[error("{0}")]
     UpgradeRequired(String),
+    /// Allowed, but only with credentials confirmed recently (Clerk's
+    /// reverification, e.g. `strict`): the client asks for the password
+    /// again and retries.
+    #[error("Please confirm your password to continue.")]
+    ReverificationRequired(String),
     #[error("{0}")]
     NotFound(String),
     #[error("This endpoint does not accept that method.")]
     MethodNotAllowed,
+    /// The client took too long to send its request.
+    #[error("The request took too long and was stopped. Please try again.")]
+    Timeout,
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// Over a rate budget; `retry_after` seconds until the next request
+    /// is allowed.
+    #[error("Too many requests. Please wait {retry_after} seconds and try again.")]
+    RateLimited { retry_after: u64 },
     /// A dependency (database, Clerk) is down; retrying later may work.
     #[error("{0}")]
     Unavailable(String),
@@ -52,10 +74,16 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::BadRequest(_) => 400,
+            AppError::Invalid { .. } => 422,
             AppError::Unauthenticated => 401,
-            AppError::Forbidden(_) | AppError::UpgradeRequired(_) => 403,
+            AppError::Forbidden(_)
+            | AppError::UpgradeRequired(_)
+            | AppError::ReverificationRequired(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::MethodNotAllowed => 405,
+            AppError::Timeout => 408,
+            AppError::PayloadTooLarge(_) => 413,
+            AppError::RateLimited { .. } => 429,
             AppError::Unavailable(_) => 503,
             AppError::Internal => 500,
             AppError::Transport(_) => 502,
@@ -66,14 +94,36 @@ impl AppError {
     pub fn title(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "Bad request",
+            AppError::Invalid { .. } => "Invalid input",
             AppError::Unauthenticated => "Unauthenticated",
             AppError::Forbidden(_) => "Forbidden",
             AppError::UpgradeRequired(_) => "Upgrade required",
+            AppError::ReverificationRequired(_) => "Reverification required",
             AppError::NotFound(_) => "Not found",
             AppError::MethodNotAllowed => "Method not allowed",
+            AppError::Timeout => "Request timeout",
+            AppError::PayloadTooLarge(_) => "Payload too large",
+            AppError::RateLimited { .. } => "Too many requests",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::Internal => "Internal server error",
             AppError::Transport(_) => "Network error",
+        }
+    }
+
+    /// A validation failure on one field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::Invalid {
+            fields: BTreeMap::from([(field.to_owned(), message.clone())]),
+            message,
+        }
+    }
+
+    /// The message for `field`, when this is a validation failure naming it.
+    pub fn field(&self, field: &str) -> Option<&str> {
+        match self {
+            AppError::Invalid { fields, .. } => fields.get(field).map(String::as_str),
+            _ => None,
         }
     }
 
@@ -82,15 +132,68 @@ impl AppError {
         ErrorBody {
             error: self.title().to_owned(),
             message: self.to_string(),
+            fields: match self {
+                AppError::Invalid { fields, .. } => fields.clone(),
+                _ => BTreeMap::new(),
+            },
+            retry_after: match self {
+                AppError::RateLimited { retry_after } => Some(*retry_after),
+                _ => None,
+            },
+            clerk_error: match self {
+                AppError::ReverificationRequired(level) => {
+                    Some(ClerkErrorHint::reverification(level))
+                }
+                _ => None,
+            },
         }
     }
 }
 
-/// `{"error": "...", "message": "..."}`: the one shape of every API error.
+/// `{"error": "...", "message": "..."}`: the one shape of every API error,
+/// with per-field messages for invalid input, the wait for a rate limit,
+/// and Clerk's own hint for reverification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
     pub message: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clerk_error: Option<ClerkErrorHint>,
+}
+
+/// What Clerk's `reverificationErrorResponse(level)` answers, so that
+/// Clerk-aware clients (`useReverification`, `isReverificationHint`)
+/// recognise the refusal: `{type: "forbidden", reason:
+/// "reverification-error", metadata: {reverification: level}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClerkErrorHint {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub reason: String,
+    pub metadata: ReverificationMetadata,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReverificationMetadata {
+    pub reverification: String,
+}
+
+impl ClerkErrorHint {
+    pub const REVERIFICATION_REASON: &'static str = "reverification-error";
+
+    pub fn reverification(level: &str) -> Self {
+        ClerkErrorHint {
+            kind: "forbidden".into(),
+            reason: Self::REVERIFICATION_REASON.into(),
+            metadata: ReverificationMetadata {
+                reverification: level.into(),
+            },
+        }
+    }
 }
 
 impl From<AppError> for ErrorBody {
@@ -101,13 +204,27 @@ impl From<AppError> for ErrorBody {
 
 impl From<ErrorBody> for AppError {
     fn from(body: ErrorBody) -> Self {
+        if let Some(hint) = &body.clerk_error {
+            if hint.reason == ClerkErrorHint::REVERIFICATION_REASON {
+                return AppError::ReverificationRequired(hint.metadata.reverification.clone());
+            }
+        }
         match body.error.as_str() {
             "Bad request" => AppError::BadRequest(body.message),
+            "Invalid input" => AppError::Invalid {
+                message: body.message,
+                fields: body.fields,
+            },
             "Unauthenticated" => AppError::Unauthenticated,
             "Forbidden" => AppError::Forbidden(body.message),
             "Upgrade required" => AppError::UpgradeRequired(body.message),
             "Not found" => AppError::NotFound(body.message),
             "Method not allowed" => AppError::MethodNotAllowed,
+            "Request timeout" => AppError::Timeout,
+            "Payload too large" => AppError::PayloadTooLarge(body.message),
+            "Too many requests" => AppError::RateLimited {
+                retry_after: body.retry_after.unwrap_or(1),
+            },
             "Service unavailable" => AppError::Unavailable(body.message),
             "Network error" => AppError::Transport(body.message),
             _ => AppError::Internal,
@@ -163,7 +280,13 @@ mod server {
 
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
-            (self.status_code(), Json(self.body())).into_response()
+            let mut response = (self.status_code(), Json(self.body())).into_response();
+            if let AppError::RateLimited { retry_after } = self {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, retry_after.into());
+            }
+            response
         }
     }
 
@@ -200,6 +323,23 @@ mod tests {
     fn statuses_and_titles_match_the_api_contract() {
         let cases = [
             (AppError::BadRequest("x".into()), 400, "Bad request"),
+            (AppError::invalid_field("title", "x"), 422, "Invalid input"),
+            (
+                AppError::ReverificationRequired("strict".into()),
+                403,
+                "Reverification required",
+            ),
+            (AppError::Timeout, 408, "Request timeout"),
+            (
+                AppError::PayloadTooLarge("x".into()),
+                413,
+                "Payload too large",
+            ),
+            (
+                AppError::RateLimited { retry_after: 3 },
+                429,
+                "Too many requests",
+            ),
             (AppError::Unauthenticated, 401, "Unauthenticated"),
             (AppError::Forbidden("x".into()), 403, "Forbidden"),
             (
@@ -240,6 +380,9 @@ mod tests {
     #[test]
     fn round_trips_through_the_server_fn_encoding() {
         let cases = [
+            AppError::invalid_field("title", "Give your post a title."),
+            AppError::ReverificationRequired("strict".into()),
+            AppError::RateLimited { retry_after: 7 },
             AppError::Forbidden("Only the author can edit this post.".into()),
             AppError::Unauthenticated,
             AppError::UpgradeRequired("Go pro.".into()),
@@ -248,6 +391,26 @@ mod tests {
         for err in cases {
             assert_eq!(AppError::de(err.ser()), err);
         }
+    }
+
+    #[test]
+    fn reverification_is_answered_in_clerks_shape_too() {
+        let body = serde_json::to_value(AppError::ReverificationRequired("strict".into())).unwrap();
+        assert_eq!(
+            body["clerk_error"],
+            serde_json::json!({
+                "type": "forbidden",
+                "reason": "reverification-error",
+                "metadata": {"reverification": "strict"}
+            })
+        );
+        assert_eq!(body["error"], "Reverification required");
+        let invalid = serde_json::to_value(AppError::invalid_field("title", "Too long.")).unwrap();
+        assert_eq!(invalid["fields"], serde_json::json!({"title": "Too long."}));
+        assert_eq!(
+            serde_json::to_value(AppError::RateLimited { retry_after: 4 }).unwrap()["retry_after"],
+            4
+        );
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod devclerk;
 #[cfg(feature = "ssr")]
+pub mod security;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod startup;

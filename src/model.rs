@@ -89,6 +89,14 @@ string_enum!(AuditStatus, "audit status", {
     Requested => "requested", Done => "done", Failed => "failed",
 });
 
+/// Does `id` look like a Clerk user id (`user_` and up to 64 letters and
+/// digits)? Checked before an id reaches a query or a URL.
+pub fn is_user_id(id: &str) -> bool {
+    id.strip_prefix("user_").is_some_and(|rest| {
+        !rest.is_empty() && rest.len() <= 64 && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
+}
+
 /// The local copy of a Clerk user, kept in sync by webhooks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -127,15 +135,18 @@ pub struct Post {
     pub updated_at: i64,
 }
 
-/// What a post is written from: the author always comes from the session.
+/// What a post is written from: the author always comes from the session
+/// (a body naming one, or any other unknown field, is refused).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewPost {
     pub title: String,
     pub content: String,
 }
 
-/// A partial edit: absent fields stay as they are.
+/// A partial edit: absent fields stay as they are; unknown ones are refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PostPatch {
     #[serde(default)]
     pub title: Option<String>,

@@ -11,11 +11,19 @@ use crate::{
     db::{Db, DbError},
     devclerk::{self, DevInstance},
     error::AppError,
+    security::{
+        client_ip::{self, TrustedProxies},
+        csrf::{self, CsrfGuard},
+        headers::{self, CspNonce, SecurityHeaders},
+        limits,
+        rate_limit::{self, RateLimiter},
+    },
     telemetry,
 };
 use axum::{
     extract::FromRef,
     http::HeaderName,
+    middleware::{from_fn, from_fn_with_state},
     response::{IntoResponse, Response},
     Router,
 };
@@ -46,6 +54,9 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Clerk's Backend API, when a secret key is configured.
     pub clerk_api: Option<BackendApi>,
+    /// Rate budgets, shared by the layer and the handlers that charge
+    /// more than one (sign-in attempts per email address).
+    pub limiter: Arc<RateLimiter>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -66,6 +77,8 @@ pub enum StartupError {
     Clerk(String),
     #[error("cannot open the database: {0}")]
     Database(#[from] DbError),
+    #[error("invalid rate-limit settings: {0}")]
+    RateLimit(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
     #[error("server error: {0}")]
@@ -79,6 +92,7 @@ pub struct Application {
     db: Db,
     /// The development instance's webhook deliverer, when it runs.
     background: Option<tokio::task::JoinHandle<()>>,
+    request_timeout: Duration,
 }
 
 impl Application {
@@ -128,8 +142,15 @@ impl Application {
             .secret_key
             .as_ref()
             .map(|sk| BackendApi::new(http.clone(), &config.clerk.api_url, sk.expose()));
+        let limiter = RateLimiter::new(
+            config.security.rate_limits.clone(),
+            config.security.redis_url.as_deref(),
+        )
+        .map_err(StartupError::RateLimit)?;
+        tracing::debug!(store = limiter.store_name(), "rate limits counted");
         let state = AppState {
             clerk_api,
+            limiter: Arc::new(limiter),
             db: db.clone(),
             config: Arc::new(config),
             auth: Arc::new(auth),
@@ -137,11 +158,13 @@ impl Application {
             http,
             leptos_options,
         };
+        let request_timeout = state.config.security.request_timeout;
         Ok(Application {
             listener,
             router: router(state),
             db,
             background,
+            request_timeout,
         })
     }
 
@@ -157,15 +180,13 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish
-    /// and closes the database pool.
+    /// (for at most the request timeout and a little more) and closes the
+    /// database pool.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(StartupError::Serve)?;
+        crate::server::serve(self.listener, self.router, shutdown, self.request_timeout).await;
         // Undelivered webhooks stay in the outbox for the next start.
         if let Some(task) = self.background {
             task.abort();
@@ -192,30 +213,70 @@ pub fn router(state: AppState) -> Router {
     let routes = route_list();
     let x_request_id = HeaderName::from_static("x-request-id");
     let auth = state.auth.clone();
+    let limiter = state.limiter.clone();
+    let security = &state.config.security;
+    let csrf = Arc::new(CsrfGuard::new(
+        state.config.clerk.authorized_parties.clone(),
+    ));
+    let proxies = Arc::new(TrustedProxies::new(security.trusted_proxies.clone()));
+    let timeout = security.request_timeout;
+    let security_headers = Arc::new(SecurityHeaders::new(
+        &state.config.clerk,
+        state.dev_clerk.is_some(),
+        std::env::var_os("LEPTOS_WATCH").is_some(),
+    ));
 
     let mut app = Router::new().merge(api::router());
     if let Some(dev) = &state.dev_clerk {
-        app = app.merge(devclerk::routes::router(dev.clone(), state.db.clone()));
+        app = app.merge(devclerk::routes::router(
+            dev.clone(),
+            state.db.clone(),
+            state.limiter.clone(),
+        ));
     }
     app
         // leptos_axum provides `state` as context to every page render and
         // server function, so they reach the database with
-        // `expect_context::<AppState>()`.
-        .leptos_routes(&state, routes, {
+        // `expect_context::<AppState>()`; the request's CSP nonce goes to
+        // Leptos' inline scripts.
+        .leptos_routes_with_context(&state, routes, provide_request_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_request_nonce, shell))
         .with_state(state)
         // Read bottom-up: every request gets an id, is logged in a span
-        // carrying it, echoes it back, a panic becomes a plain 500, and the
-        // caller is authenticated (and the route policy applied) before any
-        // handler, page or server function runs.
-        .layer(axum::middleware::from_fn_with_state(auth, authenticate))
+        // carrying it, echoes it back and leaves with the security headers;
+        // a panic becomes a plain 500; the request must finish within the
+        // deadline; its client address is resolved, its body bounded,
+        // forged cross-site requests refused, the caller authenticated (and
+        // the route policy applied) and the request charged to its rate
+        // budget — all before any handler, page or server function runs.
+        .layer(from_fn_with_state(limiter, rate_limit::limit))
+        .layer(from_fn_with_state(auth, authenticate))
+        .layer(from_fn_with_state(csrf, csrf::protect))
+        .layer(from_fn(limits::limit_body))
+        .layer(from_fn_with_state(proxies, client_ip::resolve))
+        .layer(from_fn_with_state(timeout, limits::deadline))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn_with_state(security_headers, headers::apply))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}
+
+/// Hands the nonce the security-headers layer put in this request's
+/// Content-Security-Policy to Leptos, which stamps it on the inline
+/// scripts it renders (hydration, resources, live reload).
+fn provide_request_nonce() {
+    let nonce = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(nonce) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
 }
 
 /// A panic in a handler is a bug: log it, answer a generic 500 and never

@@ -158,13 +158,26 @@ async fn posts_belong_to_their_author(test_db: TestDb) {
     let clerk = TestClerk::get();
     let (alice, admin) = (clerk.member("user_alice"), clerk.admin("user_admin"));
 
-    // The author is the caller, whatever the body claims.
+    // The author is the caller: a body naming another is refused outright.
+    let (status, refused) = call(
+        &app,
+        Method::POST,
+        "/api/protected/posts",
+        Some(&alice),
+        Some(json!({"title": "First", "content": "Hello", "author_id": "user_mallory"})),
+    )
+    .await;
+    assert_error(status, &refused, 422, "Invalid input");
+    assert_eq!(
+        refused["fields"]["author_id"],
+        "This field is not accepted here."
+    );
     let (status, post) = call(
         &app,
         Method::POST,
         "/api/protected/posts",
         Some(&alice),
-        Some(json!({"title": "  First  ", "content": "Hello", "author_id": "user_mallory"})),
+        Some(json!({"title": "  First  ", "content": "Hello"})),
     )
     .await;
     assert_eq!(status, 201, "{post}");
@@ -216,15 +229,17 @@ async fn posts_belong_to_their_author(test_db: TestDb) {
     .await;
     assert_error(status, &res, 400, "Bad request");
 
-    // Bad input: a clear 400 and nothing changes.
+    // Bad input: a clear 422 naming the field, and nothing changes.
     let path = format!("/api/protected/posts/{}", post["id"]);
-    for body in [
-        json!({"title": "   "}),
-        json!({"content": ""}),
-        json!({"title": "x".repeat(201)}),
+    for (body, field) in [
+        (json!({"title": "   "}), "title"),
+        (json!({"content": ""}), "content"),
+        (json!({"title": "x".repeat(201)}), "title"),
+        (json!({"title": "ok", "author_id": "user_bob"}), "author_id"),
     ] {
         let (status, res) = call(&app, Method::PATCH, &path, Some(&alice), Some(body)).await;
-        assert_error(status, &res, 400, "Bad request");
+        assert_error(status, &res, 422, "Invalid input");
+        assert!(res["fields"][field].as_str().is_some(), "{res}");
     }
     let res = app
         .request(Method::POST, "/api/protected/posts", Some(&alice))
@@ -512,7 +527,8 @@ mod through_clerk {
             Some(json!({"role": "root"})),
         )
         .await;
-        assert_error(status, &res, 400, "Bad request");
+        assert_error(status, &res, 422, "Invalid input");
+        assert!(res["fields"]["role"].as_str().is_some(), "{res}");
         let (status, res) = call(
             &app,
             Method::POST,
@@ -728,7 +744,8 @@ mod server_functions {
             &[("title", " "), ("content", "Words")],
         )
         .await;
-        assert_eq!(status, 400, "{invalid}");
+        assert_eq!(status, 422, "{invalid}");
+        assert_eq!(invalid["fields"]["title"], "Give your post a title.");
         let id = post["id"].to_string();
         let (status, _) = rpc(&app, "protected/delete_post", Some(&bob), &[("id", &id)]).await;
         assert_eq!(status, 403);

@@ -46,11 +46,13 @@ async fn users(
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SetRole {
     role: Role,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SetPlan {
     plan: Plan,
 }

@@ -13,4 +13,4 @@ pub mod snapshot;
 pub use extract::{auth, require_auth, require_plan, require_role, RequireAuth};
 pub use layer::AuthService;
 pub use policy::{Access, Policy};
-pub use session::{Auth, Check, Session};
+pub use session::{Auth, Check, Reverification, Session, VerificationLevel};

@@ -41,6 +41,89 @@ pub enum Check<'a> {
     Permission(&'a str),
     /// Feature (`export`, `u:export`, `o:teams`).
     Feature(&'a str),
+    /// Credentials confirmed recently enough (Clerk's reverification).
+    Reverification(Reverification),
+}
+
+/// How recently, and with which factors, a user must have proved who they
+/// are — Clerk's reverification presets (`@clerk/shared`'s
+/// `TYPES_TO_OBJECTS`) and custom requirements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reverification {
+    /// Second factor (or the first, without 2FA) within 10 minutes.
+    Strict,
+    /// Both factors within 10 minutes; needs 2FA enrolled.
+    StrictMfa,
+    /// Second factor (or the first) within an hour.
+    Moderate,
+    /// Second factor (or the first) within a day.
+    Lax,
+    Custom {
+        level: VerificationLevel,
+        after_minutes: i64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerificationLevel {
+    FirstFactor,
+    SecondFactor,
+    MultiFactor,
+}
+
+impl Reverification {
+    /// The level and the age limit (minutes) this requirement stands for.
+    pub fn requirement(self) -> (VerificationLevel, i64) {
+        use VerificationLevel::*;
+        match self {
+            Reverification::Strict => (SecondFactor, 10),
+            Reverification::StrictMfa => (MultiFactor, 10),
+            Reverification::Moderate => (SecondFactor, 60),
+            Reverification::Lax => (SecondFactor, 1_440),
+            Reverification::Custom {
+                level,
+                after_minutes,
+            } => (level, after_minutes),
+        }
+    }
+
+    /// The preset's name, as Clerk's error metadata carries it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reverification::Strict => "strict",
+            Reverification::StrictMfa => "strict_mfa",
+            Reverification::Moderate => "moderate",
+            Reverification::Lax => "lax",
+            Reverification::Custom { .. } => "custom",
+        }
+    }
+
+    /// Does `fva` (`[minutes since first factor, minutes since second
+    /// factor]`, -1 = not enrolled) meet it? Clerk's rules, failing closed:
+    /// a missing or malformed `fva`, an invalid requirement, or a first
+    /// factor never verified (-1) never pass.
+    pub fn is_met_by(self, fva: Option<&[i64]>) -> bool {
+        let Some(&[factor1, factor2]) = fva else {
+            return false;
+        };
+        let valid_age = |age: i64| age == -1 || age >= 0;
+        let (level, after) = self.requirement();
+        if !valid_age(factor1) || !valid_age(factor2) || after <= 0 || factor1 == -1 {
+            return false;
+        }
+        let fresh1 = after > factor1;
+        match level {
+            VerificationLevel::FirstFactor => fresh1,
+            VerificationLevel::SecondFactor => {
+                if factor2 == -1 {
+                    fresh1
+                } else {
+                    after > factor2
+                }
+            }
+            VerificationLevel::MultiFactor => factor2 != -1 && fresh1 && after > factor2,
+        }
+    }
 }
 
 impl Session {
@@ -81,6 +164,17 @@ impl Session {
                     .iter()
                     .any(|scope| self.claims.features(scope).iter().any(|f| f == feature)),
             },
+            Check::Reverification(requirement) => requirement.is_met_by(self.claims.fva.as_deref()),
+        }
+    }
+
+    /// `Ok` when the session meets `requirement`, else the reverification
+    /// error Clerk's clients know how to answer (403).
+    pub fn require_reverification(&self, requirement: Reverification) -> Result<(), AppError> {
+        if self.has(Check::Reverification(requirement)) {
+            Ok(())
+        } else {
+            Err(AppError::ReverificationRequired(requirement.name().into()))
         }
     }
 }
@@ -165,6 +259,61 @@ mod tests {
         assert!(s.has(Check::Feature("export")));
         assert!(s.has(Check::Feature("o:teams")));
         assert!(!s.has(Check::Feature("u:teams")));
+    }
+
+    #[test]
+    fn reverification_follows_clerks_presets_and_fails_closed() {
+        use Reverification::*;
+        let met = |r: Reverification, fva: &[i64]| r.is_met_by(Some(fva));
+        // strict: 10 minutes, the second factor when enrolled, else the first.
+        assert!(met(Strict, &[9, -1]));
+        assert!(!met(Strict, &[10, -1]), "10 is not under 10");
+        assert!(met(Strict, &[500, 3]), "a fresh second factor is enough");
+        assert!(
+            !met(Strict, &[0, 11]),
+            "an enrolled second factor must be fresh"
+        );
+        // strict_mfa needs both, and an enrolled second factor.
+        assert!(met(StrictMfa, &[2, 3]));
+        assert!(!met(StrictMfa, &[2, -1]));
+        assert!(!met(StrictMfa, &[12, 3]));
+        assert!(met(Moderate, &[59, -1]) && !met(Moderate, &[60, -1]));
+        assert!(met(Lax, &[1_439, -1]) && !met(Lax, &[1_440, -1]));
+        let first = Custom {
+            level: VerificationLevel::FirstFactor,
+            after_minutes: 5,
+        };
+        assert!(met(first, &[4, 100]) && !met(first, &[5, 0]));
+        // Fail closed on anything missing or malformed.
+        assert!(!Strict.is_met_by(None));
+        for bad in [
+            &[][..],
+            &[1],
+            &[1, 2, 3],
+            &[-1, -1],
+            &[-1, 0],
+            &[-2, -1],
+            &[1, -5],
+        ] {
+            assert!(!met(Strict, bad), "{bad:?}");
+        }
+        assert!(!met(
+            Custom {
+                level: VerificationLevel::FirstFactor,
+                after_minutes: 0
+            },
+            &[0, -1]
+        ));
+
+        let s = session(json!({"sub": "user_1", "fva": [3, -1]}));
+        assert!(s.has(Check::Reverification(Strict)));
+        assert!(s.require_reverification(Strict).is_ok());
+        let stale = session(json!({"sub": "user_1", "fva": [11, -1]}));
+        let err = stale.require_reverification(Strict).unwrap_err();
+        assert_eq!(err, AppError::ReverificationRequired("strict".into()));
+        assert_eq!(err.status(), 403);
+        let none = session(json!({"sub": "user_1"}));
+        assert!(!none.has(Check::Reverification(Lax)));
     }
 
     #[test]

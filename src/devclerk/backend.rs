@@ -24,6 +24,8 @@ use std::sync::Arc;
 pub struct DevState {
     pub instance: Arc<DevInstance>,
     pub db: Db,
+    /// The app's rate budgets (sign-in attempts are also counted per email).
+    pub limiter: Arc<crate::security::rate_limit::RateLimiter>,
 }
 
 /// Routes relative to `/__clerk/v1`.

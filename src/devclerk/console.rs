@@ -3,10 +3,12 @@
 //! mounted (sign in, sign up, account) with the demo accounts listed.
 
 use super::{backend::DevState, store::DEMO_USERS, MOUNT};
+use crate::security::headers::CspNonce;
 use axum::{
     extract::State,
     http::header,
     response::{Html, IntoResponse},
+    Extension,
 };
 
 /// Where clerk-js lives on a frontend API.
@@ -27,7 +29,14 @@ pub async fn script() -> impl IntoResponse {
     )
 }
 
-pub async fn page(State(state): State<DevState>) -> Html<String> {
+/// The console. Its inline script carries this response's CSP nonce.
+pub async fn page(
+    State(state): State<DevState>,
+    nonce: Option<Extension<CspNonce>>,
+) -> Html<String> {
+    let nonce = nonce
+        .map(|Extension(n)| n.0.to_string())
+        .unwrap_or_default();
     let demo_rows: String = DEMO_USERS
         .iter()
         .map(|(email, password, _, _, role, plan)| {
@@ -85,7 +94,7 @@ a{{color:#3b4cca}}
 </section>
 </main>
 <script src="{MOUNT}{SCRIPT_PATH}" data-clerk-publishable-key="{pk}" data-clerk-proxy-url="{MOUNT}"></script>
-<script>
+<script nonce="{nonce}">
 (function () {{
   var account = document.getElementById("account");
   var button = document.getElementById("account-button");
@@ -194,5 +203,6 @@ a{{color:#3b4cca}}
 </body>
 </html>"#,
         pk = pk.as_str(),
+        nonce = nonce,
     ))
 }

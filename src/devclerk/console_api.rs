@@ -1,23 +1,18 @@
 //! The console's own JSON endpoints (development only): users with their
 //! role, plan and sessions, changing role and plan, revoking sessions, and
 //! the webhook outbox with redelivery. They run the same store operations
-//! as the Backend API, so the same webhooks fire. Writes must come from the
-//! console's own origin as JSON, so no other site can drive them.
+//! as the Backend API, so the same webhooks fire. Like every write in the
+//! app, they must come from the app's own origin (`security::csrf`), so no
+//! other site can drive them.
 
 use super::{
     backend::{self, ClerkApiError, DevState},
     store,
     webhooks::{self, EventSummary},
 };
-use crate::{
-    auth::request::request_origin,
-    model::{Plan, Role},
-};
+use crate::model::{Plan, Role};
 use axum::{
-    extract::{Path, Request, State},
-    http::{header, Method, StatusCode},
-    middleware::{self, Next},
-    response::{IntoResponse, Response},
+    extract::{Path, State},
     routing::{get, post},
     Json, Router,
 };
@@ -32,34 +27,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
         .route("/sessions/{id}/revoke", post(backend::revoke_session))
         .route("/webhooks", get(events))
         .route("/webhooks/{id}/redeliver", post(redeliver))
-        .layer(middleware::from_fn(same_origin_writes))
         .with_state(state)
-}
-
-/// Writes need `Origin` equal to this site and a JSON body type: a form
-/// posted by another site (CSRF) has neither.
-async fn same_origin_writes(request: Request, next: Next) -> Response {
-    if request.method() == Method::GET {
-        return next.run(request).await;
-    }
-    let headers = request.headers();
-    let own = request_origin(headers);
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if own.is_some() && origin == own.as_deref() && json {
-        next.run(request).await
-    } else {
-        ClerkApiError::new(
-            StatusCode::FORBIDDEN,
-            "origin_invalid",
-            "Forbidden",
-            "Console actions must come from the console itself.",
-        )
-        .into_response()
-    }
 }
 
 #[derive(Serialize)]

@@ -15,6 +15,7 @@ use crate::{
     },
     clerk::verify::unix_now,
     db::now_millis,
+    security::rate_limit::Budget,
 };
 use axum::{
     extract::{Path, Query, State},
@@ -272,9 +273,23 @@ struct SignIn {
 async fn sign_in(
     State(state): State<DevState>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     Json(form): Json<SignIn>,
 ) -> Result<Response, ClerkApiError> {
     let email = form.identifier.trim().to_lowercase();
+    // Per address is charged by the rate-limit layer; this is per account,
+    // so guesses at one password spread over many addresses are slowed too.
+    if let Err(refusal) = state
+        .limiter
+        .enforce(
+            Budget::SignInIdentifier,
+            &format!("email:{email}"),
+            uri.path(),
+        )
+        .await
+    {
+        return Ok(refusal);
+    }
     let failures =
         store::recent_failures(&state.db, &email, now_millis() - LOCKOUT_WINDOW_MS).await?;
     if failures.len() >= MAX_FAILURES {

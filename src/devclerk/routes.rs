@@ -6,14 +6,22 @@ use super::{
     backend::{self, DevState},
     console, console_api, frontend, DevInstance, MOUNT,
 };
-use crate::db::Db;
+use crate::{db::Db, security::rate_limit::RateLimiter};
 use axum::{extract::State, response::Redirect, routing::get, Json, Router};
 use serde_json::Value;
 use std::sync::Arc;
 
 /// Every route of the instance, under its mount point (`/__clerk`).
-pub fn router<S: Clone + Send + Sync + 'static>(instance: Arc<DevInstance>, db: Db) -> Router<S> {
-    let state = DevState { instance, db };
+pub fn router<S: Clone + Send + Sync + 'static>(
+    instance: Arc<DevInstance>,
+    db: Db,
+    limiter: Arc<RateLimiter>,
+) -> Router<S> {
+    let state = DevState {
+        instance,
+        db,
+        limiter,
+    };
     let mounted = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
         .route(console::SCRIPT_PATH, get(console::script))

@@ -9,7 +9,7 @@
 
 use super::{sync::user_record, PageRequest};
 use crate::{
-    auth::Auth,
+    auth::{Auth, Reverification},
     clerk::backend::{BackendApi, ClerkUser, MetadataUpdate},
     db::{audit, now_millis, users, Db},
     error::AppError,
@@ -73,6 +73,12 @@ pub async fn change_access(
     change: AccessChange,
 ) -> Result<User, AppError> {
     let admin = auth.require_role(Role::Admin)?;
+    // Changing anyone's access needs the password confirmed within ten
+    // minutes: a session left open or stolen cannot hand out privileges.
+    admin.require_reverification(Reverification::Strict)?;
+    if !crate::model::is_user_id(user_id) {
+        return Err(AppError::BadRequest("That is not a user id.".into()));
+    }
     let clerk = super::clerk_api(clerk)?;
     if change == AccessChange::Role(Role::Member) && user_id == admin.user_id {
         // Nobody locks themselves out by accident; another admin can do it.

@@ -8,31 +8,41 @@ use crate::{
     error::AppError,
     model::{NewPost, Page, Post, PostPatch, Role},
 };
+use std::collections::BTreeMap;
 
 pub const TITLE_MAX: usize = 200;
 pub const CONTENT_MAX: usize = 20_000;
 
-/// Trimmed title and content, or the message a writer needs to fix them.
+/// Trimmed title and content, or a message per field the writer needs to fix.
 pub fn validate(title: &str, content: &str) -> Result<(String, String), AppError> {
     let title = title.trim();
     let content = content.trim();
+    let mut fields = BTreeMap::new();
     if title.is_empty() {
-        return Err(AppError::BadRequest("Give your post a title.".into()));
-    }
-    if title.chars().count() > TITLE_MAX {
-        return Err(AppError::BadRequest(format!(
-            "Titles can be at most {TITLE_MAX} characters."
-        )));
+        fields.insert("title", "Give your post a title.".to_owned());
+    } else if title.chars().count() > TITLE_MAX {
+        fields.insert(
+            "title",
+            format!("Titles can be at most {TITLE_MAX} characters."),
+        );
     }
     if content.is_empty() {
-        return Err(AppError::BadRequest(
-            "Write something before saving.".into(),
-        ));
+        fields.insert("content", "Write something before saving.".to_owned());
+    } else if content.chars().count() > CONTENT_MAX {
+        fields.insert(
+            "content",
+            format!("Posts can be at most {CONTENT_MAX} characters."),
+        );
     }
-    if content.chars().count() > CONTENT_MAX {
-        return Err(AppError::BadRequest(format!(
-            "Posts can be at most {CONTENT_MAX} characters."
-        )));
+    if let Some(message) = fields
+        .get("title")
+        .or_else(|| fields.get("content"))
+        .cloned()
+    {
+        return Err(AppError::Invalid {
+            message,
+            fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        });
     }
     Ok((title.to_owned(), content.to_owned()))
 }
@@ -127,8 +137,20 @@ mod tests {
             validate(&"é".repeat(TITLE_MAX), "x").is_ok(),
             "characters, not bytes"
         );
-        assert!(validate(&"a".repeat(TITLE_MAX + 1), "x").is_err());
-        assert!(validate("t", &"a".repeat(CONTENT_MAX + 1)).is_err());
+        let long = validate(&"a".repeat(TITLE_MAX + 1), "x").unwrap_err();
+        assert_eq!(long.status(), 422);
+        assert!(long.field("title").is_some() && long.field("content").is_none());
+        assert!(validate("t", &"a".repeat(CONTENT_MAX + 1))
+            .unwrap_err()
+            .field("content")
+            .is_some());
+        // Every field that is wrong is named at once.
+        let both = validate("", "").unwrap_err();
+        assert_eq!(both.field("title"), Some("Give your post a title."));
+        assert_eq!(
+            both.field("content"),
+            Some("Write something before saving.")
+        );
     }
 
     #[test]

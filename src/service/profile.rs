@@ -31,12 +31,17 @@ pub async fn rename(
     let session = auth.require()?;
     let (first_name, last_name) = (first_name.trim(), last_name.trim());
     if first_name.is_empty() {
-        return Err(AppError::BadRequest("Enter your first name.".into()));
+        return Err(AppError::invalid_field(
+            "first_name",
+            "Enter your first name.",
+        ));
     }
-    if first_name.chars().count() > NAME_MAX || last_name.chars().count() > NAME_MAX {
-        return Err(AppError::BadRequest(format!(
-            "Names can be at most {NAME_MAX} characters."
-        )));
+    let too_long = format!("Names can be at most {NAME_MAX} characters.");
+    if first_name.chars().count() > NAME_MAX {
+        return Err(AppError::invalid_field("first_name", too_long));
+    }
+    if last_name.chars().count() > NAME_MAX {
+        return Err(AppError::invalid_field("last_name", too_long));
     }
     let update = UserUpdate {
         first_name: Some(first_name.to_owned()),

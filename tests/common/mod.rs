@@ -115,7 +115,13 @@ pub async fn postgres_db() -> Option<TestDb> {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Db,
+    /// Behaves as the app's own pages do in a browser: every request says
+    /// it comes from the app's origin (`Origin`), as browsers do for every
+    /// write. Redirects are not followed.
     pub client: reqwest::Client,
+    /// A client that sends no `Origin` of its own: for requests from
+    /// elsewhere (other sites, scripts), with whatever headers a test adds.
+    pub bare_client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     _test_db: TestDb,
 }
@@ -167,10 +173,21 @@ impl TestApp {
         tokio::spawn(app.run_until(async {
             let _ = rx.await;
         }));
+        let own_origin: reqwest::header::HeaderMap = [(
+            reqwest::header::ORIGIN,
+            reqwest::header::HeaderValue::from_str(&format!("http://{addr}")).unwrap(),
+        )]
+        .into_iter()
+        .collect();
         TestApp {
             addr,
             db,
             client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .default_headers(own_origin)
+                .build()
+                .unwrap(),
+            bare_client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
@@ -181,6 +198,11 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// `http://127.0.0.1:<port>`: the app's own origin.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
     /// A request to the app, with a Bearer session token when one is given.

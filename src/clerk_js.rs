@@ -1,7 +1,9 @@
 //! A Rust face for `window.Clerk` (clerk-js, or the development instance's
 //! script, which speaks the same API): loading the script, `load`,
 //! `addListener`, mounting the sign-in, sign-up and user-button widgets,
-//! `openSignIn`, `signOut` and `session.getToken()`. Browser only.
+//! `openSignIn`, `signOut`, `session.getToken()` and the session's
+//! reverification (`startVerification`, `attemptFirstFactorVerification`).
+//! Browser only.
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::{prelude::*, JsCast};
@@ -45,7 +47,11 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     fn id(this: &Session) -> String;
     #[wasm_bindgen(method, js_name = getToken)]
-    fn get_token(this: &Session) -> Promise;
+    fn get_token(this: &Session, options: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = startVerification)]
+    fn start_verification(this: &Session, params: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = attemptFirstFactorVerification)]
+    fn attempt_first_factor_verification(this: &Session, params: &JsValue) -> Promise;
 }
 
 /// Which widget a node holds.
@@ -143,9 +149,43 @@ impl Clerk {
         let Some(session) = self.session() else {
             return Ok(None);
         };
-        JsFuture::from(session.get_token())
+        JsFuture::from(session.get_token(&JsValue::UNDEFINED))
             .await
             .map(|t| t.as_string())
+            .map_err(error_message)
+    }
+
+    /// Clerk's reverification with the password: starts a verification at
+    /// `level` on the active session, attempts it with `password`, and on
+    /// success fetches a new token past clerk-js's cache (renewing the
+    /// `__session` cookie), which carries the fresh `fva`. `Err` holds
+    /// Clerk's message (a wrong password, a locked account).
+    pub async fn reverify_with_password(&self, level: &str, password: &str) -> Result<(), String> {
+        let session = self.session().ok_or("You are signed out.")?;
+        JsFuture::from(session.start_verification(&props(&[("level", level)])))
+            .await
+            .map_err(error_message)?;
+        let result = JsFuture::from(session.attempt_first_factor_verification(&props(&[
+            ("strategy", "password"),
+            ("password", password),
+        ])))
+        .await
+        .map_err(error_message)?;
+        let status = Reflect::get(&result, &JsValue::from_str("status"))
+            .ok()
+            .and_then(|s| s.as_string());
+        match status.as_deref() {
+            Some("complete") => {}
+            Some("needs_second_factor") => {
+                return Err("Your account also needs its second factor to confirm this.".into())
+            }
+            _ => return Err("That did not confirm your identity. Please try again.".into()),
+        }
+        let options = Object::new();
+        let _ = Reflect::set(&options, &JsValue::from_str("skipCache"), &JsValue::TRUE);
+        JsFuture::from(session.get_token(&options))
+            .await
+            .map(drop)
             .map_err(error_message)
     }
 }

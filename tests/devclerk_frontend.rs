@@ -509,3 +509,137 @@ async fn a_restarted_server_keeps_its_users_signed_in() {
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+/// Step-up through the instance: a backdated password check makes the
+/// app's admin API answer Clerk's reverification error; the right password
+/// (form-encoded, as clerk-js sends it) brings `fva` back to 0 and the
+/// change lands; a wrong one changes nothing and counts as a failure.
+#[tokio::test]
+async fn reverification_refreshes_fva_and_admin_changes_need_it() {
+    let app = TestApp::spawn_with(
+        common::sqlite_db().await,
+        &[("CLERK_DEV_WEBHOOK_URL", "off")],
+    )
+    .await;
+    let mut browser = Browser::default();
+    let res = sign_in(&app, &mut browser, "admin@inkpad.dev", "inkpad-admin-demo").await;
+    assert_eq!(res.status(), 200);
+    let sid = session_id(&res.json().await.unwrap());
+    let fva = |jwt: &str| payload_of(jwt)["fva"].clone();
+    let fresh = token(&app, &mut browser, &sid)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(fva(fresh["jwt"].as_str().unwrap()), json!([0, -1]));
+
+    // The console backdates the check (the rule itself never changes).
+    let res = browser
+        .post(
+            &app,
+            &format!("/__clerk/console/api/sessions/{sid}/verified"),
+            json!({"minutes_ago": 11}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let stale = token(&app, &mut browser, &sid)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let stale = stale["jwt"].as_str().unwrap().to_owned();
+    assert_eq!(fva(&stale), json!([11, -1]));
+
+    let free = common::TestApp::sign_in(&app, "free@inkpad.dev", "inkpad-free-demo").await;
+    let plan_path = format!("/api/admin/users/{}/plan", free.user_id);
+    let change = |jwt: String| {
+        app.client
+            .post(app.url(&plan_path))
+            .bearer_auth(jwt)
+            .json(&json!({"plan": "pro"}))
+            .send()
+    };
+    let refused = change(stale.clone()).await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "Reverification required");
+    assert_eq!(
+        body["clerk_error"],
+        json!({"type": "forbidden", "reason": "reverification-error", "metadata": {"reverification": "strict"}})
+    );
+
+    // A wrong password: 422 in Clerk's words, and fva stays old.
+    let verify = format!("/__clerk/v1/client/sessions/{sid}/verify");
+    let attempt = format!("/__clerk/v1/client/sessions/{sid}/verify/attempt_first_factor");
+    let res = browser
+        .send(
+            &app,
+            app.client
+                .post(app.url(&verify))
+                .form(&[("level", "second_factor")]),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let started: Value = res.json().await.unwrap();
+    assert_eq!(started["response"]["status"], "needs_first_factor");
+    assert_eq!(
+        started["response"]["supported_first_factors"][0]["strategy"],
+        "password"
+    );
+    let res = browser
+        .send(
+            &app,
+            app.client
+                .post(app.url(&attempt))
+                .form(&[("strategy", "password"), ("password", "not my password")]),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "form_password_incorrect");
+    let still = token(&app, &mut browser, &sid)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(fva(still["jwt"].as_str().unwrap()), json!([11, -1]));
+
+    // The right one: complete, and the next token is fresh enough.
+    let res = browser
+        .send(
+            &app,
+            app.client
+                .post(app.url(&attempt))
+                .form(&[("strategy", "password"), ("password", "inkpad-admin-demo")]),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let done: Value = res.json().await.unwrap();
+    assert_eq!(done["response"]["status"], "complete");
+    assert_eq!(
+        done["response"]["session"]["factor_verification_age"],
+        json!([0, -1])
+    );
+    let renewed = token(&app, &mut browser, &sid)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let renewed = renewed["jwt"].as_str().unwrap().to_owned();
+    assert_eq!(fva(&renewed), json!([0, -1]));
+    let landed = change(renewed).await.unwrap();
+    assert_eq!(landed.status(), 200);
+    assert_eq!(landed.json::<Value>().await.unwrap()["plan"], "pro");
+
+    // Another browser cannot verify a session it does not hold.
+    let mut stranger = Browser::default();
+    let res = stranger
+        .send(
+            &app,
+            app.client
+                .post(app.url(&attempt))
+                .form(&[("strategy", "password"), ("password", "inkpad-admin-demo")]),
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+}

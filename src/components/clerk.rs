@@ -277,6 +277,31 @@ impl UseAuth {
         None
     }
 
+    /// Confirms the user's password again for Clerk's reverification
+    /// `preset` (the server's `clerk_error.metadata.reverification`, such
+    /// as "strict"), so the next session token shows a fresh verification;
+    /// `Err` holds a message for the user.
+    pub async fn reverify(&self, preset: &str, password: &str) -> Result<(), String> {
+        // The verification level each of Clerk's presets asks for.
+        let level = if preset == "strict_mfa" {
+            "multi_factor"
+        } else {
+            "second_factor"
+        };
+        #[cfg(feature = "hydrate")]
+        {
+            let clerk = crate::clerk_js::Clerk::get().ok_or("Clerk is not loaded yet.")?;
+            let result = clerk.reverify_with_password(level, password).await;
+            self.refresh();
+            result
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (level, password);
+            Err("Reverification runs in the browser.".into())
+        }
+    }
+
     /// Signs out through Clerk, then goes to `redirect_url`.
     pub fn sign_out(&self, redirect_url: &str) {
         #[cfg(feature = "hydrate")]

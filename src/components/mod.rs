@@ -1,5 +1,6 @@
 //! Reusable pieces of UI shared by the pages: Clerk's components for
-//! Leptos, and the layout.
+//! Leptos, the step-up dialog, and the layout.
 
 pub mod clerk;
 pub mod layout;
+pub mod step_up;

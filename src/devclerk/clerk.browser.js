@@ -74,10 +74,26 @@
   }
 
   function sessionObject(raw) {
+    function verification(data) {
+      if (data.client) Clerk.client = data.client;
+      return data.response;
+    }
     return {
       id: raw.id,
       status: raw.status,
       user: raw.user,
+      factorVerificationAge: raw.factor_verification_age || null,
+      /* Reverification, as clerk-js's Session resource offers it. */
+      startVerification: function (params) {
+        return api("POST", "/client/sessions/" + raw.id + "/verify", { level: (params && params.level) || "first_factor" }).then(verification);
+      },
+      attemptFirstFactorVerification: function (params) {
+        return api("POST", "/client/sessions/" + raw.id + "/verify/attempt_first_factor", {
+          strategy: params && params.strategy,
+          password: params && params.password,
+        }).then(verification);
+      },
+      /* Tokens are always fetched fresh here, so `skipCache` changes nothing. */
       getToken: function () {
         return api("POST", "/client/sessions/" + raw.id + "/tokens").then(function (data) {
           setCookie("__session", data.jwt);

@@ -25,6 +25,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
         .route("/users", get(users))
         .route("/users/{id}/access", post(set_access))
         .route("/sessions/{id}/revoke", post(backend::revoke_session))
+        .route("/sessions/{id}/verified", post(set_verified))
         .route("/webhooks", get(events))
         .route("/webhooks/{id}/redeliver", post(redeliver))
         .with_state(state)
@@ -101,6 +102,36 @@ async fn set_access(
         .ok_or_else(|| ClerkApiError::not_found("User"))?;
     Ok(Json(
         json!({"id": user.id, "public_metadata": user.public_metadata}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Verified {
+    /// How long ago the session's user last proved who they are.
+    minutes_ago: u32,
+}
+
+/// Sets when a session's user last entered their password, so that a
+/// developer (or a test) can see the app ask for it again: the step-up
+/// rule itself never changes, only the fact it reads.
+async fn set_verified(
+    State(state): State<DevState>,
+    Path(id): Path<String>,
+    Json(verified): Json<Verified>,
+) -> Result<Json<Value>, ClerkApiError> {
+    if verified.minutes_ago > 7 * 24 * 60 {
+        return Err(ClerkApiError::invalid(
+            "minutes_ago",
+            "minutes_ago can be at most a week (10080).",
+        ));
+    }
+    let at = crate::db::now_millis() - i64::from(verified.minutes_ago) * 60_000;
+    if !store::set_factor_verified_at(&state.db, &id, at).await? {
+        return Err(ClerkApiError::not_found("Session"));
+    }
+    Ok(Json(
+        json!({"id": id, "factor_verification_age": [verified.minutes_ago, -1]}),
     ))
 }
 

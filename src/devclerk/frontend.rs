@@ -70,6 +70,11 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
         .route("/v1/client/sign_ins", post(sign_in))
         .route("/v1/client/sessions/{id}/tokens", post(token))
         .route("/v1/client/sessions/{id}/end", post(end_session))
+        .route("/v1/client/sessions/{id}/verify", post(start_verification))
+        .route(
+            "/v1/client/sessions/{id}/verify/attempt_first_factor",
+            post(attempt_first_factor),
+        )
         .route("/v1/client/handshake", get(handshake))
         .route("/v1/me", patch(update_me))
         .with_state(state)
@@ -277,21 +282,37 @@ async fn sign_in(
     Json(form): Json<SignIn>,
 ) -> Result<Response, ClerkApiError> {
     let email = form.identifier.trim().to_lowercase();
-    // Per address is charged by the rate-limit layer; this is per account,
-    // so guesses at one password spread over many addresses are slowed too.
-    if let Err(refusal) = state
-        .limiter
-        .enforce(
-            Budget::SignInIdentifier,
-            &format!("email:{email}"),
-            uri.path(),
-        )
-        .await
-    {
+    if let Err(refusal) = charge_identifier(&state, &email, uri.path()).await {
         return Ok(refusal);
     }
+    check_lockout(&state, &email).await?;
+    // One answer for an unknown email and a wrong password, so the form
+    // does not reveal who has an account.
+    let user = store::find_by_email(&state.db, &email).await?;
+    match verify_password(user, form.password).await {
+        Some(user) if !user.banned => {
+            store::clear_failures(&state.db, &email).await?;
+            start_session(&state, &headers, &user.id).await
+        }
+        _ => Err(password_failed(&state, &email).await?),
+    }
+}
+
+/// Charges a password attempt to the email's own budget. The address is
+/// charged by the rate-limit layer; this is per account, so guesses at one
+/// password spread over many addresses are slowed too.
+async fn charge_identifier(state: &DevState, email: &str, path: &str) -> Result<(), Response> {
+    state
+        .limiter
+        .enforce(Budget::SignInIdentifier, &format!("email:{email}"), path)
+        .await
+        .map(drop)
+}
+
+/// 429 `user_locked` after too many failures in the window.
+async fn check_lockout(state: &DevState, email: &str) -> Result<(), ClerkApiError> {
     let failures =
-        store::recent_failures(&state.db, &email, now_millis() - LOCKOUT_WINDOW_MS).await?;
+        store::recent_failures(&state.db, email, now_millis() - LOCKOUT_WINDOW_MS).await?;
     if failures.len() >= MAX_FAILURES {
         let unlock_in_ms =
             failures[failures.len() - MAX_FAILURES] + LOCKOUT_WINDOW_MS - now_millis();
@@ -303,32 +324,157 @@ async fn sign_in(
             format!("Too many failed attempts. Try again in {minutes} minute(s)."),
         ));
     }
-    // One answer for an unknown email and a wrong password, so the form
-    // does not reveal who has an account.
-    let user = store::find_by_email(&state.db, &email).await?;
-    let password = form.password;
-    let verified = match user {
-        Some(user) => {
-            let candidate = user.clone();
-            let ok = tokio::task::spawn_blocking(move || candidate.password_matches(&password))
-                .await
-                .unwrap_or(false);
-            ok.then_some(user)
-        }
-        None => None,
-    };
-    match verified {
-        Some(user) if !user.banned => {
-            store::clear_failures(&state.db, &email).await?;
-            start_session(&state, &headers, &user.id).await
-        }
-        _ => {
-            store::record_failure(&state.db, &email).await?;
-            Err(form_error(
-                "form_password_incorrect",
-                "Email address or password is incorrect.",
-            ))
-        }
+    Ok(())
+}
+
+/// The user, if `password` is theirs (hashing off the async threads).
+async fn verify_password(user: Option<store::DevUser>, password: String) -> Option<store::DevUser> {
+    let user = user?;
+    let candidate = user.clone();
+    let ok = tokio::task::spawn_blocking(move || candidate.password_matches(&password))
+        .await
+        .unwrap_or(false);
+    ok.then_some(user)
+}
+
+/// Records a failed attempt and words the refusal as Clerk does.
+async fn password_failed(state: &DevState, email: &str) -> Result<ClerkApiError, ClerkApiError> {
+    store::record_failure(&state.db, email).await?;
+    Ok(form_error(
+        "form_password_incorrect",
+        "Email address or password is incorrect.",
+    ))
+}
+
+#[derive(Deserialize)]
+struct VerifyLevel {
+    #[serde(default)]
+    level: Option<String>,
+}
+
+/// Clerk's session verification object.
+async fn verification_json(
+    state: &DevState,
+    session_id: &str,
+    status: &str,
+    level: &str,
+) -> Result<Value, ClerkApiError> {
+    let session = store::get_session(&state.db, session_id)
+        .await?
+        .unwrap_or(Value::Null);
+    Ok(json!({
+        "object": "session_verification",
+        "status": status,
+        "level": level,
+        "session": session,
+        "supported_first_factors": [{"strategy": "password"}],
+        "supported_second_factors": null,
+        "first_factor_verification": {
+            "status": if status == "complete" { "verified" } else { "unverified" },
+            "strategy": "password",
+        },
+        "second_factor_verification": null,
+    }))
+}
+
+/// `session.startVerification({level})`: the user is about to prove who
+/// they are again. Only the password is offered (no second factors here).
+async fn start_verification(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Params(params): Params<VerifyLevel>,
+) -> Result<Json<Value>, ClerkApiError> {
+    let session = owned_session(&state, &headers, &id).await?;
+    let level = params.level.unwrap_or_else(|| "first_factor".into());
+    if !["first_factor", "second_factor", "multi_factor"].contains(&level.as_str()) {
+        return Err(ClerkApiError::invalid(
+            "level",
+            "level must be first_factor, second_factor or multi_factor.",
+        ));
+    }
+    let response = verification_json(&state, &session.id, "needs_first_factor", &level).await?;
+    let client = client_json(&state, &session.client_id).await?;
+    Ok(Json(json!({ "response": response, "client": client })))
+}
+
+#[derive(Deserialize)]
+struct FactorAttempt {
+    strategy: String,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    level: Option<String>,
+}
+
+/// `session.attemptFirstFactorVerification({strategy: "password", password})`:
+/// the right password refreshes the session's verification time, so the
+/// next token's `fva` starts again at 0. Wrong passwords count towards the
+/// account's lockout, as sign-in failures do.
+async fn attempt_first_factor(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Path(id): Path<String>,
+    Params(attempt): Params<FactorAttempt>,
+) -> Result<Response, ClerkApiError> {
+    let session = owned_session(&state, &headers, &id).await?;
+    if attempt.strategy != "password" {
+        return Err(ClerkApiError::invalid(
+            "strategy",
+            "Only password verification is available.",
+        ));
+    }
+    let user = store::get_user(&state.db, &session.user_id)
+        .await?
+        .ok_or_else(|| signed_out("The user no longer exists."))?;
+    let email = user.primary_email().unwrap_or_default().to_owned();
+    if let Err(refusal) = charge_identifier(&state, &email, uri.path()).await {
+        return Ok(refusal);
+    }
+    check_lockout(&state, &email).await?;
+    let password = attempt.password.unwrap_or_default();
+    if verify_password(Some(user), password).await.is_none() {
+        store::record_failure(&state.db, &email).await?;
+        return Err(form_error(
+            "form_password_incorrect",
+            "Password is incorrect. Try again.",
+        ));
+    }
+    store::clear_failures(&state.db, &email).await?;
+    store::set_factor_verified_at(&state.db, &session.id, now_millis()).await?;
+    let level = attempt.level.unwrap_or_else(|| "first_factor".into());
+    let response = verification_json(&state, &session.id, "complete", &level).await?;
+    let client = client_json(&state, &session.client_id).await?;
+    Ok(Json(json!({ "response": response, "client": client })).into_response())
+}
+
+/// A body as Clerk's frontend API takes it: form-encoded (as clerk-js
+/// sends it) or JSON.
+struct Params<T>(T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Params<T> {
+    type Rejection = ClerkApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ClerkApiError::invalid("body", "The request body could not be read."))?;
+        let parsed = if form {
+            serde_urlencoded::from_bytes(&bytes).map_err(|e| e.to_string())
+        } else if bytes.is_empty() {
+            serde_json::from_slice(b"{}").map_err(|e| e.to_string())
+        } else {
+            serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+        };
+        parsed.map(Params).map_err(|e| {
+            ClerkApiError::invalid("body", format!("The request body is invalid: {e}."))
+        })
     }
 }
 
@@ -366,7 +512,7 @@ async fn mint(
         .ok_or_else(|| signed_out("The user no longer exists."))?;
     store::touch_session(&state.db, &session.id).await?;
     let now = unix_now();
-    let factor_age_minutes = (now_millis() - session.created_at).max(0) / 60_000;
+    let factor_age_minutes = store::factor_age_minutes(session.factor_verified_at);
     let mut claims = json!({
         "iss": state.instance.publishable_key().frontend_api_url(),
         "sub": user.id,

@@ -535,8 +535,8 @@ pub async fn create_session(db: &Db, user_id: &str, client_id: &str) -> Result<V
     Ok(session)
 }
 
-const SESSION_COLUMNS: &str =
-    "id, user_id, client_id, status, last_active_at, expire_at, created_at, updated_at";
+const SESSION_COLUMNS: &str = "id, user_id, client_id, status, last_active_at, expire_at, \
+     created_at, updated_at, COALESCE(factor_verified_at, created_at) AS factor_verified_at";
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
@@ -548,6 +548,7 @@ struct SessionRow {
     expire_at: i64,
     created_at: i64,
     updated_at: i64,
+    factor_verified_at: i64,
 }
 
 /// Clerk's session object.
@@ -573,6 +574,7 @@ impl SessionRow {
             "object": "session", "id": self.id, "user_id": self.user_id, "client_id": self.client_id,
             "status": self.status, "last_active_at": self.last_active_at, "expire_at": self.expire_at,
             "abandon_at": self.expire_at, "created_at": self.created_at, "updated_at": self.updated_at,
+            "factor_verification_age": [factor_age_minutes(self.factor_verified_at), -1],
         })
     }
 
@@ -584,8 +586,29 @@ impl SessionRow {
             status: self.status,
             expire_at: self.expire_at,
             created_at: self.created_at,
+            factor_verified_at: self.factor_verified_at,
         }
     }
+}
+
+/// Whole minutes since `verified_at` (unix ms), as Clerk's `fva` counts them.
+pub fn factor_age_minutes(verified_at: i64) -> i64 {
+    (now_millis() - verified_at).max(0) / 60_000
+}
+
+/// Records that the session's user proved who they are at `at` (unix ms):
+/// now after a reverification, or any moment the console chooses. `false`
+/// when there is no such session.
+pub async fn set_factor_verified_at(db: &Db, id: &str, at: i64) -> Result<bool, StoreError> {
+    let changed = sqlx::query(
+        "UPDATE clerk_dev_sessions SET factor_verified_at = $2, updated_at = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(now_millis())
+    .execute(db.pool())
+    .await?;
+    Ok(changed.rows_affected() > 0)
 }
 
 /// Marks a session revoked; `None` when there is no such session.
@@ -602,6 +625,8 @@ pub struct SessionInfo {
     pub status: String,
     pub expire_at: i64,
     pub created_at: i64,
+    /// When the user last proved who they are (unix ms).
+    pub factor_verified_at: i64,
 }
 
 pub async fn session_info(db: &Db, id: &str) -> Result<Option<SessionInfo>, StoreError> {

@@ -2,7 +2,10 @@
 //! audit log. The route policy keeps non-admins out; every call checks again.
 
 use crate::{
-    components::clerk::{use_auth, AuthGuard, CallError},
+    components::{
+        clerk::{use_auth, AuthGuard, CallError},
+        step_up::StepUpDialog,
+    },
     error::AppError,
     model::{format_date, AuditStatus, Plan, Role, User},
     rpc::admin::{audit_log, list_users, SetPlan, SetRole},
@@ -38,6 +41,45 @@ pub fn Admin() -> impl IntoView {
     };
     Effect::new(move || refresh_if_mine(set_role.value().get()));
     Effect::new(move || refresh_if_mine(set_plan.value().get()));
+
+    // Step-up: a change refused for want of a recent password opens the
+    // dialog; once confirmed, the same change is sent again, once.
+    let last = StoredValue::new(None::<Change>);
+    let retried = StoredValue::new(false);
+    let step_up = RwSignal::new(None::<String>);
+    let ask_again = move |result: Option<Result<User, AppError>>| {
+        if let Some(Err(AppError::ReverificationRequired(preset))) = result {
+            if !retried.get_value() {
+                step_up.set(Some(preset));
+            }
+        }
+    };
+    Effect::new(move || ask_again(set_role.value().get()));
+    Effect::new(move || ask_again(set_plan.value().get()));
+    let retry = move |()| {
+        retried.set_value(true);
+        match last.get_value() {
+            Some(Change::Role(user_id, role)) => {
+                set_role.dispatch(SetRole { user_id, role });
+            }
+            Some(Change::Plan(user_id, plan)) => {
+                set_plan.dispatch(SetPlan { user_id, plan });
+            }
+            None => {}
+        }
+    };
+    let send = Callback::new(move |change: Change| {
+        retried.set_value(false);
+        last.set_value(Some(change.clone()));
+        match change {
+            Change::Role(user_id, role) => {
+                set_role.dispatch(SetRole { user_id, role });
+            }
+            Change::Plan(user_id, plan) => {
+                set_plan.dispatch(SetPlan { user_id, plan });
+            }
+        }
+    });
     let error = move || {
         let role = auth.error_message(set_role.value().get());
         if role.is_empty() {
@@ -50,6 +92,7 @@ pub fn Admin() -> impl IntoView {
     view! {
         <Title text="Admin"/>
         <AuthGuard>
+            <StepUpDialog preset=step_up on_confirmed=retry/>
             <section class="container">
                 <h1>"Admin"</h1>
                 <h2>"Users"</h2>
@@ -75,7 +118,7 @@ pub fn Admin() -> impl IntoView {
                                         <table class="table" data-testid="users">
                                             <thead><tr><th scope="col">"User"</th><th scope="col">"Role"</th><th scope="col">"Plan"</th><th scope="col">"Joined"</th></tr></thead>
                                             <tbody>
-                                                {list.items.into_iter().map(|u| view! { <UserRow user=u set_role set_plan/> }).collect_view()}
+                                                {list.items.into_iter().map(|u| view! { <UserRow user=u send/> }).collect_view()}
                                             </tbody>
                                         </table>
                                     </div>
@@ -133,12 +176,15 @@ fn status_note(status: AuditStatus) -> impl IntoView {
     note.map(|note| view! { " " <span class="badge badge-muted">{note}</span> })
 }
 
+/// A change an admin asked for, kept to retry after a step-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Change {
+    Role(String, Role),
+    Plan(String, Plan),
+}
+
 #[component]
-fn UserRow(
-    user: User,
-    set_role: ServerAction<SetRole>,
-    set_plan: ServerAction<SetPlan>,
-) -> impl IntoView {
+fn UserRow(user: User, send: Callback<Change>) -> impl IntoView {
     let id = user.id.clone();
     let label = user.email.clone().unwrap_or_else(|| user.id.clone());
     let name = [user.first_name.clone(), user.last_name.clone()]
@@ -154,7 +200,7 @@ fn UserRow(
                 <select aria-label=format!("Role of {label}") data-testid="role-select"
                     on:change=move |ev| {
                         if let Ok(role) = event_target_value(&ev).parse::<Role>() {
-                            set_role.dispatch(SetRole { user_id: role_id.clone(), role });
+                            send.run(Change::Role(role_id.clone(), role));
                         }
                     }>
                     {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == user.role>{r.as_str()}</option> }).collect_view()}
@@ -164,7 +210,7 @@ fn UserRow(
                 <select aria-label=format!("Plan of {label}") data-testid="plan-select"
                     on:change=move |ev| {
                         if let Ok(plan) = event_target_value(&ev).parse::<Plan>() {
-                            set_plan.dispatch(SetPlan { user_id: plan_id.clone(), plan });
+                            send.run(Change::Plan(plan_id.clone(), plan));
                         }
                     }>
                     {Plan::ALL.iter().map(|p| view! { <option value=p.as_str() selected=*p == user.plan>{p.as_str()}</option> }).collect_view()}

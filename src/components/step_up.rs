@@ -1,0 +1,72 @@
+//! Step-up: when the server refuses an action with Clerk's reverification
+//! error, this dialog asks for the password again, confirms it through
+//! Clerk (the session's reverification), and hands back to the page, which
+//! retries the action once. The server decides again on the retry, from
+//! the new token's `fva`; the dialog only collects the password.
+
+use super::clerk::use_auth;
+use leptos::prelude::*;
+
+/// Open while `preset` holds the reverification Clerk asked for (such as
+/// "strict"); `on_confirmed` runs once the password is confirmed.
+#[component]
+pub fn StepUpDialog(
+    preset: RwSignal<Option<String>>,
+    #[prop(into)] on_confirmed: Callback<()>,
+) -> impl IntoView {
+    let auth = use_auth();
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let close = move || {
+        preset.set(None);
+        password.set(String::new());
+        error.set(String::new());
+    };
+    let confirm = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(wanted) = preset.get_untracked() else {
+            return;
+        };
+        busy.set(true);
+        error.set(String::new());
+        leptos::task::spawn_local(async move {
+            let result = auth.reverify(&wanted, &password.get_untracked()).await;
+            busy.set(false);
+            match result {
+                Ok(()) => {
+                    close();
+                    on_confirmed.run(());
+                }
+                Err(message) => error.set(message),
+            }
+        });
+    };
+
+    view! {
+        <Show when=move || preset.get().is_some()>
+            <div class="modal-backdrop">
+                <div class="modal" role="dialog" aria-modal="true" aria-labelledby="step-up-title"
+                    on:keydown=move |ev| if ev.key() == "Escape" { close() }>
+                    <h2 id="step-up-title">"Confirm it's you"</h2>
+                    <p class="muted">
+                        "Changing someone's access needs your password, entered within the last ten minutes."
+                    </p>
+                    <form class="form" on:submit=confirm>
+                        <label for="step-up-password">"Password"</label>
+                        <input id="step-up-password" type="password" autocomplete="current-password"
+                            required autofocus prop:value=password
+                            on:input=move |ev| password.set(event_target_value(&ev))/>
+                        <p class="form-error" role="alert" data-testid="step-up-error">{move || error.get()}</p>
+                        <div class="modal-actions">
+                            <button type="button" class="button button-ghost" on:click=move |_| close()>"Cancel"</button>
+                            <button type="submit" class="button button-primary" disabled=move || busy.get()>
+                                {move || if busy.get() { "Checking…" } else { "Confirm" }}
+                            </button>
+                        </div>
+                    </form>
+                </div>
+            </div>
+        </Show>
+    }
+}

@@ -241,9 +241,17 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
                 AppError::BadRequest(format!("Invalid arguments: {msg}"))
             }
+            // On the server, a request it cannot decode is the caller's fault.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Deserialization(msg) => {
+                AppError::BadRequest(format!("The request could not be read: {msg}"))
+            }
+            // In the browser, the call failed or its answer is unreadable.
+            #[cfg(not(feature = "ssr"))]
             ServerFnErrorErr::Request(msg) => {
                 AppError::Transport(format!("Could not reach the server: {msg}"))
             }
+            #[cfg(not(feature = "ssr"))]
             ServerFnErrorErr::Deserialization(msg) => {
                 AppError::Transport(format!("Could not read the server's answer: {msg}"))
             }
@@ -375,6 +383,14 @@ mod tests {
     fn bad_arguments_are_the_callers_fault() {
         let err = AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field".into()));
         assert_eq!(err.status(), 400);
+        // On the server an undecodable request is the caller's too.
+        #[cfg(feature = "ssr")]
+        for err in [
+            ServerFnErrorErr::Deserialization("invalid utf-8".into()),
+            ServerFnErrorErr::Request("truncated".into()),
+        ] {
+            assert_eq!(AppError::from_server_fn_error(err).status(), 400);
+        }
     }
 
     #[test]

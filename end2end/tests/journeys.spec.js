@@ -4,7 +4,7 @@
 // secret in any page, script or WASM.
 const { execFileSync } = require("node:child_process");
 const path = require("node:path");
-const { test, expect, hydrated, snap } = require("./fixtures");
+const { test, expect, hydrated, snap, call } = require("./fixtures");
 
 // Refusals the journeys provoke on purpose show up as resource errors.
 // (A 400 is the dashboard's validation message, provoked on purpose.)
@@ -90,7 +90,7 @@ test("guide checks: protected API without auth is 401, unsigned webhook is 400",
   expect(forged.status()).toBe(400);
 });
 
-test("guide checks: /admin as a member is the unauthorized page; another's post cannot be deleted", async ({ page, browser }, testInfo) => {
+test("guide checks: /admin as a member is the unauthorized page; another's post cannot be deleted", async ({ page, openPage }, testInfo) => {
   await signIn(page, "free@inkpad.dev", "inkpad-free-demo");
   await page.goto("/admin");
   await expect(page).toHaveURL(/\/unauthorized$/);
@@ -98,21 +98,26 @@ test("guide checks: /admin as a member is the unauthorized page; another's post 
   await snap(page, testInfo, "unauthorized");
 
   // The pro demo user writes a post; the free user tries to delete it.
-  const other = await browser.newContext();
-  const otherPage = await other.newPage();
+  const otherPage = await openPage();
   await signIn(otherPage, "pro@inkpad.dev", "inkpad-pro-demo");
-  const created = await otherPage.request.post("/api/protected/posts", { data: { title: "Mine alone", content: "Hands off." } });
-  expect(created.status()).toBe(201);
-  const post = await created.json();
-  const del = await page.request.delete(`/api/protected/posts/${post.id}`);
-  expect(del.status()).toBe(403);
-  expect((await del.json()).error).toBe("Forbidden");
-  expect((await otherPage.request.get(`/api/protected/posts/${post.id}`)).status()).toBe(200);
-  expect((await otherPage.request.delete(`/api/protected/posts/${post.id}`)).status()).toBe(204);
-  await other.close();
+  const created = await call(otherPage, "POST", "/api/protected/posts", { title: "Mine alone", content: "Hands off." });
+  expect(created.status).toBe(201);
+  const post = created.json;
+  const del = await call(page, "DELETE", `/api/protected/posts/${post.id}`);
+  expect(del.status).toBe(403);
+  expect(del.json.error).toBe("Forbidden");
+  expect((await call(otherPage, "GET", `/api/protected/posts/${post.id}`)).status).toBe(200);
+  expect((await call(otherPage, "DELETE", `/api/protected/posts/${post.id}`)).status).toBe(204);
+
+  // The same delete forged from another site, with the owner's cookies:
+  // refused before anything reads it.
+  const forged = await otherPage.request.delete(`/api/protected/posts/${post.id}`, {
+    headers: { origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+  });
+  expect(forged.status()).toBe(403);
 });
 
-test("a new writer: sign-up, onboarding, dashboard, create, edit, delete, sign-out", async ({ page, browser }, testInfo) => {
+test("a new writer: sign-up, onboarding, dashboard, create, edit, delete, sign-out", async ({ page, openPage }, testInfo) => {
   const email = unique("ada");
   await signUp(page, email, "Ada", "Lovelace");
   await expect(page.getByRole("heading", { name: "Welcome to Inkpad" })).toBeVisible();
@@ -156,13 +161,11 @@ test("a new writer: sign-up, onboarding, dashboard, create, edit, delete, sign-o
 
   // Guide check: the sign-up reached the app's users table (by webhook),
   // as an admin sees it.
-  const admin = await browser.newContext();
-  const adminPage = await admin.newPage();
+  const adminPage = await openPage();
   await signIn(adminPage, "admin@inkpad.dev", "inkpad-admin-demo", "/admin");
   await adminPage.getByLabel("Search by email or name").fill(email);
   await adminPage.getByRole("button", { name: "Search" }).click();
   await expect(adminPage.locator(`tr[data-email="${email}"]`)).toContainText("Augusta Ada Lovelace");
-  await admin.close();
 
   // Sign out from Clerk's user button in the header.
   await page.getByRole("button", { name: /Open account menu/ }).click();
@@ -172,26 +175,24 @@ test("a new writer: sign-up, onboarding, dashboard, create, edit, delete, sign-o
   expect((await page.request.get("/api/session")).status()).toBe(401);
 });
 
-test("a free writer is upgraded by an admin and gets the Pro feature without signing out", async ({ page, browser }, testInfo) => {
+test("a free writer is upgraded by an admin and gets the Pro feature without signing out", async ({ page, openPage }, testInfo) => {
   const email = unique("grace");
   await signUp(page, email, "Grace", "Hopper");
   await page.goto("/premium");
   await hydrated(page);
   await expect(page.getByTestId("upgrade-prompt")).toBeVisible();
   await snap(page, testInfo, "premium-upgrade-prompt");
-  expect((await page.request.post("/api/premium/generate")).status()).toBe(403);
-  const post = await page.request.post("/api/protected/posts", { data: { title: "Compilers", content: "one two three four" } });
-  expect(post.status()).toBe(201);
+  expect((await call(page, "POST", "/api/premium/generate")).status).toBe(403);
+  const post = await call(page, "POST", "/api/protected/posts", { title: "Compilers", content: "one two three four" });
+  expect(post.status).toBe(201);
 
-  const admin = await browser.newContext();
-  const adminPage = await admin.newPage();
+  const adminPage = await openPage();
   await signIn(adminPage, "admin@inkpad.dev", "inkpad-admin-demo", "/admin");
   await adminPage.getByLabel("Search by email or name").fill(email);
   await adminPage.getByRole("button", { name: "Search" }).click();
   await adminPage.getByRole("combobox", { name: `Plan of ${email}` }).selectOption("pro");
   await expect(adminPage.getByTestId("audit")).toContainText("plan.changed free → pro");
   await snap(adminPage, testInfo, "admin");
-  await admin.close();
 
   // The writer's tab regains focus: Clerk refreshes the token, the app asks
   // the server again, and the new plan shows without signing out.
@@ -201,7 +202,7 @@ test("a free writer is upgraded by an admin and gets the Pro feature without sig
   await expect(page.getByTestId("export-stats")).toContainText("4");
   await expect(page.getByTestId("export-markdown")).toContainText("## Compilers");
   await snap(page, testInfo, "premium-export");
-  expect((await page.request.post("/api/premium/generate")).status()).toBe(200);
+  expect((await call(page, "POST", "/api/premium/generate")).status).toBe(200);
 });
 
 test("an admin who changes their own plan sees it at once, without focus or sign-out", async ({ page, request }) => {
@@ -235,18 +236,52 @@ test("an admin who changes their own plan sees it at once, without focus or sign
   }
 });
 
-test("a session revoked from the development console sends the open tab to sign-in", async ({ page, browser }) => {
+test("an admin whose password check is older than ten minutes confirms it; a wrong password changes nothing; the change lands once", async ({ page, openPage }, testInfo) => {
+  const email = unique("stepup");
+  const writer = await openPage();
+  await signUp(writer, email, "Step", "Up");
+
+  await signIn(page, "admin@inkpad.dev", "inkpad-admin-demo", "/admin");
+  // The console backdates this session's password check (the fact the
+  // rule reads, never the rule): the next token says 11 minutes.
+  const sid = await page.evaluate(() => window.Clerk.session.id);
+  expect((await call(page, "POST", `/__clerk/console/api/sessions/${sid}/verified`, { minutes_ago: 11 })).status).toBe(200);
+  await page.evaluate(() => window.Clerk.session.getToken());
+
+  await page.getByLabel("Search by email or name").fill(email);
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("combobox", { name: `Plan of ${email}` }).selectOption("pro");
+  const dialog = page.getByRole("dialog", { name: "Confirm it's you" });
+  await expect(dialog).toBeVisible();
+  await snap(page, testInfo, "step-up-dialog");
+
+  const planOf = async () => (await call(page, "GET", `/api/admin/users?search=${encodeURIComponent(email)}`)).json.items[0].plan;
+  await dialog.getByLabel("Password").fill("not the password");
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await expect(dialog.getByTestId("step-up-error")).toHaveText(/incorrect/i);
+  await snap(page, testInfo, "step-up-wrong-password");
+  expect(await planOf()).toBe("free");
+
+  await dialog.getByLabel("Password").fill("inkpad-admin-demo");
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("audit")).toContainText("plan.changed free → pro");
+  expect(await planOf()).toBe("pro");
+  const log = (await call(page, "GET", "/api/admin/audit?per_page=100")).json.items;
+  const changes = log.filter((e) => e.subject_email === email && e.action === "plan.changed");
+  expect(changes.map((e) => [e.detail, e.status])).toEqual([["free → pro", "done"]]);
+});
+
+test("a session revoked from the development console sends the open tab to sign-in", async ({ page, openPage }) => {
   const email = unique("revoked");
   await signUp(page, email, "Rev", "Oked");
   await page.goto("/dashboard");
   await hydrated(page);
 
-  const consoleContext = await browser.newContext();
-  const consolePage = await consoleContext.newPage();
+  const consolePage = await openPage();
   await consolePage.goto("/__clerk/");
   await consolePage.getByRole("button", { name: `Revoke session of ${email}` }).click();
   await expect(consolePage.getByRole("button", { name: `Revoke session of ${email}` })).toHaveCount(0);
-  await consoleContext.close();
 
   await refocus(page);
   await page.waitForURL(/\/sign-in\?redirect_url=(%2F|\/)dashboard$/);

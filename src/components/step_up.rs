@@ -8,11 +8,13 @@ use super::clerk::use_auth;
 use leptos::prelude::*;
 
 /// Open while `preset` holds the reverification Clerk asked for (such as
-/// "strict"); `on_confirmed` runs once the password is confirmed.
+/// "strict"); `on_confirmed` runs once the password is confirmed,
+/// `on_cancel` when the user gives up.
 #[component]
 pub fn StepUpDialog(
     preset: RwSignal<Option<String>>,
     #[prop(into)] on_confirmed: Callback<()>,
+    #[prop(into)] on_cancel: Callback<()>,
 ) -> impl IntoView {
     let auth = use_auth();
     let password = RwSignal::new(String::new());
@@ -47,7 +49,7 @@ pub fn StepUpDialog(
         <Show when=move || preset.get().is_some()>
             <div class="modal-backdrop">
                 <div class="modal" role="dialog" aria-modal="true" aria-labelledby="step-up-title"
-                    on:keydown=move |ev| if ev.key() == "Escape" { close() }>
+                    on:keydown=move |ev| if ev.key() == "Escape" { close(); on_cancel.run(()) }>
                     <h2 id="step-up-title">"Confirm it's you"</h2>
                     <p class="muted">
                         "Changing someone's access needs your password, entered within the last ten minutes."
@@ -59,7 +61,7 @@ pub fn StepUpDialog(
                             on:input=move |ev| password.set(event_target_value(&ev))/>
                         <p class="form-error" role="alert" data-testid="step-up-error">{move || error.get()}</p>
                         <div class="modal-actions">
-                            <button type="button" class="button button-ghost" on:click=move |_| close()>"Cancel"</button>
+                            <button type="button" class="button button-ghost" on:click=move |_| { close(); on_cancel.run(()) }>"Cancel"</button>
                             <button type="submit" class="button button-primary" disabled=move || busy.get()>
                                 {move || if busy.get() { "Checking…" } else { "Confirm" }}
                             </button>

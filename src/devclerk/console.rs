@@ -150,10 +150,10 @@ a{{color:#3b4cca}}
             var b = line.appendChild(h("button", "Revoke", {{ class: "small", type: "button", "aria-label": "Revoke session of " + name }}));
             b.addEventListener("click", function () {{ api("/sessions/" + s.id + "/revoke", {{}}).then(refreshAll, alert); }});
             var age = s.factor_verification_age ? s.factor_verification_age[0] : 0;
-            line.appendChild(h("span", " · password " + age + " min ago ", {{ class: "muted" }}));
+            line.appendChild(h("span", " · verified " + age + " min ago ", {{ class: "muted" }}));
             var e = line.appendChild(h("button", "Expire", {{ class: "small", type: "button",
-              "aria-label": "Expire password check of " + name,
-              title: "Backdate this session's password check by a day, so step-up asks again" }}));
+              "aria-label": "Expire the step-up check of " + name,
+              title: "Backdate this session's last verification by a day, so step-up asks again" }}));
             e.addEventListener("click", function () {{ api("/sessions/" + s.id + "/verified", {{ minutes_ago: 1441 }}).then(refreshAll, alert); }});
           }}
         }});

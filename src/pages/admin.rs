@@ -21,7 +21,15 @@ pub fn Admin() -> impl IntoView {
     let page = RwSignal::new(1_i64);
     let set_role = ServerAction::<SetRole>::new();
     let set_plan = ServerAction::<SetPlan>::new();
-    let changes = move || (set_role.version().get(), set_plan.version().get());
+    // Bumped when a change is abandoned, so the list shows what is stored.
+    let reload = RwSignal::new(0_u32);
+    let changes = move || {
+        (
+            set_role.version().get(),
+            set_plan.version().get(),
+            reload.get(),
+        )
+    };
     let users = Resource::new(
         move || (query.get(), page.get(), changes()),
         |(q, page, _)| list_users((!q.is_empty()).then_some(q), page),
@@ -92,7 +100,7 @@ pub fn Admin() -> impl IntoView {
     view! {
         <Title text="Admin"/>
         <AuthGuard>
-            <StepUpDialog preset=step_up on_confirmed=retry/>
+            <StepUpDialog preset=step_up on_confirmed=retry on_cancel=move |()| reload.update(|n| *n += 1)/>
             <section class="container">
                 <h1>"Admin"</h1>
                 <h2>"Users"</h2>
@@ -123,9 +131,9 @@ pub fn Admin() -> impl IntoView {
                                         </table>
                                     </div>
                                     <nav class="pager" aria-label="User pages">
-                                        <button class="button button-ghost" disabled=current <= 1 on:click=move |_| page.update(|p| *p -= 1)>"Previous"</button>
+                                        <button class="button button-ghost" disabled={current <= 1} on:click=move |_| page.update(|p| *p -= 1)>"Previous"</button>
                                         <span>{format!("Page {current} of {pages} · {} users", list.total)}</span>
-                                        <button class="button button-ghost" disabled=current >= pages on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                                        <button class="button button-ghost" disabled={current >= pages} on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
                                     </nav>
                                 }.into_any()
                             }

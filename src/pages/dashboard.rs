@@ -79,10 +79,10 @@ pub fn Dashboard() -> impl IntoView {
                                         {list.items.into_iter().map(|post| view! { <PostItem post update delete/> }).collect_view()}
                                     </ul>
                                     <nav class="pager" aria-label="Pages">
-                                        <button class="button button-ghost" disabled=current <= 1
+                                        <button class="button button-ghost" disabled={current <= 1}
                                             on:click=move |_| page.update(|p| *p -= 1)>"Newer"</button>
                                         <span>{format!("Page {current} of {pages}")}</span>
-                                        <button class="button button-ghost" disabled=current >= pages
+                                        <button class="button button-ghost" disabled={current >= pages}
                                             on:click=move |_| page.update(|p| *p += 1)>"Older"</button>
                                     </nav>
                                 }.into_any()

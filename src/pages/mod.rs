@@ -10,3 +10,5 @@ pub mod premium;
 pub mod pricing;
 pub mod settings;
 pub mod unauthorized;
+#[cfg(feature = "ssr")]
+pub mod unavailable;

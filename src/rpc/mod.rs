@@ -27,3 +27,30 @@ where
         .await
         .map_err(AppError::into_server_fn_error)
 }
+
+/// Middleware: a server function that failed before its body ran (its
+/// arguments could not be decoded) is answered by Leptos with a blanket
+/// 500, though the error inside says what it was. This restores the
+/// status the error stands for (400 for bad arguments), so a bad request
+/// is never reported as the server's fault.
+#[cfg(feature = "ssr")]
+pub async fn error_status(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use crate::error::{AppError, ErrorBody};
+    use axum::{http::StatusCode, response::IntoResponse};
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return AppError::Internal.into_response();
+    };
+    match serde_json::from_slice::<ErrorBody>(&bytes) {
+        Ok(error) => AppError::from(error).into_response(),
+        Err(_) => axum::response::Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
+}

@@ -11,13 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use http_body_util::BodyExt;
-use std::{
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc,
-    },
-    time::Duration,
-};
+use std::time::Duration;
 
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 /// A post may hold 20,000 characters of up to four bytes each.
@@ -50,11 +44,15 @@ fn too_large(limit: usize) -> Response {
     .into_response()
 }
 
-/// Middleware: refuses a declared `Content-Length` over the limit at once,
-/// and cuts off a body that grows past it while being read (chunked
-/// uploads declare no length). Whatever the handler answered then, the
-/// client gets the 413: the handler failed reading its input, before any
-/// write.
+/// How much of an oversized body is still read (and thrown away) so that
+/// the client, still sending, reads the 413 instead of a broken connection.
+/// Beyond this the connection is simply closed.
+const DRAIN_MAX: usize = 8 * 1024 * 1024;
+
+/// Middleware: reads the body up to the route's limit before any handler
+/// runs (every handler reads its whole body anyway), so an oversized one —
+/// declared by `Content-Length` or discovered while a chunked upload
+/// streams in — is refused with 413 before anything reads it.
 pub async fn limit_body(request: Request, next: Next) -> Response {
     let limit = body_limit(request.uri().path());
     let declared = request
@@ -62,27 +60,44 @@ pub async fn limit_body(request: Request, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return too_large(limit);
+    if declared.is_some_and(|n| n > DRAIN_MAX as u64) {
+        let mut response = too_large(limit);
+        response.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+        return response;
     }
-    let exceeded = Arc::new(AtomicBool::new(false));
-    let flag = exceeded.clone();
-    let request = request.map(|body| {
-        Body::new(
-            http_body_util::Limited::new(body, limit).map_err(move |err| {
-                if err.is::<http_body_util::LengthLimitError>() {
-                    flag.store(true, Ordering::Relaxed);
-                }
-                err
-            }),
-        )
-    });
-    let response = next.run(request).await;
-    if exceeded.load(Ordering::Relaxed) {
-        too_large(limit)
-    } else {
-        response
+    let (parts, mut body) = request.into_parts();
+    let mut buffer = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            // The client went away mid-body: nothing to answer.
+            return AppError::BadRequest("The request body could not be read.".into())
+                .into_response();
+        };
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen <= limit {
+                buffer.extend_from_slice(&data);
+            } else if seen > DRAIN_MAX {
+                break;
+            }
+        }
     }
+    if seen > limit {
+        let mut response = too_large(limit);
+        if seen > DRAIN_MAX {
+            response.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+        }
+        return response;
+    }
+    next.run(Request::from_parts(parts, Body::from(buffer)))
+        .await
 }
 
 /// Middleware: the whole request — reading the body, the handler, the

@@ -2,6 +2,7 @@
 //! booted on a random port.
 #![allow(dead_code)]
 
+pub mod fault_proxy;
 pub mod stub_clerk;
 
 use inkpad::{
@@ -416,4 +417,69 @@ macro_rules! on_both_backends {
             }
         }
     )+};
+}
+
+/// The real server binary, started as a separate process (as production
+/// runs it), on a random port of 127.0.0.1.
+pub struct Server {
+    pub addr: SocketAddr,
+    child: tokio::process::Child,
+}
+
+impl Server {
+    /// Starts `target/…/inkpad` with `env` and waits until it listens.
+    pub async fn start(env: &[(&str, &str)]) -> Server {
+        use tokio::io::AsyncBufReadExt;
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_inkpad"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env("LEPTOS_OUTPUT_NAME", "inkpad")
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env("RUST_LOG", "info")
+            .env("LOG_FORMAT", "text")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(true);
+        let mut child = command.spawn().expect("start the server binary");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let addr = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    return rest.split_whitespace().next().unwrap().parse().unwrap();
+                }
+            }
+            panic!("the server exited before listening");
+        })
+        .await
+        .expect("the server listens within 30 s");
+        // Keep draining its output so it never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Server { addr, child }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Sends SIGTERM, as a process manager does.
+    pub fn terminate(&self) {
+        let pid = self.child.id().expect("still running");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit.
+    pub async fn wait(&mut self, limit: std::time::Duration) -> std::process::ExitStatus {
+        tokio::time::timeout(limit, self.child.wait())
+            .await
+            .expect("the server exits in time")
+            .unwrap()
+    }
 }

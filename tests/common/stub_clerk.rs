@@ -145,3 +145,64 @@ async fn update_metadata(
     stub.updates.fetch_add(1, Ordering::SeqCst);
     Ok(Json(user.clone()))
 }
+
+/// Clerk's Backend API JWKS endpoint (`GET /v1/jwks`) that counts its
+/// fetches and can go down (503) on cue.
+pub struct JwksServer {
+    pub url: String,
+    state: Arc<JwksState>,
+    _shutdown: oneshot::Sender<()>,
+}
+
+struct JwksState {
+    jwks: Value,
+    down: AtomicBool,
+    fetches: AtomicUsize,
+}
+
+impl JwksServer {
+    pub async fn start(jwks: Value) -> JwksServer {
+        let state = Arc::new(JwksState {
+            jwks,
+            down: AtomicBool::new(false),
+            fetches: AtomicUsize::new(0),
+        });
+        let app = Router::new()
+            .route(
+                "/v1/jwks",
+                get(|State(state): State<Arc<JwksState>>| async move {
+                    state.fetches.fetch_add(1, Ordering::SeqCst);
+                    if state.down.load(Ordering::SeqCst) {
+                        Err(StatusCode::SERVICE_UNAVAILABLE)
+                    } else {
+                        Ok(Json(state.jwks.clone()))
+                    }
+                }),
+            )
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+        });
+        JwksServer {
+            url,
+            state,
+            _shutdown: tx,
+        }
+    }
+
+    pub fn go_down(&self) {
+        self.state.down.store(true, Ordering::SeqCst);
+    }
+
+    pub fn fetches(&self) -> usize {
+        self.state.fetches.load(Ordering::SeqCst)
+    }
+}

@@ -72,7 +72,7 @@ impl Budget {
             Budget::Write => Quota::new(60, minute),
             Budget::Read => Quota::new(1200, minute),
             Budget::SignIn => Quota::new(20, minute),
-            Budget::SignInIdentifier => Quota::new(10, Duration::from_secs(5 * 60)),
+            Budget::SignInIdentifier => Quota::new(20, Duration::from_secs(10 * 60)),
             Budget::Webhook => Quota::new(600, minute),
         }
     }

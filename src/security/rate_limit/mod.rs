@@ -158,7 +158,12 @@ impl RateHeaders {
             decision.remaining,
             ceil_secs(decision.reset)
         );
+        // A handler that charged a budget of its own (sign-in attempts per
+        // account) has already described the one that refused it.
         let headers = response.headers_mut();
+        if headers.contains_key("ratelimit") {
+            return;
+        }
         for (name, value) in [("ratelimit-policy", policy), ("ratelimit", state)] {
             if let Ok(value) = HeaderValue::from_str(&value) {
                 headers.insert(HeaderName::from_static(name), value);

@@ -88,7 +88,8 @@ pub fn verify(
     body: &[u8],
     now: i64,
 ) -> Result<(), WebhookError> {
-    if (now - headers.timestamp).abs() > TOLERANCE_SECS {
+    // abs_diff: a timestamp near i64::MIN must not overflow the subtraction.
+    if now.abs_diff(headers.timestamp) > TOLERANCE_SECS.unsigned_abs() {
         return Err(WebhookError::OutsideTolerance);
     }
     let expected = mac(secret, &headers.id, headers.timestamp, body);

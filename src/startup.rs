@@ -255,6 +255,8 @@ pub fn router(state: AppState) -> Router {
         // forged cross-site requests refused, the caller authenticated (and
         // the route policy applied) and the request charged to its rate
         // budget — all before any handler, page or server function runs.
+        // On the way out, a page that met an outage becomes the 503 error
+        // page, and a server function's error carries its own status.
         .layer(from_fn(crate::rpc::error_status))
         .layer(from_fn(crate::pages::unavailable::replace_with_error_page))
         .layer(from_fn_with_state(limiter, rate_limit::limit))

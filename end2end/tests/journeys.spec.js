@@ -137,7 +137,11 @@ test("a new writer: sign-up, onboarding, dashboard, create, edit, delete, sign-o
   // Validation comes from the server's rules, shown where the writer is.
   const form = page.getByRole("form", { name: "New post" });
   await form.getByRole("button", { name: "Publish" }).click();
-  await expect(page.getByTestId("create-error")).toHaveText("Give your post a title.");
+  // Each message sits under the field it is about.
+  await expect(page.getByTestId("title-error")).toHaveText("Give your post a title.");
+  await expect(page.getByTestId("content-error")).toHaveText("Write something before saving.");
+  await expect(form.getByLabel("Title")).toHaveAttribute("aria-invalid", "true");
+  await snap(page, testInfo, "dashboard-field-errors");
   await form.getByLabel("Title").fill("Notes on the Engine");
   await form.getByLabel("Content").fill("The Analytical Engine weaves algebraic patterns.");
   await form.getByRole("button", { name: "Publish" }).click();
@@ -244,6 +248,7 @@ test("an admin whose password check is older than ten minutes confirms it; a wro
   await signIn(page, "admin@inkpad.dev", "inkpad-admin-demo", "/admin");
   // The console backdates this session's password check (the fact the
   // rule reads, never the rule): the next token says 11 minutes.
+  await page.waitForFunction(() => window.Clerk && window.Clerk.loaded && window.Clerk.session);
   const sid = await page.evaluate(() => window.Clerk.session.id);
   expect((await call(page, "POST", `/__clerk/console/api/sessions/${sid}/verified`, { minutes_ago: 11 })).status).toBe(200);
   await page.evaluate(() => window.Clerk.session.getToken());

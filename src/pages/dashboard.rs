@@ -2,6 +2,7 @@
 
 use crate::{
     components::clerk::{use_auth, AuthGuard, CallError},
+    error::AppError,
     model::{format_date as date, Post},
     rpc::posts::{list_posts, CreatePost, DeletePost, UpdatePost},
 };
@@ -35,6 +36,18 @@ pub fn Dashboard() -> impl IntoView {
         }
     });
     let auth = use_auth();
+    // The server names the field a message is about; it is shown there.
+    let field_error = move |field: &'static str| {
+        move || match create.value().get() {
+            Some(Err(err)) => err.field(field).map(str::to_owned).unwrap_or_default(),
+            _ => String::new(),
+        }
+    };
+    let other_error = move || match create.value().get() {
+        Some(Err(AppError::Invalid { .. })) => String::new(),
+        result => auth.error_message(result),
+    };
+    let invalid = move |field: &'static str| move || (!field_error(field)().is_empty()).to_string();
 
     view! {
         <Title text="Dashboard"/>
@@ -53,11 +66,15 @@ pub fn Dashboard() -> impl IntoView {
                     <h2>"New post"</h2>
                     <label for="new-title">"Title"</label>
                     <input id="new-title" name="title" maxlength="200"
+                        aria-describedby="new-title-error" aria-invalid=invalid("title")
                         prop:value=title on:input=move |ev| set_title.set(event_target_value(&ev))/>
+                    <p id="new-title-error" class="field-error" aria-live="polite" data-testid="title-error">{field_error("title")}</p>
                     <label for="new-content">"Content"</label>
                     <textarea id="new-content" name="content" rows="6"
+                        aria-describedby="new-content-error" aria-invalid=invalid("content")
                         prop:value=content on:input=move |ev| set_content.set(event_target_value(&ev))></textarea>
-                    <p class="form-error" role="alert" data-testid="create-error">{move || auth.error_message(create.value().get())}</p>
+                    <p id="new-content-error" class="field-error" aria-live="polite" data-testid="content-error">{field_error("content")}</p>
+                    <p class="form-error" role="alert" data-testid="create-error">{other_error}</p>
                     <button type="submit" class="button button-primary" disabled=move || create.pending().get()>
                         {move || if create.pending().get() { "Publishing…" } else { "Publish" }}
                     </button>

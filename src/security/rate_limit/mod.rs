@@ -91,7 +91,10 @@ impl RateLimiter {
         let decision = match &self.store {
             Store::Memory(store) => store.check(budget, key).ok_or(()),
             Store::Redis(store) => store.check(budget, quota, key).await.map_err(|err| {
-                tracing::warn!(budget = %budget, error = %err, "rate-limit store unavailable");
+                // One line per failure, not one per request while backing off.
+                if !matches!(err, redis::RedisStoreError::BackingOff) {
+                    tracing::warn!(budget = %budget, error = %err, "rate-limit store unavailable");
+                }
             }),
         };
         match decision {

@@ -43,6 +43,9 @@ pub struct RedisStore {
 pub enum RedisStoreError {
     #[error("Redis is unavailable: {0}")]
     Unavailable(String),
+    /// Redis failed a moment ago; not asked again yet (already logged).
+    #[error("Redis failed a moment ago")]
+    BackingOff,
 }
 
 impl RedisStore {
@@ -73,9 +76,7 @@ impl RedisStore {
     ) -> Result<Decision, RedisStoreError> {
         let now = crate::db::now_millis();
         if now < self.down_until_ms.load(Ordering::Relaxed) {
-            return Err(RedisStoreError::Unavailable(
-                "backing off after a failure".into(),
-            ));
+            return Err(RedisStoreError::BackingOff);
         }
         let interval_ms = (quota.interval().as_millis() as i64).max(1);
         let mut connection = self.connection.clone();

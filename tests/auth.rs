@@ -480,3 +480,29 @@ async fn a_signed_handshake_result_sets_its_cookies_and_returns_to_the_page() {
     let res = get(&app, &format!("/?__clerk_handshake={expired}"), &[page()]).await;
     assert!(res.headers().get(header::SET_COOKIE).is_none());
 }
+
+/// A verified token is remembered, but never past its expiry: the second
+/// use is served from the cache, and after `exp` the same token is refused.
+#[tokio::test]
+async fn remembered_tokens_still_expire_on_time() {
+    let clerk = TestClerk::get();
+    let mut env = clerk.env();
+    env.push(("CLERK_CLOCK_SKEW_SECS", "0"));
+    let app = TestApp::spawn_with(sqlite_db().await, &env).await;
+    let now = unix_now();
+    let token = clerk.token("user_brief", json!({"exp": now + 2, "iat": now}));
+    let session = || {
+        app.client
+            .get(app.url("/api/session"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(session().await.unwrap().status(), 200);
+    assert_eq!(session().await.unwrap().status(), 200, "from the cache");
+    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
+    assert_eq!(
+        session().await.unwrap().status(),
+        401,
+        "expired, cached or not"
+    );
+}

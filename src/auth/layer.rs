@@ -10,11 +10,12 @@ use super::{
         REDIRECT_COUNT_COOKIE,
     },
     session::{Auth, Session},
+    token_cache::TokenCache,
 };
 use crate::{
     clerk::{
         jwks::{CachePolicy, JwksCache, JwksFetcher},
-        verify::{TokenError, Verifier},
+        verify::{unix_now, TokenError, Verifier},
     },
     config::ClerkConfig,
     error::AppError,
@@ -49,6 +50,8 @@ pub struct AuthService {
     /// Where browsers reach the frontend API when it is proxied.
     proxy_url: Option<String>,
     sign_in_url: String,
+    /// Tokens already verified, until they expire.
+    verified: TokenCache,
 }
 
 /// Where signed-in callers without the needed role or plan are sent.
@@ -85,6 +88,7 @@ impl AuthService {
             frontend_api_url: None,
             proxy_url: clerk.proxy_url.clone(),
             sign_in_url: clerk.sign_in_url.clone(),
+            verified: TokenCache::default(),
         };
         let Some(pk) = &clerk.publishable_key else {
             tracing::warn!("Clerk is not configured: every request is signed out");
@@ -128,8 +132,8 @@ impl AuthService {
             }
         }
         if let Some(token) = &creds.bearer {
-            return Outcome::Decided(match verifier.verify(token).await {
-                Ok(claims) => Auth::SignedIn(Arc::new(Session::from_claims(claims))),
+            return Outcome::Decided(match self.verify(verifier, token).await {
+                Ok(session) => Auth::SignedIn(session),
                 Err(err) => signed_out_for(err),
             });
         }
@@ -154,17 +158,40 @@ impl AuthService {
                 Outcome::Decided(Auth::SignedOut)
             }
             CookieState::NeedsHandshake(reason) => handshake_or_signed_out(reason),
-            CookieState::Verify { token, client_uat } => match verifier.verify(&token).await {
-                Ok(claims) if claims.iat.unwrap_or(0) < client_uat => {
-                    handshake_or_signed_out(Reason::SessionTokenIatBeforeClientUat)
+            CookieState::Verify { token, client_uat } => {
+                match self.verify(verifier, &token).await {
+                    Ok(session) if session.claims.iat.unwrap_or(0) < client_uat => {
+                        handshake_or_signed_out(Reason::SessionTokenIatBeforeClientUat)
+                    }
+                    Ok(session) => Outcome::Decided(Auth::SignedIn(session)),
+                    Err(TokenError::Expired) => {
+                        handshake_or_signed_out(Reason::SessionTokenExpired)
+                    }
+                    Err(err) => Outcome::Decided(signed_out_for(err)),
                 }
-                Ok(claims) => {
-                    Outcome::Decided(Auth::SignedIn(Arc::new(Session::from_claims(claims))))
-                }
-                Err(TokenError::Expired) => handshake_or_signed_out(Reason::SessionTokenExpired),
-                Err(err) => Outcome::Decided(signed_out_for(err)),
-            },
+            }
         }
+    }
+
+    /// The session `token` stands for: from the cache when it was verified
+    /// before (its claims checked again as of now), else verified in full
+    /// and remembered.
+    async fn verify(&self, verifier: &Verifier, token: &str) -> Result<Arc<Session>, TokenError> {
+        let key = TokenCache::key(token);
+        let now = unix_now();
+        if let Some(session) = self.verified.get(&key) {
+            return match verifier.check_claims(&session.claims, now) {
+                Ok(()) => Ok(session),
+                Err(err) => {
+                    self.verified.remove(&key);
+                    Err(err)
+                }
+            };
+        }
+        let claims = verifier.verify_at(token, now).await?;
+        let session = Arc::new(Session::from_claims(claims));
+        self.verified.insert(key, session.clone());
+        Ok(session)
     }
 
     /// The route policy's verdict: `None` lets the request through.

@@ -9,6 +9,7 @@ pub mod redirect;
 pub mod request;
 pub mod session;
 pub mod snapshot;
+pub mod token_cache;
 
 pub use extract::{auth, require_auth, require_plan, require_role, RequireAuth};
 pub use layer::AuthService;

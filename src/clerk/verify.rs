@@ -169,7 +169,9 @@ impl Verifier {
             })
     }
 
-    fn check_claims(&self, claims: &SessionClaims, now: i64) -> Result<(), TokenError> {
+    /// The claim checks alone (times with skew, subject, issuer, authorized
+    /// party), as of `now`: run on every use of a token, cached or not.
+    pub fn check_claims(&self, claims: &SessionClaims, now: i64) -> Result<(), TokenError> {
         let exp = claims.exp.ok_or(TokenError::MissingClaim("exp"))?;
         let iat = claims.iat.ok_or(TokenError::MissingClaim("iat"))?;
         if now > exp + self.skew {

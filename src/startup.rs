@@ -57,6 +57,8 @@ pub struct AppState {
     /// Rate budgets, shared by the layer and the handlers that charge
     /// more than one (sign-in attempts per email address).
     pub limiter: Arc<RateLimiter>,
+    /// The landing page's counts, recounted every few seconds.
+    pub site_stats: Arc<crate::service::stats::SiteStats>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -151,6 +153,7 @@ impl Application {
         let state = AppState {
             clerk_api,
             limiter: Arc::new(limiter),
+            site_stats: Arc::default(),
             db: db.clone(),
             config: Arc::new(config),
             auth: Arc::new(auth),

@@ -153,9 +153,30 @@ async fn site_stats_server_function_round_trips_and_maps_errors_to_statuses() {
     );
     assert!(body["checked_at"].as_i64().unwrap() > 1_700_000_000_000);
 
-    // With the database gone the call fails with 503, not a blanket 500.
+    // Counted a moment ago: the same counts, without counting again.
+    inkpad::db::posts::create(&app.db, "user_1", "Again", "World")
+        .await
+        .unwrap();
+    let again: Value = call().await.unwrap().json().await.unwrap();
+    assert_eq!(again["posts"], 1, "counts are kept for a few seconds");
+    assert_eq!(again["checked_at"], body["checked_at"]);
+
+    // With the database gone (and nothing counted yet) the call fails
+    // with 503, not a blanket 500.
+    let app = TestApp::spawn_with(
+        common::sqlite_db().await,
+        &[("CLERK_DEV_WEBHOOK_URL", "off")],
+    )
+    .await;
     app.db.close().await;
-    let res = call().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/site_stats"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 503);
     let text = res.text().await.unwrap();
     assert!(

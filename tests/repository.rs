@@ -197,16 +197,24 @@ async fn posts_crud_and_newest_first_paging(t: TestDb) {
     }
     assert_eq!(posts::count_by_author(db, "user_w").await.unwrap(), 5);
 
-    let first_page = posts::list_by_author(db, "user_w", 2, 0).await.unwrap();
+    let (first_page, total) = posts::page_by_author(db, "user_w", 2, 0).await.unwrap();
     let titles: Vec<_> = first_page.iter().map(|p| p.title.as_str()).collect();
     assert_eq!(titles, ["Post 4", "Post 3"], "newest first");
-    let last_page = posts::list_by_author(db, "user_w", 2, 4).await.unwrap();
-    assert_eq!(last_page.len(), 1);
+    assert_eq!(total, 5, "the total comes with the page");
+    let (last_page, total) = posts::page_by_author(db, "user_w", 2, 4).await.unwrap();
+    assert_eq!((last_page.len(), total), (1, 5));
     assert_eq!(last_page[0].title, "Post 0");
-    assert!(posts::list_by_author(db, "user_other", 10, 0)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        posts::page_by_author(db, "user_w", 2, 10).await.unwrap(),
+        (vec![], 5),
+        "past the end: no posts, still the total"
+    );
+    assert_eq!(
+        posts::page_by_author(db, "user_other", 10, 0)
+            .await
+            .unwrap(),
+        (vec![], 0)
+    );
 
     let updated = posts::update(db, ids[0], "Renamed", "new body")
         .await
@@ -259,48 +267,58 @@ async fn user_search_and_paging(t: TestDb) {
         .await
         .unwrap();
 
-    let ids = |users: Vec<inkpad::model::User>| users.into_iter().map(|u| u.id).collect::<Vec<_>>();
+    let ids = |(users, _): (Vec<inkpad::model::User>, i64)| {
+        users.into_iter().map(|u| u.id).collect::<Vec<_>>()
+    };
     assert_eq!(
-        users::count(db, None).await.unwrap(),
+        users::page(db, None, 10, 0).await.unwrap().1,
         4,
         "tombstones are not users"
     );
     assert_eq!(
-        ids(users::list(db, Some("HOPPER"), 10, 0).await.unwrap()),
+        ids(users::page(db, Some("HOPPER"), 10, 0).await.unwrap()),
         ["user_b"]
     );
     assert_eq!(
-        ids(users::list(db, Some("grace hop"), 10, 0).await.unwrap()),
+        ids(users::page(db, Some("grace hop"), 10, 0).await.unwrap()),
         ["user_b"]
     );
     assert_eq!(
-        ids(users::list(db, Some("bletchley"), 10, 0).await.unwrap()),
+        ids(users::page(db, Some("bletchley"), 10, 0).await.unwrap()),
         ["user_c"]
     );
     assert_eq!(
-        users::count(db, Some("  ")).await.unwrap(),
+        users::page(db, Some("  "), 10, 0).await.unwrap().1,
         4,
         "blank search is no filter"
     );
+    assert_eq!(users::page(db, Some("HOPPER"), 10, 0).await.unwrap().1, 1);
+    assert_eq!(users::page(db, None, 10, 40).await.unwrap(), (vec![], 4));
     // LIKE wildcards in the search are matched literally.
     assert_eq!(
-        ids(users::list(db, Some("r_s"), 10, 0).await.unwrap()),
+        ids(users::page(db, Some("r_s"), 10, 0).await.unwrap()),
         ["user_d"]
     );
-    assert!(users::list(db, Some("a_a"), 10, 0)
+    assert!(users::page(db, Some("a_a"), 10, 0)
         .await
         .unwrap()
+        .0
         .is_empty());
-    assert!(users::list(db, Some("%"), 10, 0).await.unwrap().is_empty());
-    assert!(users::list(db, Some("nobody"), 10, 0)
+    assert!(users::page(db, Some("%"), 10, 0)
         .await
         .unwrap()
+        .0
+        .is_empty());
+    assert!(users::page(db, Some("nobody"), 10, 0)
+        .await
+        .unwrap()
+        .0
         .is_empty());
     assert_eq!(
-        ids(users::list(db, None, 2, 0).await.unwrap()),
+        ids(users::page(db, None, 2, 0).await.unwrap()),
         ["user_d", "user_c"],
         "newest first"
     );
-    assert_eq!(users::list(db, None, 2, 2).await.unwrap().len(), 2);
-    assert!(users::list(db, None, 2, 4).await.unwrap().is_empty());
+    assert_eq!(users::page(db, None, 2, 2).await.unwrap().0.len(), 2);
+    assert!(users::page(db, None, 2, 4).await.unwrap().0.is_empty());
 }

@@ -507,9 +507,10 @@ async fn a_sign_up_on_the_development_instance_reaches_the_users_table_within_se
     assert_eq!(res.status(), 200);
     let started = std::time::Instant::now();
     let user = eventually("the user.created webhook", 10, || async {
-        users::list(&app.db, Some("newcomer@example.com"), 1, 0)
+        users::page(&app.db, Some("newcomer@example.com"), 1, 0)
             .await
             .unwrap()
+            .0
             .pop()
     })
     .await;

@@ -29,23 +29,59 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Post>, DbError> {
     Ok(post)
 }
 
-/// The author's posts, newest first.
-pub async fn list_by_author(
+/// A page of the author's posts, newest first, and how many they have in
+/// all — in one round trip: the count and the page are two index scans of
+/// one statement.
+pub async fn page_by_author(
     db: &Db,
     author_id: &str,
     limit: i64,
     offset: i64,
-) -> Result<Vec<Post>, DbError> {
-    let posts = sqlx::query_as::<_, Post>(&format!(
-        "SELECT {COLUMNS} FROM posts WHERE author_id = $1 \
-         ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
-    ))
+) -> Result<(Vec<Post>, i64), DbError> {
+    let rows = sqlx::query_as::<_, PageRow>(
+        "WITH total AS (SELECT COUNT(*) AS n FROM posts WHERE author_id = $1), \
+         page AS (SELECT id, author_id, title, content, created_at, updated_at FROM posts \
+                  WHERE author_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3) \
+         SELECT total.n AS total, page.id, page.author_id, page.title, page.content, \
+                page.created_at, page.updated_at \
+         FROM total LEFT JOIN page ON 1 = 1 \
+         ORDER BY page.created_at DESC, page.id DESC",
+    )
     .bind(author_id)
     .bind(limit)
     .bind(offset)
     .fetch_all(db.pool())
     .await?;
-    Ok(posts)
+    let total = rows.first().map_or(0, |r| r.total);
+    Ok((
+        rows.into_iter().filter_map(PageRow::into_post).collect(),
+        total,
+    ))
+}
+
+/// One row of `page_by_author`: the total, and a post unless the page is empty.
+#[derive(sqlx::FromRow)]
+struct PageRow {
+    total: i64,
+    id: Option<i64>,
+    author_id: Option<String>,
+    title: Option<String>,
+    content: Option<String>,
+    created_at: Option<i64>,
+    updated_at: Option<i64>,
+}
+
+impl PageRow {
+    fn into_post(self) -> Option<Post> {
+        Some(Post {
+            id: self.id?,
+            author_id: self.author_id?,
+            title: self.title?,
+            content: self.content?,
+            created_at: self.created_at?,
+            updated_at: self.updated_at?,
+        })
+    }
 }
 
 /// Every post of the author, oldest first (for exports).

@@ -2,7 +2,7 @@
 
 use super::{now_millis, Db, DbError};
 use crate::model::{Plan, Role, User};
-use sqlx::{AnyConnection, Connection};
+use sqlx::{AnyConnection, Connection, FromRow, Row};
 
 /// What a Clerk event says about a user, at the event's `timestamp`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,42 +139,52 @@ pub async fn get_any(db: &Db, id: &str) -> Result<Option<User>, DbError> {
     Ok(user)
 }
 
-/// Live users, newest first, optionally filtered by a case-insensitive
-/// substring of email or name.
-pub async fn list(
+/// A page of live users, newest first, optionally filtered by a
+/// case-insensitive substring of email or name, and how many match in all —
+/// in one round trip. Without a search no search condition is sent at all,
+/// so the planner walks the newest-first index; with one, PostgreSQL uses
+/// its trigram indexes on the same expressions.
+pub async fn page(
     db: &Db,
     search: Option<&str>,
     limit: i64,
     offset: i64,
-) -> Result<Vec<User>, DbError> {
+) -> Result<(Vec<User>, i64), DbError> {
     let pattern = search_pattern(search);
-    let users = sqlx::query_as::<_, User>(&format!(
-        "SELECT {COLUMNS} FROM users \
-         WHERE deleted_at IS NULL AND ({SEARCH}) \
-         ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
-    ))
-    .bind(pattern)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(users)
+    let filter = if pattern.is_some() { SEARCH } else { "TRUE" };
+    let (limit_at, offset_at) = if pattern.is_some() {
+        ("$2", "$3")
+    } else {
+        ("$1", "$2")
+    };
+    let sql = format!(
+        "WITH total AS (SELECT COUNT(*) AS n FROM users WHERE deleted_at IS NULL AND ({filter})), \
+         page AS (SELECT {COLUMNS} FROM users WHERE deleted_at IS NULL AND ({filter}) \
+                  ORDER BY created_at DESC, id DESC LIMIT {limit_at} OFFSET {offset_at}) \
+         SELECT total.n AS total, page.* FROM total LEFT JOIN page ON 1 = 1 \
+         ORDER BY page.created_at DESC, page.id DESC"
+    );
+    let mut query = sqlx::query(&sql);
+    if let Some(pattern) = pattern {
+        query = query.bind(pattern);
+    }
+    let rows = query.bind(limit).bind(offset).fetch_all(db.pool()).await?;
+    let total = match rows.first() {
+        Some(row) => row.try_get::<i64, _>("total")?,
+        None => 0,
+    };
+    let mut users = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if row.try_get::<Option<String>, _>("id")?.is_some() {
+            users.push(User::from_row(row)?);
+        }
+    }
+    Ok((users, total))
 }
 
-/// How many live users match `search` (for paging).
-pub async fn count(db: &Db, search: Option<&str>) -> Result<i64, DbError> {
-    let (n,): (i64,) = sqlx::query_as(&format!(
-        "SELECT COUNT(*) FROM users WHERE deleted_at IS NULL AND ({SEARCH})"
-    ))
-    .bind(search_pattern(search))
-    .fetch_one(db.pool())
-    .await?;
-    Ok(n)
-}
-
-/// `$1` is a lower-cased `%…%` pattern, or NULL for "everyone".
-const SEARCH: &str = "CAST($1 AS TEXT) IS NULL \
-    OR LOWER(COALESCE(email, '')) LIKE $1 ESCAPE '\\' \
+/// `$1` is a lower-cased `%…%` pattern; the expressions are the ones
+/// PostgreSQL's trigram indexes are built on.
+const SEARCH: &str = "LOWER(COALESCE(email, '')) LIKE $1 ESCAPE '\\' \
     OR LOWER(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE $1 ESCAPE '\\'";
 
 /// The user's text matched literally: `%` and `_` in a search are not wildcards.

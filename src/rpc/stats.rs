@@ -8,21 +8,24 @@ use serde::{Deserialize, Serialize};
 pub struct SiteCounts {
     pub writers: i64,
     pub posts: i64,
-    /// When the server answered (unix milliseconds).
+    /// When the server counted them (unix milliseconds; counts are kept
+    /// for a few seconds).
     pub checked_at: i64,
 }
 
 #[server(endpoint = "site_stats")]
 pub async fn site_stats() -> Result<SiteCounts, AppError> {
-    use crate::{db, startup::AppState};
+    use crate::startup::AppState;
 
     let state = expect_context::<AppState>();
-    let (writers, posts) = db::site_stats(&state.db)
+    let counts = state
+        .site_stats
+        .get(&state.db)
         .await
         .map_err(|e| AppError::from(e).into_server_fn_error())?;
     Ok(SiteCounts {
-        writers,
-        posts,
-        checked_at: db::now_millis(),
+        writers: counts.writers,
+        posts: counts.posts,
+        checked_at: counts.counted_at,
     })
 }

@@ -59,8 +59,7 @@ pub async fn list_users(
             "Searches can be at most 100 characters.".into(),
         ));
     }
-    let items = users::list(db, search, page.per_page, page.offset()).await?;
-    let total = users::count(db, search).await?;
+    let (items, total) = users::page(db, search, page.per_page, page.offset()).await?;
     Ok(page.wrap(items, total))
 }
 

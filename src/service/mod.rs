@@ -6,6 +6,7 @@ pub mod admin;
 pub mod export;
 pub mod posts;
 pub mod profile;
+pub mod stats;
 pub mod sync;
 
 use crate::{clerk::backend::BackendApi, error::AppError};

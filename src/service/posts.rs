@@ -50,8 +50,8 @@ pub fn validate(title: &str, content: &str) -> Result<(String, String), AppError
 /// The caller's own posts, newest first.
 pub async fn list(auth: &Auth, db: &Db, page: PageRequest) -> Result<Page<Post>, AppError> {
     let session = auth.require()?;
-    let items = posts::list_by_author(db, &session.user_id, page.per_page, page.offset()).await?;
-    let total = posts::count_by_author(db, &session.user_id).await?;
+    let (items, total) =
+        posts::page_by_author(db, &session.user_id, page.per_page, page.offset()).await?;
     Ok(page.wrap(items, total))
 }
 

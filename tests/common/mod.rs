@@ -95,6 +95,17 @@ pub async fn postgres_db() -> Option<TestDb> {
     let admin = Db::connect(&base)
         .await
         .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
+    // The migrations create pg_trgm if missing; tests migrating many schemas
+    // at once would race to create it, so it is made once, up front.
+    static EXTENSION: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    EXTENSION
+        .get_or_init(|| async {
+            sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+                .execute(admin.pool())
+                .await
+                .expect("create pg_trgm");
+        })
+        .await;
     sqlx::query(&format!("CREATE SCHEMA {schema}"))
         .execute(admin.pool())
         .await

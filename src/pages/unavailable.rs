@@ -39,17 +39,20 @@ const PAGE: &str = r#"<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Unavailable · Inkpad</title>
-<link rel="stylesheet" href="/pkg/inkpad.css">
 <link rel="icon" type="image/svg+xml" href="/favicon.svg">
+<style>
+body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#fbfaf7;color:#1d1b16;line-height:1.5}
+main{width:min(640px,100% - 2rem);margin:5rem auto;text-align:center}
+.eyebrow{color:#5b574d;font-weight:600;letter-spacing:.08em}
+a{display:inline-block;margin-top:1rem;padding:.6rem 1.2rem;border-radius:999px;background:#2e3aa3;color:#fff;text-decoration:none}
+</style>
 </head>
 <body>
-<main id="main" class="main">
-<section class="container narrow error-page" data-testid="unavailable">
+<main id="main" data-testid="unavailable">
 <p class="eyebrow">503</p>
 <h1>Inkpad is unavailable right now</h1>
-<p class="lead">Something Inkpad depends on is not answering. Nothing you saved is lost; please try again in a moment.</p>
-<a class="button button-primary" href="" rel="nofollow">Try again</a>
-</section>
+<p>Something Inkpad depends on is not answering. Nothing you saved is lost; please try again in a moment.</p>
+<a href="" rel="nofollow">Try again</a>
 </main>
 </body>
 </html>

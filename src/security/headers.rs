@@ -257,6 +257,20 @@ mod tests {
     }
 
     #[test]
+    fn only_content_hashed_files_are_immutable() {
+        assert!(is_content_hashed("/pkg/inkpad.AoOIoy7hdK5ZGy0dP3pGFQ.wasm"));
+        assert!(is_content_hashed(
+            "/pkg/inkpad.AoOIoy7hdK5ZGy0dP3pGFQ.wasm.br"
+        ));
+        assert!(!is_content_hashed("/pkg/inkpad.wasm"));
+        assert!(!is_content_hashed("/pkg/inkpad_bg.wasm"));
+        assert!(!is_content_hashed("/favicon.svg"));
+        assert!(!is_content_hashed(
+            "/other/inkpad.AoOIoy7hdK5ZGy0dP3pGFQ.js"
+        ));
+    }
+
+    #[test]
     fn nonces_are_fresh_and_url_safe() {
         let (a, b) = (CspNonce::generate(), CspNonce::generate());
         assert_ne!(a, b);

@@ -184,3 +184,77 @@ async fn site_stats_server_function_round_trips_and_maps_errors_to_statuses() {
         "{text}"
     );
 }
+
+/// Build outputs are served precompressed when the browser accepts it, and
+/// only a content-hashed name may be cached for good: a stable name must be
+/// revalidated, or a deploy would leave browsers on the old bundle.
+#[tokio::test]
+async fn static_files_are_precompressed_and_only_hashed_names_are_immutable() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).unwrap();
+    let hashed = "inkpad.AoOIoy7hdK5ZGy0dP3pGFQ.wasm";
+    std::fs::write(pkg.join(hashed), b"plain wasm bytes").unwrap();
+    std::fs::write(pkg.join(format!("{hashed}.br")), b"brotli bytes").unwrap();
+    std::fs::write(pkg.join(format!("{hashed}.gz")), b"gzip bytes").unwrap();
+    std::fs::write(pkg.join("inkpad.wasm"), b"unhashed").unwrap();
+    std::fs::write(site.path().join("favicon.svg"), b"<svg/>").unwrap();
+    let root = site.path().to_str().unwrap().to_owned();
+    let app = TestApp::spawn_with(
+        common::sqlite_db().await,
+        &[
+            ("CLERK_DEV_WEBHOOK_URL", "off"),
+            ("LEPTOS_SITE_ROOT", root.as_str()),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let fetch = |path: String, encoding: &'static str| {
+        let request = client.get(app.url(&path));
+        async move {
+            let res = request
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .unwrap();
+            let headers = res.headers().clone();
+            (res.status(), headers, res.text().await.unwrap())
+        }
+    };
+
+    for (encoding, body, content_encoding) in [
+        ("br, gzip", "brotli bytes", Some("br")),
+        ("gzip", "gzip bytes", Some("gzip")),
+        ("identity", "plain wasm bytes", None),
+    ] {
+        let (status, headers, text) = fetch(format!("/pkg/{hashed}"), encoding).await;
+        assert_eq!(status, 200, "{encoding}");
+        assert_eq!(text, body, "{encoding}");
+        assert_eq!(
+            headers.get("content-encoding").map(|v| v.to_str().unwrap()),
+            content_encoding,
+            "{encoding}"
+        );
+        assert_eq!(
+            headers["cache-control"], "public, max-age=31536000, immutable",
+            "{encoding}"
+        );
+        assert!(
+            headers["vary"]
+                .to_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("accept-encoding"),
+            "caches must key on the encoding"
+        );
+    }
+    for path in ["/pkg/inkpad.wasm", "/favicon.svg"] {
+        let (status, headers, _) = fetch(path.to_owned(), "identity").await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(headers["cache-control"], "no-cache", "{path}");
+    }
+    // A page is never cached, whatever its name looks like.
+    let (status, headers, _) = fetch("/".to_owned(), "identity").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["cache-control"], "no-store");
+}

@@ -153,11 +153,49 @@ pub async fn apply(
             "max-age=63072000; includeSubDomains",
         );
     }
-    if !response.headers().contains_key(header::CACHE_CONTROL) && !is_static_asset(&path, &response)
-    {
-        set(&mut response, header::CACHE_CONTROL, "no-store");
+    let static_asset = is_static_asset(&path, &response);
+    if static_asset && !response.headers().contains_key(header::VARY) {
+        // Files are served brotli, gzip or plain by Accept-Encoding (from
+        // their precompressed twins); a shared cache must keep them apart.
+        set(&mut response, header::VARY, "accept-encoding");
     }
+    let cache = if !static_asset {
+        "no-store"
+    } else if is_content_hashed(&path) {
+        // The name changes whenever the content does: keep it for good.
+        "public, max-age=31536000, immutable"
+    } else {
+        // A stable name (favicon, unhashed development builds): reuse it
+        // only after asking whether it changed.
+        "no-cache"
+    };
+    set(&mut response, header::CACHE_CONTROL, cache);
     response
+}
+
+/// A build output under `/pkg` whose name carries its content hash, as
+/// cargo-leptos writes them with `hash-files`: `inkpad.<hash>.wasm`,
+/// `.js`, `.css` (and their `.br`/`.gz` twins).
+fn is_content_hashed(path: &str) -> bool {
+    let Some(file) = path.strip_prefix("/pkg/") else {
+        return false;
+    };
+    if file.contains('/') {
+        return false;
+    }
+    let file = file
+        .strip_suffix(".br")
+        .or_else(|| file.strip_suffix(".gz"))
+        .unwrap_or(file);
+    let mut parts = file.rsplitn(3, '.');
+    let (Some(_ext), Some(hash), Some(stem)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !stem.is_empty()
+        && hash.len() >= 16
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A file from the site root: the same for everyone, so cacheable. Pages

@@ -170,9 +170,13 @@ impl TestApp {
                 .map(|(_, v)| v.to_string()),
         })
         .expect("test configuration");
+        let site_root = extra
+            .iter()
+            .find(|(k, _)| *k == "LEPTOS_SITE_ROOT")
+            .map_or("target/site", |(_, v)| *v);
         let options = LeptosOptions::builder()
             .output_name("inkpad")
-            .site_root("target/site")
+            .site_root(site_root)
             .build();
         let app = Application::build_with_policy(config, options, policy)
             .await

@@ -108,6 +108,7 @@ impl Server {
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_SITE_ROOT", "target/site")
             .env("LEPTOS_OUTPUT_NAME", "inkpad")
+            .env("LEPTOS_HASH_FILES", "true")
             .env("RUST_LOG", "warn")
             .env("CLERK_PUBLISHABLE_KEY", instance.publishable.as_str())
             .env("CLERK_JWT_KEY", instance.key.public_pem())

@@ -32,7 +32,7 @@ async function firstLoad(path, signedIn) {
     const url = new URL(res.url());
     const type = res.request().resourceType();
     const asset = /\.(js|wasm|css)$/.test(url.pathname) || ["script", "stylesheet"].includes(type);
-    if (!asset || url.origin !== new URL(base).origin || url.pathname.includes("clerk-js")) return;
+    if (!asset || res.status() !== 200 || url.origin !== new URL(base).origin || url.pathname.includes("clerk-js")) return;
     try {
       const body = await res.body();
       files.push({

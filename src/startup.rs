@@ -321,6 +321,28 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown signal received; finishing in-flight requests");
 }
 
+/// With content-hashed assets (`LEPTOS_HASH_FILES=true`, as cargo-leptos
+/// builds them here) pages name their files from the hash file cargo-leptos
+/// writes beside the binary; Leptos panics while rendering when it is
+/// missing. Say so at start-up instead of failing every page.
+fn check_hash_file(options: &leptos::config::LeptosOptions) -> Result<(), StartupError> {
+    if !options.hash_files {
+        return Ok(());
+    }
+    let path = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())));
+    match path {
+        Some(path) if path.is_file() => Ok(()),
+        path => Err(StartupError::Leptos(format!(
+            "LEPTOS_HASH_FILES is on but the hash file {} is missing: copy the \
+             {} cargo-leptos wrote beside the release binary",
+            path.map_or_else(|| "(unknown)".into(), |p| p.display().to_string()),
+            options.hash_file
+        ))),
+    }
+}
+
 /// The whole server, as `main` runs it.
 pub async fn run() -> Result<(), StartupError> {
     let config = Config::from_env()?;
@@ -328,6 +350,7 @@ pub async fn run() -> Result<(), StartupError> {
     let leptos_options = get_configuration(None)
         .map_err(|e| StartupError::Leptos(e.to_string()))?
         .leptos_options;
+    check_hash_file(&leptos_options)?;
     let app = Application::build(config, leptos_options).await?;
     tracing::info!(
         addr = %app.local_addr(),

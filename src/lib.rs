@@ -39,7 +39,5 @@ pub mod telemetry;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // `hydrate_lazy`: the signed-in pages are lazy routes (see `pages::lazy`),
-    // whose code may have to be fetched before they can hydrate.
-    leptos::mount::hydrate_lazy(app::App);
+    leptos::mount::hydrate_body(app::App);
 }

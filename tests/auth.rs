@@ -371,7 +371,7 @@ async fn server_rendered_pages_carry_the_public_identity_and_no_secrets() {
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains(r#"class="signed-in-as">Grace Hopper</span>"#),
+        html.contains(r#"class="signed-in-as">Grace Hopper"#),
         "rendered signed in: {html}"
     );
     assert!(

@@ -359,3 +359,65 @@ test("every page renders, and none carries a secret or private metadata", async 
     check(asset, (await res.body()).toString("latin1"));
   }
 });
+
+/**
+ * What a reader sees of each page: no button, link or heading whose name
+ * is source code (a `view!` macro that swallowed an expression once made a
+ * pager button read `= pages on : click = move | _ | …`), and nothing
+ * tucked under the sticky header, the page's first heading clear of it.
+ */
+async function checkPageChrome(page, url) {
+  const res = await page.goto(url);
+  expect(res.status(), url).toBeLessThan(500);
+  await hydrated(page);
+  const tree = await page.locator("body").ariaSnapshot();
+  const names = [...tree.matchAll(/^\s*- (button|link|heading)\s+"(.*?)"/gm)].map((m) => `${m[1]} "${m[2]}"`);
+  expect(names.length, `${url}: the page has named controls`).toBeGreaterThan(0);
+  const codeLike = names.filter((n) => /=>|move \||::|[{}]|\bon:|\|_\|/.test(n));
+  expect(codeLike, `${url}: names that look like code`).toEqual([]);
+
+  const layout = await page.evaluate(() => {
+    window.scrollTo(0, 0);
+    const header = document.querySelector(".site-header").getBoundingClientRect();
+    const under = [];
+    for (const el of document.querySelectorAll("main *")) {
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      if (r.width === 0 || r.height === 0 || style.visibility === "hidden" || style.position === "fixed") continue;
+      if (r.top < header.bottom - 0.5) under.push(`${el.tagName.toLowerCase()}.${el.className} top ${Math.round(r.top)}`);
+    }
+    const heading = document.querySelector("main h1");
+    return {
+      under: under.slice(0, 5),
+      gap: heading ? heading.getBoundingClientRect().top - header.bottom : null,
+    };
+  });
+  expect(layout.under, `${url}: elements under the sticky header`).toEqual([]);
+  if (layout.gap !== null) expect(layout.gap, `${url}: the heading's clearance below the header`).toBeGreaterThanOrEqual(12);
+}
+
+test("no page shows code as a label or hides under the header: signed out", async ({ page, consoleErrors }) => {
+  for (const url of ["/", "/pricing", "/sign-in", "/sign-up", "/no-such-page"]) await checkPageChrome(page, url);
+  // The not-found page's own 404 is the one error Chromium reports.
+  const i = consoleErrors.findIndex((e) => /status of 404/.test(e));
+  if (i >= 0) consoleErrors.splice(i, 1);
+});
+
+test("no page shows code as a label or hides under the header: a member with two pages of posts", async ({ page }) => {
+  await signUp(page, unique("pager"), "Page", "Turner");
+  // One more than a page, so the dashboard shows its pager.
+  for (let i = 1; i <= 21; i++) {
+    const res = await call(page, "POST", "/api/protected/posts", { title: `Post ${i}`, content: "Words." });
+    expect(res.status, `post ${i}`).toBe(201);
+  }
+  for (const url of ["/dashboard", "/settings", "/pricing", "/premium", "/onboarding", "/admin"]) await checkPageChrome(page, url);
+  await page.goto("/dashboard");
+  await hydrated(page);
+  await expect(page.getByRole("navigation", { name: "Pages" })).toContainText("Page 1 of 2");
+  await expect(page.getByRole("button", { name: "Older" })).toBeEnabled();
+});
+
+test("no page shows code as a label or hides under the header: an admin", async ({ page }) => {
+  await signIn(page, "admin@inkpad.dev", "inkpad-admin-demo");
+  for (const url of ["/dashboard", "/settings", "/pricing", "/premium", "/admin"]) await checkPageChrome(page, url);
+});

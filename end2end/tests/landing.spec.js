@@ -58,6 +58,17 @@ test("the layout adapts to a phone screen", async ({ page }, testInfo) => {
   await snap(page, testInfo, "landing-mobile");
 });
 
+test("cards side by side line up: feature and plan cards share their row's top", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto("/");
+  await hydrated(page);
+  for (const grid of [".feature-grid", ".plan-grid"]) {
+    const tops = await page.locator(`${grid} > .card`).evaluateAll((cards) => cards.map((c) => Math.round(c.getBoundingClientRect().top)));
+    expect(tops.length, grid).toBeGreaterThan(1);
+    expect(new Set(tops).size, `${grid} card tops: ${tops}`).toBe(1);
+  }
+});
+
 test("unknown pages show the 404 page", async ({ page }, testInfo) => {
   const response = await page.goto("/definitely/not/here");
   expect(response.status()).toBe(404);

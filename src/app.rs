@@ -8,15 +8,11 @@ use crate::{
     error::AppError,
     model::AuthSnapshot,
     pages::{
-        admin::Admin,
         auth_pages::{SignInPage, SignUpPage},
-        dashboard::Dashboard,
         home::HomePage,
+        lazy::{AdminRoute, DashboardRoute, OnboardingRoute, PremiumRoute, SettingsRoute},
         not_found::NotFound,
-        onboarding::Onboarding,
-        premium::Premium,
         pricing::Pricing,
-        settings::Settings,
         unauthorized::Unauthorized,
     },
     rpc::auth::current_user,
@@ -25,7 +21,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 /// The document around the app, rendered on the server only.
@@ -87,12 +83,13 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/sign-in/*any") view=SignInPage ssr=SsrMode::Async/>
                         <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async/>
                         <Route path=path!("/sign-up/*any") view=SignUpPage ssr=SsrMode::Async/>
-                        <Route path=path!("/onboarding") view=Onboarding ssr=SsrMode::Async/>
-                        <Route path=path!("/dashboard") view=Dashboard ssr=SsrMode::Async/>
-                        <Route path=path!("/settings") view=Settings ssr=SsrMode::Async/>
+                        // Signed-in pages load their code when first shown.
+                        <Route path=path!("/onboarding") view={Lazy::<OnboardingRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/pricing") view=Pricing ssr=SsrMode::Async/>
-                        <Route path=path!("/premium") view=Premium ssr=SsrMode::Async/>
-                        <Route path=path!("/admin") view=Admin ssr=SsrMode::Async/>
+                        <Route path=path!("/premium") view={Lazy::<PremiumRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/unauthorized") view=Unauthorized/>
                     </Routes>
                 </main>

@@ -39,5 +39,17 @@ pub mod telemetry;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // The signed-in pages are lazy routes (`pages::lazy`): hydration may
+    // wait for their code to download. Until it has finished nothing may
+    // change what the server rendered, so clerk-js (whose first report
+    // refetches the auth state) starts only afterwards.
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body, app::App)
+            .await
+            .forget();
+        components::clerk::hydration_finished();
+    });
 }

@@ -98,7 +98,15 @@ pub fn ClerkProvider(current: CurrentUser, children: Children) -> impl IntoView 
     #[cfg(feature = "hydrate")]
     {
         let started = StoredValue::new(false);
+        let hydrated = HYDRATED.with(Clone::clone);
         Effect::new(move |_| {
+            // Not before the page has hydrated: Clerk's first report
+            // refetches `current`, and a gate still hydrating (in a lazy
+            // route whose code is downloading) would then render something
+            // other than the server's HTML.
+            if !hydrated.get() {
+                return;
+            }
             let Some(Ok(settings)) = ctx.settings.get() else {
                 return;
             };
@@ -124,6 +132,18 @@ pub fn ClerkProvider(current: CurrentUser, children: Children) -> impl IntoView 
         }}
         {children()}
     }
+}
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    /// Whether the page has finished hydrating (set by `crate::hydrate`).
+    static HYDRATED: ArcRwSignal<bool> = ArcRwSignal::new(false);
+}
+
+/// Tells the Clerk provider that hydration is over, so clerk-js may start.
+#[cfg(feature = "hydrate")]
+pub fn hydration_finished() {
+    HYDRATED.with(|hydrated| hydrated.set(true));
 }
 
 #[cfg(feature = "hydrate")]

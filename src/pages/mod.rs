@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth_pages;
 pub mod dashboard;
 pub mod home;
+pub mod lazy;
 pub mod not_found;
 pub mod onboarding;
 pub mod premium;

@@ -95,6 +95,8 @@ pub struct Application {
     /// The development instance's webhook deliverer, when it runs.
     background: Option<tokio::task::JoinHandle<()>>,
     request_timeout: Duration,
+    /// Whether the local Clerk development instance runs in this process.
+    development_instance: bool,
 }
 
 impl Application {
@@ -162,18 +164,25 @@ impl Application {
             leptos_options,
         };
         let request_timeout = state.config.security.request_timeout;
+        let development_instance = state.dev_clerk.is_some();
         Ok(Application {
             listener,
             router: router(state),
             db,
             background,
             request_timeout,
+            development_instance,
         })
     }
 
     /// The app's own pool (tests use it to seed data or take the database away).
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Whether Clerk is the local development instance (no keys configured).
+    pub fn development_instance(&self) -> bool {
+        self.development_instance
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -343,6 +352,23 @@ fn check_hash_file(options: &leptos::config::LeptosOptions) -> Result<(), Startu
     }
 }
 
+/// What a developer needs once `scripts/dev` is up: where the app and the
+/// development instance's console are, and the demo accounts to sign in
+/// with. Printed only when the development instance runs (never in
+/// production, which refuses to start without Clerk keys).
+fn development_banner(addr: SocketAddr) -> String {
+    let mut banner = format!(
+        "\n  Inkpad            http://{addr}\n  \
+         Clerk console     http://{addr}{}/\n  \
+         Demo accounts (development instance only, seeded on first start):\n",
+        devclerk::MOUNT
+    );
+    for (email, password, _, _, role, plan) in devclerk::store::DEMO_USERS {
+        banner.push_str(&format!("    {email:<18} {password:<19} {role}, {plan}\n"));
+    }
+    banner
+}
+
 /// The whole server, as `main` runs it.
 pub async fn run() -> Result<(), StartupError> {
     let config = Config::from_env()?;
@@ -358,5 +384,8 @@ pub async fn run() -> Result<(), StartupError> {
         "listening on http://{}",
         app.local_addr()
     );
+    if app.development_instance() {
+        println!("{}", development_banner(app.local_addr()));
+    }
     app.run_until(shutdown_signal()).await
 }

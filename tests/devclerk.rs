@@ -663,3 +663,57 @@ async fn the_instance_refuses_to_start_in_production() {
         .unwrap();
     assert_eq!(rows, 0, "nothing was generated");
 }
+
+/// `scripts/dev` ends its start-up with where everything is: the app, the
+/// development instance's console and the demo accounts to sign in with —
+/// and a server with real Clerk keys prints none of it.
+#[tokio::test]
+async fn the_development_server_says_where_it_is_and_how_to_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("app.db").display());
+    let server = common::Server::start(&[
+        ("DATABASE_URL", db.as_str()),
+        ("CLERK_DEV_WEBHOOK_URL", "off"),
+    ])
+    .await;
+    let console = format!("http://{}/__clerk/", server.addr);
+    let output = common::eventually("the banner", 10, || async {
+        let output = server.output();
+        output.contains("Demo accounts").then_some(output)
+    })
+    .await;
+    assert!(
+        output.contains(&format!("Inkpad            http://{}", server.addr)),
+        "{output}"
+    );
+    assert!(
+        output.contains(&format!("Clerk console     {console}")),
+        "{output}"
+    );
+    for (email, password) in [
+        ("admin@inkpad.dev", "inkpad-admin-demo"),
+        ("pro@inkpad.dev", "inkpad-pro-demo"),
+        ("free@inkpad.dev", "inkpad-free-demo"),
+    ] {
+        let line = output
+            .lines()
+            .find(|l| l.contains(email))
+            .unwrap_or_else(|| panic!("{email} listed: {output}"));
+        assert!(line.contains(password), "{line}");
+    }
+    // The console it names answers.
+    let res = reqwest::get(&console).await.unwrap();
+    assert_eq!(res.status(), 200);
+
+    let clerk = common::TestClerk::get();
+    let with_keys = common::Server::start(&[
+        ("DATABASE_URL", db.as_str()),
+        ("CLERK_PUBLISHABLE_KEY", clerk.publishable_key.as_str()),
+        ("CLERK_JWT_KEY", &clerk.key.public_pem()),
+    ])
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let output = with_keys.output();
+    assert!(!output.contains("Demo accounts"), "{output}");
+    assert!(!output.contains("inkpad-admin-demo"), "{output}");
+}

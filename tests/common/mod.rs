@@ -439,6 +439,7 @@ macro_rules! on_both_backends {
 pub struct Server {
     pub addr: SocketAddr,
     child: tokio::process::Child,
+    output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -461,8 +462,10 @@ impl Server {
         let mut child = command.spawn().expect("start the server binary");
         let stdout = child.stdout.take().unwrap();
         let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let addr = tokio::time::timeout(std::time::Duration::from_secs(30), async {
             while let Some(line) = lines.next_line().await.unwrap() {
+                output.lock().unwrap().push(line.clone());
                 if let Some(rest) = line.split("listening on http://").nth(1) {
                     return rest.split_whitespace().next().unwrap().parse().unwrap();
                 }
@@ -471,9 +474,24 @@ impl Server {
         })
         .await
         .expect("the server listens within 30 s");
-        // Keep draining its output so it never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Server { addr, child }
+        // Keep reading its output so it never blocks on a full pipe.
+        let kept = output.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                kept.lock().unwrap().push(line);
+            }
+        });
+        Server {
+            addr,
+            child,
+            output,
+        }
+    }
+
+    /// Everything the server printed on stdout so far (its logs, and the
+    /// development banner).
+    pub fn output(&self) -> String {
+        self.output.lock().unwrap().join("\n")
     }
 
     pub fn url(&self, path: &str) -> String {

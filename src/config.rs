@@ -5,7 +5,7 @@
 //! `.env.example` documents each variable.
 
 use crate::{
-    clerk::keys::{PublishableKey, SecretKey, WebhookSecret},
+    clerk::keys::{PublishableKey, Secret, SecretKey, WebhookSecret},
     security::{
         client_ip::TrustedProxies,
         rate_limit::{Budget, Quota, RateLimitConfig},
@@ -37,6 +37,47 @@ pub struct Config {
     pub log_format: LogFormat,
     pub clerk: ClerkConfig,
     pub security: SecurityConfig,
+    pub metrics: MetricsConfig,
+}
+
+/// Where `/metrics` is served: on a listener of its own (`METRICS_ADDR`),
+/// and on the app's port only behind a bearer token (`METRICS_TOKEN`).
+/// Neither by default: nothing serves metrics.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsConfig {
+    pub addr: Option<SocketAddr>,
+    pub token: Option<Secret>,
+}
+
+impl MetricsConfig {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<MetricsConfig, ConfigError> {
+        let addr = get("METRICS_ADDR")
+            .filter(|v| !v.is_empty() && v != "off")
+            .map(|v| {
+                v.parse::<SocketAddr>().map_err(|_| {
+                    invalid(
+                        "METRICS_ADDR",
+                        "an address and port such as 127.0.0.1:9100, or off",
+                    )
+                })
+            })
+            .transpose()?;
+        let token = get("METRICS_TOKEN")
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                // Never echo the value: it is a secret.
+                if v.len() >= 24 && v.bytes().all(|b| b.is_ascii_graphic()) {
+                    Ok(Secret::new(v))
+                } else {
+                    Err(invalid(
+                        "METRICS_TOKEN",
+                        "at least 24 printable characters without spaces",
+                    ))
+                }
+            })
+            .transpose()?;
+        Ok(MetricsConfig { addr, token })
+    }
 }
 
 /// How the app defends itself: who may set the client address, rate limits
@@ -188,6 +229,7 @@ impl Config {
 
         let clerk = ClerkConfig::from_lookup(&get)?;
         let security = SecurityConfig::from_lookup(&get)?;
+        let metrics = MetricsConfig::from_lookup(&get)?;
         if app_env == AppEnv::Production {
             let missing: Vec<&str> = [
                 ("CLERK_PUBLISHABLE_KEY", clerk.publishable_key.is_none()),
@@ -215,6 +257,7 @@ impl Config {
             log_format,
             clerk,
             security,
+            metrics,
         })
     }
 }
@@ -499,6 +542,8 @@ mod tests {
             ("RATE_LIMIT_WRITE", "many"),
             ("RATE_LIMIT_FAIL_OPEN", "reads"),
             ("REQUEST_TIMEOUT_SECS", "0"),
+            ("METRICS_ADDR", "9100"),
+            ("METRICS_TOKEN", "short"),
         ];
         for (var, value) in cases {
             let err = config(&[(var, value)]).unwrap_err();
@@ -518,6 +563,23 @@ mod tests {
         assert!(!err.to_string().contains("TOPSECRET"), "{err}");
         let err = config(&[("CLERK_WEBHOOK_SIGNING_SECRET", "whsec_TOPSECRET!")]).unwrap_err();
         assert!(!err.to_string().contains("TOPSECRET"), "{err}");
+        let err = config(&[("METRICS_TOKEN", "TOPSECRET with a space in it")]).unwrap_err();
+        assert!(!err.to_string().contains("TOPSECRET"), "{err}");
+    }
+
+    #[test]
+    fn metrics_are_off_unless_configured() {
+        let c = config(&[]).unwrap();
+        assert!(c.metrics.addr.is_none() && c.metrics.token.is_none());
+        let c = config(&[("METRICS_ADDR", "off"), ("METRICS_TOKEN", "")]).unwrap();
+        assert!(c.metrics.addr.is_none() && c.metrics.token.is_none());
+        let c = config(&[
+            ("METRICS_ADDR", "127.0.0.1:9100"),
+            ("METRICS_TOKEN", "0123456789abcdefghijklmn"),
+        ])
+        .unwrap();
+        assert_eq!(c.metrics.addr.unwrap().to_string(), "127.0.0.1:9100");
+        assert!(!format!("{c:?}").contains("0123456789abcdefghijklmn"));
     }
 
     #[test]

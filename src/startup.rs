@@ -97,6 +97,8 @@ pub struct Application {
     request_timeout: Duration,
     /// Whether the local Clerk development instance runs in this process.
     development_instance: bool,
+    /// `METRICS_ADDR`'s listener and its app, when configured.
+    metrics: Option<(TcpListener, Router)>,
 }
 
 impl Application {
@@ -165,6 +167,16 @@ impl Application {
         };
         let request_timeout = state.config.security.request_timeout;
         let development_instance = state.dev_clerk.is_some();
+        crate::metrics::install();
+        let metrics = match state.config.metrics.addr {
+            Some(addr) => Some((
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| StartupError::Bind(addr, e))?,
+                crate::metrics::private_router(state.clone()),
+            )),
+            None => None,
+        };
         Ok(Application {
             listener,
             router: router(state),
@@ -172,6 +184,7 @@ impl Application {
             background,
             request_timeout,
             development_instance,
+            metrics,
         })
     }
 
@@ -183,6 +196,13 @@ impl Application {
     /// Whether Clerk is the local development instance (no keys configured).
     pub fn development_instance(&self) -> bool {
         self.development_instance
+    }
+
+    /// Where `/metrics` listens on its own (`METRICS_ADDR`), if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -198,7 +218,13 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
+        let metrics = self.metrics.map(|(listener, router)| {
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         crate::server::serve(self.listener, self.router, shutdown, self.request_timeout).await;
+        if let Some(task) = metrics {
+            task.abort();
+        }
         // Undelivered webhooks stay in the outbox for the next start.
         if let Some(task) = self.background {
             task.abort();
@@ -238,7 +264,9 @@ pub fn router(state: AppState) -> Router {
         std::env::var_os("LEPTOS_WATCH").is_some(),
     ));
 
-    let mut app = Router::new().merge(api::router());
+    let mut app = Router::new()
+        .merge(api::router())
+        .merge(crate::metrics::router(&state.config.metrics));
     if let Some(dev) = &state.dev_clerk {
         app = app.merge(devclerk::routes::router(
             dev.clone(),
@@ -282,6 +310,8 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        // Outermost: counts and times each request as the client saw it.
+        .layer(from_fn(crate::metrics::track))
 }
 
 /// Hands the nonce the security-headers layer put in this request's

@@ -5,6 +5,7 @@ use crate::{
     clerk::verify::unix_now,
     clerk::webhook::{self, SvixHeaders},
     error::AppError,
+    metrics,
     service::sync::{self, Outcome},
     startup::AppState,
 };
@@ -36,13 +37,26 @@ async fn receive(
     };
     let svix = SvixHeaders::from_headers(&headers).map_err(refused)?;
     webhook::verify(secret, &svix, &body, unix_now()).map_err(refused)?;
-    let event = sync::parse(&body)?;
-    let status = sync::apply(&state.db, &svix.id, &event).await?;
+    let event = sync::parse(&body).inspect_err(|_| metrics::webhook("other", "malformed"))?;
+    let status = sync::apply(&state.db, &svix.id, &event)
+        .await
+        .inspect_err(|_| metrics::webhook(&event.event_type, "failed"))?;
+    metrics::webhook(&event.event_type, outcome_label(status));
     tracing::info!(svix_id = %svix.id, event = %event.event_type, ?status, "webhook");
     Ok(Json(Receipt { status }))
 }
 
+fn outcome_label(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Applied => "applied",
+        Outcome::Stale => "stale",
+        Outcome::Duplicate => "duplicate",
+        Outcome::Ignored => "ignored",
+    }
+}
+
 fn refused(err: webhook::WebhookError) -> AppError {
+    metrics::webhook("unverified", "refused");
     tracing::info!(reason = %err, "webhook refused");
     AppError::BadRequest(format!("Invalid webhook signature: {err}."))
 }

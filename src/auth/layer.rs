@@ -177,21 +177,37 @@ impl AuthService {
     /// before (its claims checked again as of now), else verified in full
     /// and remembered.
     async fn verify(&self, verifier: &Verifier, token: &str) -> Result<Arc<Session>, TokenError> {
+        let (result, how) = self.verify_uncounted(verifier, token).await;
+        match &result {
+            Ok(_) => crate::metrics::token_verification("valid", how),
+            Err(err) => crate::metrics::token_verification("invalid", err.reason()),
+        }
+        result
+    }
+
+    async fn verify_uncounted(
+        &self,
+        verifier: &Verifier,
+        token: &str,
+    ) -> (Result<Arc<Session>, TokenError>, &'static str) {
         let key = TokenCache::key(token);
         let now = unix_now();
         if let Some(session) = self.verified.get(&key) {
-            return match verifier.check_claims(&session.claims, now) {
+            let result = match verifier.check_claims(&session.claims, now) {
                 Ok(()) => Ok(session),
                 Err(err) => {
                     self.verified.remove(&key);
                     Err(err)
                 }
             };
+            return (result, "cached");
         }
-        let claims = verifier.verify_at(token, now).await?;
-        let session = Arc::new(Session::from_claims(claims));
-        self.verified.insert(key, session.clone());
-        Ok(session)
+        let result = verifier.verify_at(token, now).await.map(|claims| {
+            let session = Arc::new(Session::from_claims(claims));
+            self.verified.insert(key, session.clone());
+            session
+        });
+        (result, "verified")
     }
 
     /// The route policy's verdict: `None` lets the request through.

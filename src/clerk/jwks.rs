@@ -91,6 +91,12 @@ impl JwksFetcher {
     }
 
     async fn fetch(&self) -> Result<HashMap<String, Arc<VerifyKey>>, String> {
+        let result = self.fetch_uncounted().await;
+        crate::metrics::jwks_fetch(if result.is_ok() { "ok" } else { "error" });
+        result
+    }
+
+    async fn fetch_uncounted(&self) -> Result<HashMap<String, Arc<VerifyKey>>, String> {
         let mut request = self.client.get(&self.url).timeout(Duration::from_secs(5));
         if let Some(secret) = &self.bearer {
             request = request.bearer_auth(secret.expose());

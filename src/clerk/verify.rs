@@ -49,6 +49,29 @@ pub enum TokenError {
     UnauthorizedParty,
 }
 
+impl TokenError {
+    /// A short, fixed name for metrics and logs.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            TokenError::Oversized => "oversized",
+            TokenError::Malformed => "malformed",
+            TokenError::UnsupportedAlgorithm => "unsupported_algorithm",
+            TokenError::AlgorithmMismatch => "algorithm_mismatch",
+            TokenError::MissingKid => "missing_kid",
+            TokenError::UnknownKid => "unknown_kid",
+            TokenError::KeysUnavailable => "keys_unavailable",
+            TokenError::BadSignature => "bad_signature",
+            TokenError::MissingClaim(_) => "missing_claim",
+            TokenError::Expired => "expired",
+            TokenError::NotYetValid => "not_yet_valid",
+            TokenError::IssuedInFuture => "issued_in_future",
+            TokenError::WrongIssuer => "wrong_issuer",
+            TokenError::MissingAzp => "missing_azp",
+            TokenError::UnauthorizedParty => "unauthorized_party",
+        }
+    }
+}
+
 enum Keys {
     Pem(Arc<VerifyKey>),
     Jwks(Arc<JwksCache>),

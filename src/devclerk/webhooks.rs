@@ -50,6 +50,18 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// The outbox's backlog: events not yet delivered, and how long the oldest
+/// of them has waited (zero when there is none).
+pub async fn outbox_backlog(db: &Db) -> Result<(i64, Duration), DbError> {
+    let (depth, oldest): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(created_at) FROM clerk_dev_webhook_events WHERE delivered_at IS NULL",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    let age = oldest.map_or(0, |created| now_millis().saturating_sub(created).max(0));
+    Ok((depth, Duration::from_millis(age as u64)))
+}
+
 /// Waits between attempts: after the first failure the first delay, and so
 /// on; the last one repeats. Clerk (Svix) spreads retries over days; a
 /// development instance compresses them.

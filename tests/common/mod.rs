@@ -134,6 +134,8 @@ pub struct TestApp {
     /// A client that sends no `Origin` of its own: for requests from
     /// elsewhere (other sites, scripts), with whatever headers a test adds.
     pub bare_client: reqwest::Client,
+    /// Where `/metrics` listens on its own (`METRICS_ADDR`), if configured.
+    pub metrics_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
     _test_db: TestDb,
 }
@@ -182,6 +184,7 @@ impl TestApp {
             .await
             .expect("build app");
         let addr = app.local_addr();
+        let metrics_addr = app.metrics_addr();
         // From here on the app's own pool is the one that matters.
         test_db.db.close().await;
         let db = app.db().clone();
@@ -207,6 +210,7 @@ impl TestApp {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
+            metrics_addr,
             shutdown: Some(tx),
             _test_db: test_db,
         }

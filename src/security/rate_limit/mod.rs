@@ -126,6 +126,7 @@ impl RateLimiter {
             }
             Verdict::Counted(quota, decision) => {
                 tracing::info!(budget = %budget, "rate limit reached");
+                crate::metrics::rate_limited(budget.as_str());
                 let retry_after = ceil_secs(decision.retry_after).max(1);
                 let mut response = super::refusal(
                     path,

@@ -56,15 +56,6 @@ pub fn App() -> impl IntoView {
     let current: CurrentUser = Resource::new_blocking(|| (), |_| current_user());
     provide_context(current);
 
-    // Marks the document once the WASM has taken over, so tests (and CSS)
-    // can tell a hydrated page from server-rendered HTML. Effects never run
-    // on the server.
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
-
     view! {
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Meta name="description" content="Inkpad: write, publish and own your words — secured end to end with Clerk."/>

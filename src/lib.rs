@@ -52,6 +52,12 @@ pub fn hydrate() {
         leptos::mount::hydrate_from_async(body, app::App)
             .await
             .forget();
+        // Marks the document once the WASM has taken over all of it, lazy
+        // page included, so tests (and CSS) can tell a hydrated page from
+        // server-rendered HTML.
+        if let Some(root) = leptos::prelude::document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
         components::clerk::hydration_finished();
     });
 }

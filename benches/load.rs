@@ -392,7 +392,7 @@ fn webhook_events(path: &Path, count: usize) {
         })
         .to_string();
         let id = format!("msg_bench_{ts}_{i}");
-        let sig = webhook::sign(&secret, &id, ts, body.as_bytes());
+        let sig = webhook::sign(&secret, &id, ts, &body);
         writeln!(out, "{id} {ts} {sig} {body}").unwrap();
     }
 }

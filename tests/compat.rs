@@ -75,12 +75,7 @@ async fn official_clerk_and_svix_libraries_accept_the_instance() {
             .await
             .unwrap()
             .0;
-    let signature = sign(
-        &dev.webhook_secret().unwrap(),
-        &event_id,
-        ts,
-        payload.as_bytes(),
-    );
+    let signature = sign(&dev.webhook_secret().unwrap(), &event_id, ts, &payload);
 
     let api_url = dev.base_url().to_owned();
     let output = tokio::task::spawn_blocking(move || {

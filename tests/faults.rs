@@ -42,10 +42,7 @@ async fn deliver(app: &TestApp, id: &str, body: &str) -> (StatusCode, Value) {
         .post(app.url("/api/webhooks/clerk"))
         .header("svix-id", id)
         .header("svix-timestamp", ts.to_string())
-        .header(
-            "svix-signature",
-            webhook::sign(&secret, id, ts, body.as_bytes()),
-        )
+        .header("svix-signature", webhook::sign(&secret, id, ts, body))
         .header("content-type", "application/json")
         .body(body.to_owned())
         .send()

@@ -138,7 +138,7 @@ async fn the_same_webhook_on_both_nodes_at_once_is_applied_once() {
     .to_string();
     let secret: WebhookSecret = WEBHOOK_SECRET.parse().unwrap();
     let ts = unix_now();
-    let signature = webhook::sign(&secret, &svix_id, ts, body.as_bytes());
+    let signature = webhook::sign(&secret, &svix_id, ts, &body);
     let http = Client::new();
     let deliver = |node: &Server| {
         http.post(node.url("/api/webhooks/clerk"))

@@ -146,7 +146,7 @@ impl Deliverer {
 
     async fn attempt(&self, event: &Pending) -> Result<bool, DbError> {
         let timestamp = now_millis() / 1000;
-        let signature = sign(&self.secret, &event.id, timestamp, event.payload.as_bytes());
+        let signature = sign(&self.secret, &event.id, timestamp, &event.payload);
         let result = self
             .http
             .post(&self.endpoint)

@@ -9,6 +9,8 @@ pub mod pages;
 pub mod rpc;
 
 #[cfg(feature = "hydrate")]
+pub mod api_client;
+#[cfg(feature = "hydrate")]
 pub mod clerk_js;
 
 #[cfg(feature = "ssr")]

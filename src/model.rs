@@ -135,6 +135,17 @@ pub struct Post {
     pub updated_at: i64,
 }
 
+/// Everything the app holds about the caller (`GET /api/user/export`): the
+/// local profile Clerk's webhooks keep, and every post they wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountData {
+    /// Unix milliseconds.
+    pub exported_at: i64,
+    /// `None` until Clerk's `user.created` webhook has reached the app.
+    pub profile: Option<User>,
+    pub posts: Vec<Post>,
+}
+
 /// What a post is written from: the author always comes from the session
 /// (a body naming one, or any other unknown field, is refused).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

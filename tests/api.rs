@@ -58,6 +58,7 @@ fn assert_error(status: StatusCode, body: &Value, expected: u16, error: &str) {
 fn protected_endpoints() -> Vec<(Method, &'static str, Option<Value>)> {
     vec![
         (Method::GET, "/api/user/profile", None),
+        (Method::GET, "/api/user/export", None),
         (Method::GET, "/api/protected/posts", None),
         (
             Method::POST,
@@ -765,4 +766,63 @@ mod server_functions {
         let (status, _) = rpc(&app, "protected/delete_post", Some(&alice), &[("id", &id)]).await;
         assert_eq!(status, 200);
     }
+}
+
+/// A copy of everything the app holds about the caller, and only the
+/// caller: their posts, never another's, whatever the plan; not cached.
+#[tokio::test]
+async fn the_data_export_holds_the_callers_own_data_only() {
+    let app = spawn(sqlite_db().await, Policy::app()).await;
+    let clerk = TestClerk::get();
+    let (ada, bob) = (
+        clerk.member("user_export_ada"),
+        clerk.member("user_export_bob"),
+    );
+    create_post(&app, &ada, "Ada's first").await;
+    create_post(&app, &ada, "Ada's second").await;
+    create_post(&app, &bob, "Bob's secret draft").await;
+
+    let res = app
+        .request(Method::GET, "/api/user/export", Some(&ada))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("inkpad-data.json"));
+    let body: Value = res.json().await.unwrap();
+    let titles: Vec<&str> = body["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 2, "{body}");
+    assert!(titles.contains(&"Ada's first") && titles.contains(&"Ada's second"));
+    assert!(!body.to_string().contains("Bob"), "{body}");
+    assert!(body["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["author_id"] == "user_export_ada"));
+    assert_eq!(body["profile"]["id"], "user_export_ada", "{body}");
+    assert!(body["exported_at"].as_i64().unwrap() > 0);
+
+    // No way to ask for someone else's: query parameters change nothing.
+    let (status, other) = call(
+        &app,
+        Method::GET,
+        "/api/user/export?user_id=user_export_bob",
+        Some(&ada),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(!other.to_string().contains("Bob"), "{other}");
+
+    let (status, body) = call(&app, Method::GET, "/api/user/export", None, None).await;
+    assert_error(status, &body, 401, "Unauthenticated");
 }

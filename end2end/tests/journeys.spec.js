@@ -421,3 +421,24 @@ test("no page shows code as a label or hides under the header: an admin", async 
   await signIn(page, "admin@inkpad.dev", "inkpad-admin-demo");
   for (const url of ["/dashboard", "/settings", "/pricing", "/premium", "/admin"]) await checkPageChrome(page, url);
 });
+
+test("a writer downloads a copy of their data from settings: their profile and posts, nobody else's", async ({ page }) => {
+  const email = unique("data");
+  await signUp(page, email, "Dana", "Data");
+  for (const title of ["Field notes", "Second thoughts"]) {
+    expect((await call(page, "POST", "/api/protected/posts", { title, content: "Words of mine." })).status).toBe(201);
+  }
+  await page.goto("/settings");
+  await hydrated(page);
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download my data" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe("inkpad-data.json");
+  const fs = require("node:fs");
+  const data = JSON.parse(fs.readFileSync(await download.path(), "utf8"));
+  expect(data.profile.email).toBe(email);
+  expect(data.posts.map((p) => p.title).sort()).toEqual(["Field notes", "Second thoughts"]);
+  expect(new Set(data.posts.map((p) => p.author_id))).toEqual(new Set([data.profile.id]));
+  await expect(page.getByTestId("data-status")).toHaveText("Downloaded your profile and 2 posts.");
+});

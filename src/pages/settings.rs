@@ -45,6 +45,7 @@ pub fn Settings() -> impl IntoView {
                         }
                     })}
                 </Transition>
+                <DownloadMyData/>
                 <div class="card">
                     <h2>"Account"</h2>
                     <p class="muted">"Change your name or sign out from Clerk's account menu."</p>
@@ -54,5 +55,52 @@ pub fn Settings() -> impl IntoView {
                 </div>
             </section>
         </AuthGuard>
+    }
+}
+
+/// "Download my data": everything Inkpad holds about the user, fetched from
+/// `GET /api/user/export` by the browser's API client and saved as a JSON
+/// file. The server decides whose data it is (the session's own, only).
+#[component]
+fn DownloadMyData() -> impl IntoView {
+    let status = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    let auth = crate::components::clerk::use_auth();
+    let download = move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            use crate::{api_client, model::AccountData};
+            busy.set(true);
+            status.set(String::new());
+            let client = api_client::ApiClient::new(auth);
+            let result = match client.get::<AccountData>("/api/user/export").await {
+                Ok(data) => serde_json::to_string_pretty(&data)
+                    .map_err(|_| crate::error::AppError::Internal)
+                    .and_then(|json| {
+                        api_client::download("inkpad-data.json", "application/json", &json)
+                    })
+                    .map(|()| {
+                        let n = data.posts.len();
+                        format!(
+                            "Downloaded your profile and {n} post{}.",
+                            if n == 1 { "" } else { "s" }
+                        )
+                    }),
+                Err(err) => Err(err),
+            };
+            status.set(result.unwrap_or_else(|err| err.to_string()));
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="card">
+            <h2>"Your data"</h2>
+            <p class="muted">"A copy of everything Inkpad holds about you — your profile and every post — as a JSON file."</p>
+            <button type="button" class="button button-ghost" on:click=download disabled=move || busy.get()>
+                {move || if busy.get() { "Preparing…" } else { "Download my data" }}
+            </button>
+            <p class="form-ok" role="status" data-testid="data-status">{move || status.get()}</p>
+        </div>
     }
 }

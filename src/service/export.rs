@@ -3,9 +3,9 @@
 
 use crate::{
     auth::Auth,
-    db::{now_millis, posts, Db},
+    db::{now_millis, posts, users, Db},
     error::AppError,
-    model::{format_date as date, Export, ExportStats, Plan, Post},
+    model::{format_date as date, AccountData, Export, ExportStats, Plan, Post},
 };
 use std::fmt::Write;
 
@@ -16,6 +16,20 @@ pub async fn generate(auth: &Auth, db: &Db) -> Result<Export, AppError> {
     let session = auth.require_plan(Plan::Pro)?;
     let posts = posts::all_by_author(db, &session.user_id).await?;
     Ok(render(&posts, now_millis()))
+}
+
+/// The caller's own data, whatever their plan (the right to a copy of
+/// one's data is not a Pro feature). Only ever the session's own user:
+/// there is no parameter naming anyone else.
+pub async fn account_data(auth: &Auth, db: &Db) -> Result<AccountData, AppError> {
+    let session = auth.require()?;
+    let profile = users::get(db, &session.user_id).await?;
+    let posts = posts::all_by_author(db, &session.user_id).await?;
+    Ok(AccountData {
+        exported_at: now_millis(),
+        profile,
+        posts,
+    })
 }
 
 pub fn words(text: &str) -> i64 {

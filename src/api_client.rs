@@ -1,11 +1,11 @@
 //! The browser's typed client for the app's JSON API, on `gloo-net`.
 //!
 //! Every call carries `Authorization: Bearer <token>` from Clerk's
-//! `session.getToken()`: a fresh token, so a plan or role an admin just
-//! changed is already in it, and a Bearer call is exempt from the CSRF
-//! check (a cross-site page cannot read the token to forge one). An error
-//! answer's body becomes the same `AppError` the server sent, and what the
-//! user should see happen is decided here, once:
+//! `session.getToken()` (Clerk renews it before it expires); a Bearer call
+//! is exempt from the CSRF check, as a cross-site page cannot read the
+//! token to forge one. An error answer's body becomes the same `AppError`
+//! the server sent, and what the user should see happen is decided here,
+//! once:
 //!
 //! - a lost session (401) goes to sign-in and back here (`redirect_url`);
 //! - a Pro feature on the free plan (403 `Upgrade required`) goes to the
@@ -42,15 +42,11 @@ impl ApiClient {
         .await
     }
 
-    /// `POST path` with a JSON body, answered with JSON.
-    pub async fn post<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &impl Serialize,
-    ) -> Result<T, AppError> {
+    /// `POST path` without a body, answered with JSON.
+    pub async fn post<T: DeserializeOwned>(&self, path: &str) -> Result<T, AppError> {
         self.send(
             RequestBuilder::new(path).method(gloo_net::http::Method::POST),
-            Some(body),
+            None::<&()>,
         )
         .await
     }
@@ -60,7 +56,7 @@ impl ApiClient {
         request: RequestBuilder,
         body: Option<&impl Serialize>,
     ) -> Result<T, AppError> {
-        let Some(token) = self.auth.get_token().await else {
+        let Some(token) = self.auth.session_token().await else {
             return Err(self.handle(AppError::Unauthenticated));
         };
         let request = request.header("Authorization", &format!("Bearer {token}"));

@@ -205,6 +205,13 @@ test("a free writer is upgraded by an admin and gets the Pro feature without sig
   await page.getByRole("button", { name: "Export as Markdown" }).click();
   await expect(page.getByTestId("export-stats")).toContainText("4");
   await expect(page.getByTestId("export-markdown")).toContainText("## Compilers");
+  // A real .md file, saved from the answer the API client fetched.
+  const [file] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: /^Download .*\.md$/ }).click(),
+  ]);
+  expect(file.suggestedFilename()).toMatch(/\.md$/);
+  expect(require("node:fs").readFileSync(await file.path(), "utf8")).toContain("## Compilers");
   await snap(page, testInfo, "premium-export");
   expect((await call(page, "POST", "/api/premium/generate")).status).toBe(200);
 });

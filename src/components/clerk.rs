@@ -297,6 +297,14 @@ impl UseAuth {
         None
     }
 
+    /// The session's token for a call, without refreshing the auth state:
+    /// re-rendering every gate around the caller would throw away the very
+    /// component waiting for the answer. `None` when signed out.
+    #[cfg(feature = "hydrate")]
+    pub async fn session_token(&self) -> Option<String> {
+        crate::clerk_js::Clerk::get()?.token().await.ok().flatten()
+    }
+
     /// Confirms the user's password again for Clerk's reverification
     /// `preset` (the server's `clerk_error.metadata.reverification`, such
     /// as "strict"), so the next session token shows a fresh verification;

@@ -3,9 +3,9 @@
 //! the plan again on the export itself.
 
 use crate::{
-    components::clerk::{percent_encode, use_auth, AuthGuard, CallError, Protect},
-    model::Plan,
-    rpc::premium::GenerateExport,
+    components::clerk::{use_auth, AuthGuard, CallError, Protect},
+    error::AppError,
+    model::{Export, Plan},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -43,34 +43,55 @@ fn UpgradePrompt() -> impl IntoView {
     }
 }
 
+/// Fetches the export through the browser's API client (so a plan that
+/// lapsed meanwhile lands on the pricing page), shows its statistics and
+/// text, and saves it as a real `.md` file on request.
 #[component]
 fn Exporter() -> impl IntoView {
-    let export = ServerAction::<GenerateExport>::new();
+    let result = RwSignal::new(None::<Result<Export, AppError>>);
+    let pending = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    let auth = use_auth();
+    let run = move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            pending.set(true);
+            let client = crate::api_client::ApiClient::new(auth);
+            result.set(Some(client.post::<Export>("/api/premium/generate").await));
+            pending.set(false);
+        });
+    };
     view! {
         <div class="card" data-testid="exporter">
             <p>"Every post you've written, oldest first, in one Markdown document."</p>
-            <button class="button button-primary" disabled=move || export.pending().get()
-                on:click=move |_| { export.dispatch(GenerateExport {}); }>
-                {move || if export.pending().get() { "Exporting…" } else { "Export as Markdown" }}
+            <button class="button button-primary" disabled=move || pending.get() on:click=run>
+                {move || if pending.get() { "Exporting…" } else { "Export as Markdown" }}
             </button>
-            {move || match export.value().get() {
+            {move || match result.get() {
                 None => ().into_any(),
                 Some(Err(error)) => view! { <CallError error/> }.into_any(),
-                Some(Ok(result)) => {
-                    let href = format!(
-                        "data:text/markdown;charset=utf-8,{}",
-                        percent_encode(&result.markdown, b"")
-                    );
+                Some(Ok(export)) => {
+                    let label = format!("Download {}", export.filename);
+                    let saved = RwSignal::new(String::new());
+                    let (filename, markdown) = (export.filename.clone(), export.markdown.clone());
+                    let save = move |_| {
+                        #[cfg(feature = "hydrate")]
+                        saved.set(
+                            crate::api_client::download(&filename, "text/markdown;charset=utf-8", &markdown)
+                                .map_or_else(|err| err.to_string(), |()| String::new()),
+                        );
+                        #[cfg(not(feature = "hydrate"))]
+                        let _ = (&filename, &markdown);
+                    };
                     view! {
                         <dl class="stats" data-testid="export-stats">
-                            <dt>"Posts"</dt><dd>{result.stats.posts}</dd>
-                            <dt>"Words"</dt><dd>{result.stats.words}</dd>
-                            <dt>"Reading time"</dt><dd>{format!("{} min", result.stats.reading_minutes)}</dd>
+                            <dt>"Posts"</dt><dd>{export.stats.posts}</dd>
+                            <dt>"Words"</dt><dd>{export.stats.words}</dd>
+                            <dt>"Reading time"</dt><dd>{format!("{} min", export.stats.reading_minutes)}</dd>
                         </dl>
-                        <a class="button button-ghost" href=href download=result.filename.clone()>
-                            {format!("Download {}", result.filename)}
-                        </a>
-                        <pre class="export" data-testid="export-markdown">{result.markdown.clone()}</pre>
+                        <button type="button" class="button button-ghost" on:click=save>{label}</button>
+                        <p class="form-error" role="alert">{move || saved.get()}</p>
+                        <pre class="export" data-testid="export-markdown">{export.markdown.clone()}</pre>
                     }.into_any()
                 }
             }}

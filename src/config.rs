@@ -50,6 +50,11 @@ pub struct MetricsConfig {
 }
 
 impl MetricsConfig {
+    /// Whether anything serves `/metrics` (else nothing is recorded).
+    pub fn enabled(&self) -> bool {
+        self.addr.is_some() || self.token.is_some()
+    }
+
     fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<MetricsConfig, ConfigError> {
         let addr = get("METRICS_ADDR")
             .filter(|v| !v.is_empty() && v != "off")

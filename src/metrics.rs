@@ -12,9 +12,11 @@
 //! `METRICS_TOKEN` (a bearer token, compared in constant time), and on a
 //! listener of its own at `METRICS_ADDR` (for a private network or
 //! 127.0.0.1), which also requires the token when one is set. With neither,
-//! nothing serves it. Labels are bounded: route templates (never raw paths),
-//! a fixed set of methods, reasons and event types, so a caller cannot
-//! create series at will.
+//! nothing serves it and nothing is recorded (no per-request cost).
+//!
+//! Labels are bounded: route templates (never raw paths), a fixed set of
+//! methods, reasons and event types, so a caller cannot create series at
+//! will.
 
 use crate::{
     clerk::keys::constant_time_eq, config::MetricsConfig, devclerk, error::AppError,

@@ -167,7 +167,9 @@ impl Application {
         };
         let request_timeout = state.config.security.request_timeout;
         let development_instance = state.dev_clerk.is_some();
-        crate::metrics::install();
+        if state.config.metrics.enabled() {
+            crate::metrics::install();
+        }
         let metrics = match state.config.metrics.addr {
             Some(addr) => Some((
                 TcpListener::bind(addr)
@@ -264,6 +266,7 @@ pub fn router(state: AppState) -> Router {
         std::env::var_os("LEPTOS_WATCH").is_some(),
     ));
 
+    let metrics_on = state.config.metrics.enabled();
     let mut app = Router::new()
         .merge(api::router())
         .merge(crate::metrics::router(&state.config.metrics));
@@ -274,7 +277,7 @@ pub fn router(state: AppState) -> Router {
             state.limiter.clone(),
         ));
     }
-    app
+    let app = app
         // leptos_axum provides `state` as context to every page render and
         // server function, so they reach the database with
         // `expect_context::<AppState>()`; the request's CSP nonce goes to
@@ -309,9 +312,14 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(security_headers, headers::apply))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
-        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid));
+    if metrics_on {
         // Outermost: counts and times each request as the client saw it.
-        .layer(from_fn(crate::metrics::track))
+        // Without a way to read them, nothing is counted at all.
+        app.layer(from_fn(crate::metrics::track))
+    } else {
+        app
+    }
 }
 
 /// Hands the nonce the security-headers layer put in this request's

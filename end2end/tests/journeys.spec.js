@@ -435,6 +435,11 @@ test("a writer downloads a copy of their data from settings: their profile and p
   for (const title of ["Field notes", "Second thoughts"]) {
     expect((await call(page, "POST", "/api/protected/posts", { title, content: "Words of mine." })).status).toBe(201);
   }
+  // The local profile is Clerk's, copied by the user.created webhook, which
+  // arrives on its own schedule: wait until it has.
+  await expect
+    .poll(async () => (await call(page, "GET", "/api/user/export")).json?.profile?.email ?? null, { timeout: 15_000 })
+    .toBe(email);
   await page.goto("/settings");
   await hydrated(page);
   const [download] = await Promise.all([

@@ -78,6 +78,12 @@ async fn official_clerk_and_svix_libraries_accept_the_instance() {
     let signature = sign(&dev.webhook_secret().unwrap(), &event_id, ts, &payload);
 
     let api_url = dev.base_url().to_owned();
+    let (py_whsec, py_id, py_sig, py_body) = (
+        whsec.clone(),
+        event_id.clone(),
+        signature.clone(),
+        payload.clone(),
+    );
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg("compat/clerk-compat.mjs")
@@ -126,6 +132,38 @@ async fn official_clerk_and_svix_libraries_accept_the_instance() {
         out["updated"]["privateMetadata"],
         json!({"note": "kept private"})
     );
+    assert_eq!(
+        out["webhook"],
+        json!({"type": "session.created", "object": "event"})
+    );
+    assert_eq!(out["webhook_tampered"], "rejected");
+
+    // The official Python library accepts the same delivery.
+    let python = std::path::Path::new("target/pyenv/bin/python");
+    if !python.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must check Python svix: scripts/bootstrap test installs it"
+        );
+        println!("compat: Python svix skipped (run scripts/bootstrap test to install it)");
+        return;
+    }
+    let output = Command::new(python)
+        .arg("end2end/compat/svix_verify.py")
+        .env("WHSEC", &py_whsec)
+        .env("WEBHOOK_ID", &py_id)
+        .env("WEBHOOK_TS", ts.to_string())
+        .env("WEBHOOK_SIG", &py_sig)
+        .env("WEBHOOK_BODY", &py_body)
+        .output()
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "python failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out: Value = serde_json::from_slice(&output.stdout).expect("one JSON line");
     assert_eq!(
         out["webhook"],
         json!({"type": "session.created", "object": "event"})

@@ -1,4 +1,7 @@
-//! The premium page's call: the Pro plan's Markdown export.
+//! The Pro plan's Markdown export as a server function. The premium page
+//! no longer calls it (it fetches `POST /api/premium/generate` through the
+//! browser's API client to save a real file); it stays a typed endpoint,
+//! under the same route policy, rate budget and tests.
 
 use crate::{error::AppError, model::Export};
 use leptos::prelude::*;

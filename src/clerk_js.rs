@@ -1,7 +1,7 @@
 //! A Rust face for `window.Clerk` (clerk-js, or the development instance's
 //! script, which speaks the same API): loading the script, `load`,
 //! `addListener`, mounting the sign-in, sign-up and user-button widgets,
-//! `openSignIn`, `signOut`, `session.getToken()` and the session's
+//! `openSignIn`, `openUserProfile`, `signOut`, `session.getToken()` and the session's
 //! reverification (`startVerification`, `attemptFirstFactorVerification`).
 //! Browser only.
 
@@ -36,6 +36,8 @@ extern "C" {
     fn unmount_user_button(this: &Clerk, node: &HtmlElement);
     #[wasm_bindgen(method, js_name = openSignIn)]
     fn open_sign_in(this: &Clerk, props: &JsValue);
+    #[wasm_bindgen(method, js_name = openUserProfile)]
+    fn open_user_profile(this: &Clerk, props: &JsValue);
     #[wasm_bindgen(method, js_name = signOut)]
     fn sign_out(this: &Clerk, options: &JsValue) -> Promise;
     #[wasm_bindgen(method, getter)]
@@ -130,6 +132,12 @@ impl Clerk {
 
     pub fn open_sign_in_modal(&self, props: &JsValue) {
         self.open_sign_in(props);
+    }
+
+    /// Clerk's account panel (`openUserProfile`): the user's name and, where
+    /// the instance allows it, deleting the account.
+    pub fn open_user_profile_modal(&self, props: &JsValue) {
+        self.open_user_profile(props);
     }
 
     pub async fn sign_out_to(&self, redirect_url: &str) -> Result<(), String> {

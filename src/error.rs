@@ -278,12 +278,32 @@ mod server {
         /// Sets this error's status on the response of the current server
         /// function call, so the wire carries 401/403/404/503 rather than a
         /// blanket 500. Call it from inside a server function.
+        ///
+        /// Not for a plain HTML form post (no JavaScript): Leptos answers
+        /// that with a redirect back to the form's page carrying the error
+        /// in the query, and a status set here would replace the redirect,
+        /// leaving the browser on a bare JSON error.
         pub fn into_server_fn_error(self) -> Self {
-            if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                opts.set_status(self.status_code());
+            if !is_html_form_post() {
+                if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                    opts.set_status(self.status_code());
+                }
             }
             self
         }
+    }
+
+    /// Is the current request a browser's own form submission (a POST that
+    /// accepts HTML), rather than the server-function client's fetch?
+    fn is_html_form_post() -> bool {
+        leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+            parts.method == axum::http::Method::POST
+                && parts
+                    .headers
+                    .get(axum::http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.contains("text/html"))
+        })
     }
 
     impl IntoResponse for AppError {

@@ -643,3 +643,139 @@ async fn reverification_refreshes_fva_and_admin_changes_need_it() {
         .await;
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn deleting_ones_account_needs_a_fresh_password_and_the_webhook_removes_everything() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::default();
+    let client = sign_up(&app, &mut browser, "leaving@example.com").await;
+    let sid = session_id(&client);
+    let user_id = client["client"]["sessions"][0]["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let jwt = token(&app, &mut browser, &sid)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["jwt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .client
+        .post(app.url("/api/protected/posts"))
+        .bearer_auth(&jwt)
+        .json(&json!({"title": "Goodbye", "content": "Soon gone."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    common::eventually("the user.created webhook", 15, || async {
+        inkpad::db::users::get(&app.db, &user_id)
+            .await
+            .unwrap()
+            .filter(|u| u.email.is_some())
+    })
+    .await;
+    let delete = |browser_cookie: String, origin: &str| {
+        app.bare_client
+            .delete(app.url("/__clerk/v1/me"))
+            .header(header::COOKIE, browser_cookie)
+            .header(header::ORIGIN, origin.to_owned())
+            .send()
+    };
+    let own = format!("http://{}", app.addr);
+
+    // Another browser, and another site riding this browser's cookie: refused.
+    assert_eq!(delete(String::new(), &own).await.unwrap().status(), 401);
+    let forged = delete(browser.header(), "https://evil.example")
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+
+    // A password confirmed more than ten minutes ago is not enough.
+    let res = browser
+        .post(
+            &app,
+            &format!("/__clerk/console/api/sessions/{sid}/verified"),
+            json!({"minutes_ago": 11}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let stale = delete(browser.header(), &own).await.unwrap();
+    assert_eq!(stale.status(), 403);
+    let body: Value = stale.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "session_reverification_required");
+    assert_eq!(token(&app, &mut browser, &sid).await.status(), 200);
+
+    // Confirmed again, the account goes, with its sessions.
+    let attempt = format!("/__clerk/v1/client/sessions/{sid}/verify/attempt_first_factor");
+    let verify = format!("/__clerk/v1/client/sessions/{sid}/verify");
+    let res = browser
+        .send(
+            &app,
+            app.client
+                .post(app.url(&verify))
+                .form(&[("level", "first_factor")]),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = browser
+        .send(
+            &app,
+            app.client.post(app.url(&attempt)).form(&[
+                ("strategy", "password"),
+                ("password", "correct horse battery"),
+            ]),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = delete(browser.header(), &own).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["response"],
+        json!({"object": "user", "id": user_id, "deleted": true})
+    );
+    assert_eq!(body["client"]["sessions"], json!([]));
+    assert_eq!(token(&app, &mut browser, &sid).await.status(), 401);
+    assert_eq!(
+        sign_in(
+            &app,
+            &mut browser,
+            "leaving@example.com",
+            "correct horse battery"
+        )
+        .await
+        .status(),
+        422
+    );
+
+    // The user.deleted webhook removes the profile and every post.
+    common::eventually("the user.deleted webhook", 15, || async {
+        inkpad::db::users::get(&app.db, &user_id)
+            .await
+            .unwrap()
+            .is_none()
+            .then_some(())
+    })
+    .await;
+    let posts = inkpad::db::posts::all_by_author(&app.db, &user_id)
+        .await
+        .unwrap();
+    assert!(posts.is_empty(), "posts left behind: {posts:?}");
+    // The old token still verifies for its last seconds, but finds nothing.
+    let res = app
+        .client
+        .get(app.url("/api/protected/posts"))
+        .bearer_auth(&jwt)
+        .send()
+        .await
+        .unwrap();
+    let listed: Value = res.json().await.unwrap_or_default();
+    assert!(
+        !listed.to_string().contains("Goodbye"),
+        "a deleted user's post is still listed: {listed}"
+    );
+}

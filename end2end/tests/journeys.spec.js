@@ -151,7 +151,7 @@ test("a new writer: sign-up, onboarding, dashboard, create, edit, delete, sign-o
   await expect(form.getByLabel("Title")).toHaveValue("");
   await snap(page, testInfo, "dashboard");
 
-  await post.getByRole("button", { name: "Edit" }).click();
+  await post.locator("summary", { hasText: "Edit" }).click();
   await post.getByLabel("Title").fill("Notes on the Analytical Engine");
   await post.getByRole("button", { name: "Save" }).click();
   await expect(post.getByRole("heading")).toHaveText("Notes on the Analytical Engine");
@@ -159,7 +159,7 @@ test("a new writer: sign-up, onboarding, dashboard, create, edit, delete, sign-o
   await hydrated(page);
   await expect(page.getByTestId("post").getByRole("heading")).toHaveText("Notes on the Analytical Engine");
 
-  await page.getByTestId("post").getByRole("button", { name: "Delete" }).click();
+  await page.getByTestId("post").locator("summary", { hasText: "Delete" }).click();
   await page.getByRole("button", { name: "Confirm delete" }).click();
   await expect(page.getByTestId("no-posts")).toBeVisible();
 
@@ -421,7 +421,12 @@ test("no page shows code as a label or hides under the header: a member with two
   await page.goto("/dashboard");
   await hydrated(page);
   await expect(page.getByRole("navigation", { name: "Pages" })).toContainText("Page 1 of 2");
-  await expect(page.getByRole("button", { name: "Older" })).toBeEnabled();
+  // The pager is links, so it pages without JavaScript too.
+  await page.getByRole("link", { name: "Older" }).click();
+  await page.waitForURL("**/dashboard?page=2");
+  await expect(page.getByRole("navigation", { name: "Pages" })).toContainText("Page 2 of 2");
+  await expect(page.getByTestId("post")).toHaveCount(1);
+  await expect(page.getByRole("link", { name: "Newer" })).toBeVisible();
 });
 
 test("no page shows code as a label or hides under the header: an admin", async ({ page }) => {
@@ -453,4 +458,129 @@ test("a writer downloads a copy of their data from settings: their profile and p
   expect(data.posts.map((p) => p.title).sort()).toEqual(["Field notes", "Second thoughts"]);
   expect(new Set(data.posts.map((p) => p.author_id))).toEqual(new Set([data.profile.id]));
   await expect(page.getByTestId("data-status")).toHaveText("Downloaded your profile and 2 posts.");
+});
+
+/** Waits until the user.created webhook has copied `email` into the app's users (an admin's search finds it). */
+async function waitForSync(adminPage, email) {
+  await expect
+    .poll(async () => (await call(adminPage, "GET", `/api/admin/users?search=${encodeURIComponent(email)}`)).json?.items?.length ?? 0, { timeout: 15_000 })
+    .toBe(1);
+}
+
+test("a writer deletes their account in Clerk's account panel: password first, then posts, profile and sessions go and the admin list drops them", async ({ page, openPage }, testInfo) => {
+  const email = unique("leaving");
+  await signUp(page, email, "Lee", "Ving");
+  const created = await call(page, "POST", "/api/protected/posts", { title: "Last words", content: "Goodbye, all." });
+  expect(created.status).toBe(201);
+  const postId = created.json.id;
+
+  const adminPage = await openPage();
+  await signIn(adminPage, "admin@inkpad.dev", "inkpad-admin-demo", "/admin");
+  await waitForSync(adminPage, email);
+  expect((await call(adminPage, "GET", `/api/protected/posts/${postId}`)).status).toBe(200);
+
+  await page.goto("/settings");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Delete my account…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Manage account" });
+  await dialog.getByRole("button", { name: "Delete account…" }).click();
+  await dialog.getByLabel("Your password").fill("not my password");
+  await dialog.getByRole("button", { name: "Delete my account" }).click();
+  await expect(dialog.getByRole("alert").filter({ hasText: /incorrect/i })).toBeVisible();
+  await snap(page, testInfo, "delete-account-wrong-password");
+  // A wrong password deleted nothing.
+  expect((await call(page, "GET", "/api/user/export")).status).toBe(200);
+
+  await dialog.getByLabel("Your password").fill("correct horse battery");
+  await dialog.getByRole("button", { name: "Delete my account" }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+  await hydrated(page);
+  await expect(page.getByTestId("sign-in-button")).toBeVisible();
+  expect((await page.request.get("/api/session")).status()).toBe(401);
+
+  // Clerk's user.deleted webhook reaches the app: the admin's list drops
+  // the writer and their post is gone for everyone, admins included.
+  await expect
+    .poll(async () => (await call(adminPage, "GET", `/api/admin/users?search=${encodeURIComponent(email)}`)).json?.items?.length, { timeout: 15_000 })
+    .toBe(0);
+  expect((await call(adminPage, "GET", `/api/protected/posts/${postId}`)).status).toBe(404);
+  await adminPage.getByLabel("Search by email or name").fill(email);
+  await adminPage.getByRole("button", { name: "Search" }).click();
+  await expect(adminPage.getByRole("navigation", { name: "User pages" })).toContainText("0 users");
+
+  // And the account cannot sign in again.
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: /incorrect/i })).toBeVisible();
+});
+
+test("without JavaScript: the sign-in page says what it needs; a writer creates, edits and deletes a post and an admin changes a plan, all by plain forms", async ({ page, browser, openPage }, testInfo) => {
+  // A browser with scripts off, holding the cookies a signed-in tab holds.
+  const noScript = async (from) => {
+    const context = await browser.newContext({ javaScriptEnabled: false, storageState: await from.context().storageState() });
+    return context.newPage();
+  };
+  const anonymous = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+  await anonymous.goto("/sign-in");
+  await expect(anonymous.getByTestId("no-script-notice")).toContainText("needs JavaScript");
+  await expect(anonymous.getByText("Loading the sign-in form…")).toBeHidden();
+  await snap(anonymous, testInfo, "no-js-sign-in");
+  await anonymous.context().close();
+
+  const email = unique("nojs");
+  await signUp(page, email, "Noah", "Script");
+  const writer = await noScript(page);
+  try {
+    await writer.goto("/dashboard");
+    await expect(writer.getByTestId("no-posts")).toBeVisible();
+    const form = writer.getByRole("form", { name: "New post" });
+    // The server's field messages come back through the redirect.
+    await form.getByRole("button", { name: "Publish" }).click();
+    await expect(writer.getByTestId("title-error")).toHaveText("Give your post a title.");
+    await expect(writer.getByTestId("content-error")).toHaveText("Write something before saving.");
+    await snap(writer, testInfo, "no-js-field-errors");
+    await form.getByLabel("Title").fill("Plain forms");
+    await form.getByLabel("Content").fill("Posted by the browser itself.");
+    await form.getByRole("button", { name: "Publish" }).click();
+    await writer.waitForURL((url) => url.pathname === "/dashboard" && !url.search.includes("__err"));
+    const post = writer.getByTestId("post");
+    await expect(post.getByRole("heading")).toHaveText("Plain forms");
+
+    await post.locator("summary", { hasText: "Edit" }).click();
+    await post.getByLabel("Title").fill("Plain forms, edited");
+    await post.getByRole("button", { name: "Save" }).click();
+    await expect(writer.getByTestId("post").getByRole("heading")).toHaveText("Plain forms, edited");
+    await snap(writer, testInfo, "no-js-dashboard");
+
+    await writer.getByTestId("post").locator("summary", { hasText: "Delete" }).click();
+    await writer.getByRole("button", { name: "Confirm delete" }).click();
+    await expect(writer.getByTestId("no-posts")).toBeVisible();
+  } finally {
+    await writer.context().close();
+  }
+
+  const adminTab = await openPage();
+  await signIn(adminTab, "admin@inkpad.dev", "inkpad-admin-demo", "/admin");
+  await waitForSync(adminTab, email);
+  const admin = await noScript(adminTab);
+  try {
+    await admin.goto("/admin");
+    await admin.getByLabel("Search by email or name").fill(email);
+    await admin.getByRole("button", { name: "Search" }).click();
+    await admin.waitForURL((url) => url.searchParams.get("search") === email);
+    await admin.getByRole("combobox", { name: `Plan of ${email}` }).selectOption("pro");
+    await admin.getByRole("button", { name: `Save plan of ${email}` }).click();
+    await expect(admin.getByTestId("audit")).toContainText("plan.changed free → pro");
+    await expect(admin.getByRole("combobox", { name: `Plan of ${email}` })).toHaveValue("pro");
+    await snap(admin, testInfo, "no-js-admin");
+  } finally {
+    await admin.context().close();
+  }
+  // The writer's next token carries the plan the admin chose.
+  await page.goto("/premium");
+  await hydrated(page);
+  await expect(page.getByTestId("exporter")).toBeVisible();
 });

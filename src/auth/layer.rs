@@ -5,9 +5,9 @@
 use super::{
     policy::{is_api_path, Access, Policy},
     request::{
-        cookie_state, cookie_suffix, is_page_load, request_origin, without_handshake_params,
-        CookieState, Credentials, Reason, HANDSHAKE_TOKEN, MAX_HANDSHAKE_REDIRECTS,
-        REDIRECT_COUNT_COOKIE,
+        cookie_state, cookie_suffix, form_return_path, is_page_load, request_origin,
+        without_handshake_params, CookieState, Credentials, Reason, HANDSHAKE_TOKEN,
+        MAX_HANDSHAKE_REDIRECTS, REDIRECT_COUNT_COOKIE,
     },
     session::{Auth, Session},
     token_cache::TokenCache,
@@ -138,8 +138,11 @@ impl AuthService {
             });
         }
 
+        // A page without JavaScript posting a form is a navigation too: its
+        // token (60 s) has often lapsed while the user typed, and without a
+        // script nothing renewed it.
         let may_handshake = self.frontend_api_url.is_some()
-            && is_page_load(method, headers)
+            && (is_page_load(method, headers) || form_return_path(method, headers).is_some())
             && creds.redirect_count < MAX_HANDSHAKE_REDIRECTS;
         let handshake_or_signed_out = |reason: Reason| {
             if may_handshake {
@@ -230,12 +233,17 @@ impl AuthService {
         if is_api_path(uri.path()) {
             return err.into_response();
         }
+        let here = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        self.deny_page(err, here, headers)
+    }
+
+    /// A page refused: signed out goes to sign-in and back to `here` (a
+    /// same-origin path), signed in without access to `/unauthorized`.
+    fn deny_page(&self, err: AppError, here: &str, headers: &HeaderMap) -> Response {
         match err {
             AppError::Unauthenticated => {
-                // The return address is this request's own path, so it is
-                // same-origin by construction; it is made absolute only when
-                // the sign-in page lives on another origin.
-                let here = uri.path_and_query().map_or("/", |pq| pq.as_str());
+                // The return address is a path of this origin; it is made
+                // absolute only when the sign-in page lives on another one.
                 let back = if self.sign_in_url.starts_with('/') {
                     here.to_owned()
                 } else {
@@ -270,6 +278,19 @@ impl AuthService {
         reason: Reason,
         redirect_count: u32,
     ) -> Option<Response> {
+        let here = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        self.handshake_to(here, headers, reason, redirect_count)
+    }
+
+    /// `307` to the handshake, coming back to `return_to` (a path of this
+    /// origin).
+    fn handshake_to(
+        &self,
+        return_to: &str,
+        headers: &HeaderMap,
+        reason: Reason,
+        redirect_count: u32,
+    ) -> Option<Response> {
         let origin = request_origin(headers)?;
         // Through the proxy when there is one: its cookies live on the
         // origin the browser is actually using.
@@ -278,10 +299,7 @@ impl AuthService {
             Some(proxy) => proxy.clone(),
             None => self.frontend_api_url.clone()?,
         };
-        let here = format!(
-            "{origin}{}",
-            uri.path_and_query().map_or("/", |pq| pq.as_str())
-        );
+        let here = format!("{origin}{return_to}");
         let location = format!(
             "{fapi}/v1/client/handshake?redirect_url={}&__clerk_hs_reason={}",
             utf8_percent_encode(&here, URI_COMPONENT),
@@ -297,6 +315,50 @@ impl AuthService {
         }
         Some(response)
     }
+}
+
+impl AuthService {
+    /// A form posted without JavaScript whose session token has lapsed
+    /// (tokens live 60 s; no script renewed it while the user typed): the
+    /// handshake renews it and the browser returns to the form's page —
+    /// `303`, so it comes back with a GET: the post itself is not replayed,
+    /// and the page says so where the form is (Leptos' server-action error,
+    /// `__path`/`__err`), asking to send it again.
+    fn form_handshake(
+        &self,
+        uri: &Uri,
+        headers: &HeaderMap,
+        back: &str,
+        reason: Reason,
+        redirect_count: u32,
+    ) -> Option<Response> {
+        use leptos::server_fn::error::ServerFnUrlError;
+        let origin = request_origin(headers)?;
+        let notice = AppError::Unavailable(
+            "Your sign-in needed renewing, so that form was not sent. \
+             It is renewed now: please send it again."
+                .into(),
+        );
+        let return_to = ServerFnUrlError::new(uri.path(), notice)
+            .to_url(&format!("{origin}{back}"))
+            .ok()
+            .map(|url| match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_owned(),
+            })
+            .unwrap_or_else(|| back.to_owned());
+        self.handshake_to(&return_to, headers, reason, redirect_count)
+            .map(see_other)
+    }
+}
+
+/// The same redirect as `303 See Other`: the browser follows it with a GET
+/// (a `307` would re-send a form's POST to wherever it points).
+fn see_other(mut response: Response) -> Response {
+    if response.status().is_redirection() {
+        *response.status_mut() = StatusCode::SEE_OTHER;
+    }
+    response
 }
 
 /// `307` back to the same URL (without the handshake parameters), setting
@@ -346,6 +408,7 @@ pub async fn authenticate(
     let outcome = service
         .authenticate(request.method(), request.uri(), request.headers())
         .await;
+    let form_back = form_return_path(request.method(), request.headers());
     let auth = match outcome {
         Outcome::Decided(auth) => auth,
         Outcome::ResolveHandshake { cookies } => return resolve_handshake(request.uri(), &cookies),
@@ -353,18 +416,38 @@ pub async fn authenticate(
             reason,
             redirect_count,
         } => {
-            match service.handshake_response(
-                request.uri(),
-                request.headers(),
-                reason,
-                redirect_count,
-            ) {
+            let response = match &form_back {
+                Some(back) => service.form_handshake(
+                    request.uri(),
+                    request.headers(),
+                    back,
+                    reason,
+                    redirect_count,
+                ),
+                None => service.handshake_response(
+                    request.uri(),
+                    request.headers(),
+                    reason,
+                    redirect_count,
+                ),
+            };
+            match response {
                 Some(response) => return response,
                 None => Auth::SignedOut,
             }
         }
     };
     if let Some(denied) = service.enforce(&auth, request.uri(), request.headers()) {
+        // A page without JavaScript posted a form: answer as for a page, so
+        // the browser lands somewhere it can act (sign-in and back to the
+        // form's page), never on a bare JSON error.
+        if let (Some(back), true) = (&form_back, is_api_path(request.uri().path())) {
+            let err = auth
+                .require()
+                .err()
+                .unwrap_or_else(|| AppError::Forbidden(String::new()));
+            return see_other(service.deny_page(err, back, request.headers()));
+        }
         return denied;
     }
     request.extensions_mut().insert(auth);

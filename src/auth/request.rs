@@ -149,6 +149,36 @@ pub fn is_page_load(method: &Method, headers: &HeaderMap) -> bool {
     }
 }
 
+/// For a browser's own form submission (a POST navigation, as a page
+/// without JavaScript sends it), the page it came from: the `Referer`'s
+/// path and query, only when it is this same origin. `None` for anything
+/// else (scripts' fetches, other sites, no `Referer`).
+pub fn form_return_path(method: &Method, headers: &HeaderMap) -> Option<String> {
+    if method != Method::POST {
+        return None;
+    }
+    let navigation = match headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()) {
+        Some(dest) => dest == "document",
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.starts_with("text/html")),
+    };
+    if !navigation {
+        return None;
+    }
+    let origin = request_origin(headers)?;
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let rest = referer.strip_prefix(&origin)?;
+    (rest.is_empty() || rest.starts_with('/')).then(|| {
+        if rest.is_empty() {
+            "/".to_owned()
+        } else {
+            rest.to_owned()
+        }
+    })
+}
+
 /// Why a request is signed out or sent through the handshake (for logs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {

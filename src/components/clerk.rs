@@ -350,6 +350,18 @@ impl UseAuth {
         let _ = redirect_url;
     }
 
+    /// Opens Clerk's account panel (name, delete account); after a deletion
+    /// the browser is signed out and sent to `/`. `false` when clerk-js has
+    /// not loaded, so the caller can say so.
+    pub fn open_user_profile(&self) -> bool {
+        #[cfg(feature = "hydrate")]
+        if let Some(clerk) = crate::clerk_js::Clerk::get().filter(|_| self.clerk_loaded()) {
+            clerk.open_user_profile_modal(&crate::clerk_js::props(&[("afterSignOutUrl", "/")]));
+            return true;
+        }
+        false
+    }
+
     /// Where to sign in and come back to `return_to`.
     pub fn sign_in_href(&self, return_to: &str) -> String {
         let base = self
@@ -566,13 +578,26 @@ fn ClerkWidget(
         });
     }
 
+    // Clerk's forms are its browser code: without JavaScript there is no
+    // form to wait for, so say that instead of "Loading…" (`<noscript>`
+    // holds it as markup the hydrated page never walks).
+    let no_script = (!loading.is_empty()).then(|| {
+        view! { <noscript inner_html=NO_SCRIPT_NOTICE></noscript> }
+    });
     view! {
         <div class=format!("clerk-widget clerk-{widget}")>
-            <p class="widget-loading" hidden=move || mounted.get() aria-live="polite">{loading}</p>
+            <p class="widget-loading js-only" hidden=move || mounted.get() aria-live="polite">{loading}</p>
+            {no_script}
             <div node_ref=node></div>
         </div>
     }
 }
+
+/// What a browser without JavaScript shows where Clerk's form would be.
+const NO_SCRIPT_NOTICE: &str = "<p class=\"notice\" data-testid=\"no-script-notice\">\
+Signing in and signing up run Clerk's own form in your browser, which needs JavaScript. \
+Turn JavaScript on for this site to sign in; once you are signed in, your dashboard, \
+its forms and the admin pages work without it.</p>";
 
 fn redirect_from_query() -> Option<String> {
     let query = leptos_router::hooks::use_query_map();

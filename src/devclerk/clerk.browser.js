@@ -117,6 +117,10 @@
       primaryEmailAddress: primary ? { emailAddress: primary.email_address } : null,
       publicMetadata: raw.public_metadata || {},
       imageUrl: raw.image_url,
+      /* As clerk-js's User resource: deletes this account (DELETE /v1/me). */
+      delete: function () {
+        return api("DELETE", "/me").then(function (data) { return data.response; });
+      },
     });
   }
 
@@ -193,6 +197,7 @@
     unmountSignUp: function (node) { unmount(node); },
     mountUserButton: function (node, props) { mount(node, "userButton", props || {}); },
     unmountUserButton: function (node) { unmount(node); },
+    openUserProfile: function (props) { openUserProfile(props); },
     openSignIn: function (props) {
       var overlay = el("div", { class: "cl-modal", role: "dialog", "aria-modal": "true", "aria-label": "Sign in" });
       var box = el("div", { class: "cl-modal-box" });
@@ -204,6 +209,59 @@
       mount(box, "signIn", props || {});
     },
   };
+
+  /* "Manage account": the name, and (as Clerk's UserProfile offers when
+   * self-deletion is enabled) deleting the account. Deleting asks for the
+   * password again: the instance refuses it unless the password was
+   * confirmed in the last ten minutes. */
+  function openUserProfile(props) {
+    props = props || {};
+    var user = Clerk.user;
+    if (!user) return;
+    var dialog = el("div", { class: "cl-modal", role: "dialog", "aria-modal": "true", "aria-label": "Manage account" });
+    function close() {
+      dialog.remove();
+      if (props.returnFocus) props.returnFocus.focus();
+    }
+    var first = field("First name", "text", "first_name", "given-name");
+    var last = field("Last name", "text", "last_name", "family-name");
+    first.input.value = user.first_name || "";
+    last.input.value = user.last_name || "";
+    var cancel = el("button", { type: "button", class: "cl-link", text: "Cancel", onclick: close });
+    var names = form("Manage account", [first, last], "Save", "Saving…", function () {
+      return api("PATCH", "/me", { first_name: first.input.value, last_name: last.input.value })
+        .then(refresh)
+        .then(function () { close(); emit(); });
+    }, cancel);
+
+    var password = field("Your password", "password", "password", "current-password", { required: "" });
+    var confirm = form("Delete account", [password], "Delete my account", "Deleting…", function () {
+      if (!password.input.value) return Promise.reject(new Error("Enter your password to confirm."));
+      var session = Clerk.session;
+      return session.startVerification({ level: "first_factor" })
+        .then(function () { return session.attemptFirstFactorVerification({ strategy: "password", password: password.input.value }); })
+        .then(function () { return Clerk.user.delete(); })
+        .then(function () { return applyClient({ client: null }); })
+        .then(function () {
+          dialog.remove();
+          emit();
+          location.assign(safeRedirect(props.afterSignOutUrl) || "/");
+        });
+    }, null);
+    confirm.classList.add("cl-danger");
+    confirm.hidden = true;
+    confirm.insertBefore(el("p", { class: "cl-hint", text: "This deletes your account, your posts and everything Inkpad holds about you. It cannot be undone." }), password.row);
+    var reveal = el("button", { type: "button", class: "cl-link cl-danger-link", text: "Delete account…", onclick: function () {
+      reveal.hidden = true;
+      confirm.hidden = false;
+      password.input.focus();
+    } });
+    dialog.addEventListener("click", function (e) { if (e.target === dialog) close(); });
+    dialog.addEventListener("keydown", function (e) { if (e.key === "Escape") close(); });
+    dialog.appendChild(el("div", { class: "cl-stack" }, [names, el("div", { class: "cl-card" }, [reveal]), confirm]));
+    document.body.appendChild(dialog);
+    first.input.focus();
+  }
 
   function unmount(node) {
     if (mounted.has(node)) {
@@ -328,22 +386,7 @@
     });
     manage.addEventListener("click", function () {
       open(false);
-      var first = field("First name", "text", "first_name", "given-name");
-      var last = field("Last name", "text", "last_name", "family-name");
-      first.input.value = user.first_name || "";
-      last.input.value = user.last_name || "";
-      var dialog = el("div", { class: "cl-modal", role: "dialog", "aria-modal": "true", "aria-label": "Manage account" });
-      var cancel = el("button", { type: "button", class: "cl-link", text: "Cancel" });
-      var f = form("Manage account", [first, last], "Save", "Saving…", function () {
-        return api("PATCH", "/me", { first_name: first.input.value, last_name: last.input.value })
-          .then(refresh)
-          .then(function () { dialog.remove(); emit(); });
-      }, cancel);
-      cancel.addEventListener("click", function () { dialog.remove(); trigger.focus(); });
-      dialog.addEventListener("keydown", function (e) { if (e.key === "Escape") { dialog.remove(); trigger.focus(); } });
-      dialog.appendChild(f);
-      document.body.appendChild(dialog);
-      first.input.focus();
+      openUserProfile({ afterSignOutUrl: props.afterSignOutUrl, returnFocus: trigger });
     });
     node.appendChild(el("div", { class: "cl-user-button" }, [trigger, menu]));
   }
@@ -363,7 +406,9 @@
     ".cl-menu-email{margin:.25rem .5rem .5rem;font-size:.85rem;color:#5b574d}" +
     ".cl-menu-item{display:block;width:100%;text-align:left;font:inherit;padding:.45rem .5rem;border:0;background:none;border-radius:6px;cursor:pointer}" +
     ".cl-menu-item:hover,.cl-menu-item:focus{background:#eef0ff}" +
-    ".cl-modal{position:fixed;inset:0;z-index:30;display:grid;place-items:center;background:rgb(0 0 0/.35)}";
+    ".cl-modal{position:fixed;inset:0;z-index:30;display:grid;place-items:center;background:rgb(0 0 0/.35)}" +
+    ".cl-stack{display:flex;flex-direction:column;gap:.75rem;width:min(24rem,92vw)}" +
+    ".cl-danger{border-color:#e8b4ae}.cl-danger .cl-button{background:#b3261e}.cl-danger-link{color:#b3261e}";
   document.head.appendChild(style);
 
   window.Clerk = Clerk;

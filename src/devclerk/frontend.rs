@@ -1,7 +1,8 @@
 //! The development instance's frontend API subset (same origin, under
 //! `/__clerk`): sign-up, sign-in with a temporary lockout, sign-out, the
 //! HttpOnly `__client` cookie, session-token minting and refresh, the
-//! account's name, and the handshake that refreshes the app's cookies.
+//! account's name, deleting one's own account, and the handshake that
+//! refreshes the app's cookies.
 
 use super::{
     backend::{ClerkApiError, DevState},
@@ -76,7 +77,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
             post(attempt_first_factor),
         )
         .route("/v1/client/handshake", get(handshake))
-        .route("/v1/me", patch(update_me))
+        .route("/v1/me", patch(update_me).delete(delete_me))
         .with_state(state)
 }
 
@@ -569,20 +570,28 @@ struct NameChange {
     last_name: Option<String>,
 }
 
+/// The session this browser is signed in with (its most recent active one).
+async fn signed_in_session(
+    state: &DevState,
+    headers: &HeaderMap,
+) -> Result<SessionInfo, ClerkApiError> {
+    let client_id = current_client_id(state, headers)
+        .await?
+        .ok_or_else(|| signed_out("Sign in first."))?;
+    store::active_sessions(&state.db, &client_id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| signed_out("Sign in first."))
+}
+
 /// "Manage account": the signed-in user changes their name.
 async fn update_me(
     State(state): State<DevState>,
     headers: HeaderMap,
     Json(change): Json<NameChange>,
 ) -> Result<Json<Value>, ClerkApiError> {
-    let client_id = current_client_id(&state, &headers)
-        .await?
-        .ok_or_else(|| signed_out("Sign in first."))?;
-    let session = store::active_sessions(&state.db, &client_id)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| signed_out("Sign in first."))?;
+    let session = signed_in_session(&state, &headers).await?;
     let trimmed = |n: Option<String>| n.map(|n| n.trim().to_owned());
     let changes = store::UserChanges {
         first_name: trimmed(change.first_name),
@@ -592,15 +601,40 @@ async fn update_me(
     check_names([&changes.first_name, &changes.last_name])?;
     let user = store::update_user(&state.db, &session.user_id, &changes)
         .await?
-        .ok_or_else(|| {
-            ClerkApiError::new(
-                StatusCode::NOT_FOUND,
-                "resource_not_found",
-                "not found",
-                "User not found",
-            )
-        })?;
+        .ok_or_else(|| ClerkApiError::not_found("User"))?;
     Ok(Json(user.to_frontend_json()))
+}
+
+/// How recently the password must have been confirmed to delete the
+/// account: Clerk's `strict` reverification (10 minutes).
+pub const DELETE_ACCOUNT_FACTOR_AGE_MINUTES: i64 = 10;
+
+/// "Delete account" (Clerk's `DELETE /v1/me`, offered in the account panel
+/// when self-deletion is enabled). Irreversible, so beyond the session
+/// cookie and the same-origin check every state-changing instance route
+/// gets, the password must have been confirmed within the last ten
+/// minutes (a fresh sign-in or a reverification): a borrowed unlocked
+/// laptop is not enough. The user's sessions end with them, and the
+/// `user.deleted` webhook tells the app to remove their posts and profile.
+async fn delete_me(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+) -> Result<Response, ClerkApiError> {
+    let session = signed_in_session(&state, &headers).await?;
+    if store::factor_age_minutes(session.factor_verified_at) >= DELETE_ACCOUNT_FACTOR_AGE_MINUTES {
+        return Err(ClerkApiError::new(
+            StatusCode::FORBIDDEN,
+            "session_reverification_required",
+            "You need to provide additional verification to perform this operation",
+            "Confirm your password to delete your account.",
+        ));
+    }
+    if !store::delete_user(&state.db, &session.user_id).await? {
+        return Err(ClerkApiError::not_found("User"));
+    }
+    let client = client_json(&state, &session.client_id).await?;
+    let deleted = json!({"object": "user", "id": session.user_id, "deleted": true});
+    Ok(Json(json!({ "response": deleted, "client": client })).into_response())
 }
 
 #[derive(Deserialize)]

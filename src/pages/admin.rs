@@ -3,22 +3,35 @@
 
 use crate::{
     components::{
-        clerk::{use_auth, AuthGuard, CallError},
+        clerk::{percent_encode, use_auth, AuthGuard, CallError},
         step_up::StepUpDialog,
     },
     error::AppError,
     model::{format_date, AuditStatus, Plan, Role, User},
+    pages::dashboard::pager_link,
     rpc::admin::{audit_log, list_users, SetPlan, SetRole},
 };
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
+use leptos_router::components::Form;
 
+/// The search and page live in the address (`?search=…&page=N`), so the
+/// search form is a GET form and the pager links: both work without
+/// JavaScript, and the router takes them over in place once hydrated. Role
+/// and plan changes are `<form method="post">`s aimed at their server
+/// functions, sent in place (with the step-up retry) when hydrated.
 #[component]
 pub fn Admin() -> impl IntoView {
     let auth = use_auth();
-    let (search, set_search) = signal(String::new());
-    let query = RwSignal::new(String::new());
-    let page = RwSignal::new(1_i64);
+    let params = leptos_router::hooks::use_query_map();
+    let query = Memo::new(move |_| {
+        params.with(|p| {
+            p.get("search")
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default()
+        })
+    });
+    let page = Memo::new(move |_| params.with(super::dashboard::page_from));
     let set_role = ServerAction::<SetRole>::new();
     let set_plan = ServerAction::<SetPlan>::new();
     // Bumped when a change is abandoned, so the list shows what is stored.
@@ -104,16 +117,11 @@ pub fn Admin() -> impl IntoView {
             <section class="container">
                 <h1>"Admin"</h1>
                 <h2>"Users"</h2>
-                <form class="search" role="search" on:submit=move |ev| {
-                    ev.prevent_default();
-                    page.set(1);
-                    query.set(search.get());
-                }>
+                <Form method="GET" action="/admin" attr:class="search" attr:role="search">
                     <label for="user-search">"Search by email or name"</label>
-                    <input id="user-search" type="search" prop:value=search
-                        on:input=move |ev| set_search.set(event_target_value(&ev))/>
+                    <input id="user-search" type="search" name="search" prop:value=move || query.get()/>
                     <button type="submit" class="button button-ghost">"Search"</button>
-                </form>
+                </Form>
                 <p class="form-error" role="alert">{error}</p>
                 <Transition fallback=|| view! { <p>"Loading users…"</p> }>
                     {move || Suspend::new(async move {
@@ -131,9 +139,9 @@ pub fn Admin() -> impl IntoView {
                                         </table>
                                     </div>
                                     <nav class="pager" aria-label="User pages">
-                                        <button class="button button-ghost" disabled={current <= 1} on:click=move |_| page.update(|p| *p -= 1)>"Previous"</button>
+                                        {pager_link("Previous", (current > 1).then(|| page_href(&query.get_untracked(), current - 1)))}
                                         <span>{format!("Page {current} of {pages} · {} users", list.total)}</span>
-                                        <button class="button button-ghost" disabled={current >= pages} on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                                        {pager_link("Next", (current < pages).then(|| page_href(&query.get_untracked(), current + 1)))}
                                     </nav>
                                 }.into_any()
                             }
@@ -173,6 +181,15 @@ pub fn Admin() -> impl IntoView {
     }
 }
 
+/// `?search=…&page=N` for the pager, the search kept.
+fn page_href(search: &str, page: i64) -> String {
+    if search.is_empty() {
+        format!("?page={page}")
+    } else {
+        format!("?search={}&page={page}", percent_encode(search, b""))
+    }
+}
+
 /// Only unsettled entries say so: a change Clerk has not confirmed yet (or
 /// whose confirmation has not reached this copy), or one Clerk refused.
 fn status_note(status: AuditStatus) -> impl IntoView {
@@ -191,6 +208,10 @@ enum Change {
     Plan(String, Plan),
 }
 
+/// A role or plan change: a real form posting `user_id` and the choice to
+/// the server function, so it works without JavaScript (its Save button);
+/// once hydrated, choosing an option sends it at once, in place, and the
+/// button hides (`html[data-hydrated] .no-js-only`).
 #[component]
 fn UserRow(user: User, send: Callback<Change>) -> impl IntoView {
     let id = user.id.clone();
@@ -200,29 +221,48 @@ fn UserRow(user: User, send: Callback<Change>) -> impl IntoView {
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
+    let role = RwSignal::new(user.role);
+    let plan = RwSignal::new(user.plan);
     let (role_id, plan_id) = (id.clone(), id.clone());
+    let send_role = move || send.run(Change::Role(role_id.clone(), role.get_untracked()));
+    let send_plan = move || send.run(Change::Plan(plan_id.clone(), plan.get_untracked()));
+    let (send_role2, send_plan2) = (send_role.clone(), send_plan.clone());
     view! {
         <tr data-testid="user-row" data-email=label.clone()>
             <td><strong>{label.clone()}</strong><br/><span class="muted">{name}</span></td>
             <td>
-                <select aria-label=format!("Role of {label}") data-testid="role-select"
-                    on:change=move |ev| {
-                        if let Ok(role) = event_target_value(&ev).parse::<Role>() {
-                            send.run(Change::Role(role_id.clone(), role));
-                        }
-                    }>
-                    {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == user.role>{r.as_str()}</option> }).collect_view()}
-                </select>
+                <form method="post" action=SetRole::url() class="inline-form"
+                    on:submit=move |ev| { ev.prevent_default(); send_role(); }>
+                    <input type="hidden" name="user_id" value=id.clone()/>
+                    <select name="role" aria-label=format!("Role of {label}") data-testid="role-select"
+                        on:change=move |ev| {
+                            if let Ok(r) = event_target_value(&ev).parse::<Role>() {
+                                role.set(r);
+                                send_role2();
+                            }
+                        }>
+                        {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == user.role>{r.as_str()}</option> }).collect_view()}
+                    </select>
+                    <button type="submit" class="button button-ghost button-small no-js-only"
+                        aria-label=format!("Save role of {label}")>"Save"</button>
+                </form>
             </td>
             <td>
-                <select aria-label=format!("Plan of {label}") data-testid="plan-select"
-                    on:change=move |ev| {
-                        if let Ok(plan) = event_target_value(&ev).parse::<Plan>() {
-                            send.run(Change::Plan(plan_id.clone(), plan));
-                        }
-                    }>
-                    {Plan::ALL.iter().map(|p| view! { <option value=p.as_str() selected=*p == user.plan>{p.as_str()}</option> }).collect_view()}
-                </select>
+                <form method="post" action=SetPlan::url() class="inline-form"
+                    on:submit=move |ev| { ev.prevent_default(); send_plan(); }>
+                    <input type="hidden" name="user_id" value=id/>
+                    <select name="plan" aria-label=format!("Plan of {label}") data-testid="plan-select"
+                        on:change=move |ev| {
+                            if let Ok(p) = event_target_value(&ev).parse::<Plan>() {
+                                plan.set(p);
+                                send_plan2();
+                            }
+                        }>
+                        {Plan::ALL.iter().map(|p| view! { <option value=p.as_str() selected=*p == user.plan>{p.as_str()}</option> }).collect_view()}
+                    </select>
+                    <button type="submit" class="button button-ghost button-small no-js-only"
+                        aria-label=format!("Save plan of {label}")>"Save"</button>
+                </form>
             </td>
             <td>{format_date(user.created_at)}</td>
         </tr>

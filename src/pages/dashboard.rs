@@ -6,12 +6,27 @@ use crate::{
     model::{format_date as date, Post},
     rpc::posts::{list_posts, CreatePost, DeletePost, UpdatePost},
 };
-use leptos::prelude::*;
+use leptos::{form::ActionForm, prelude::*};
 use leptos_meta::Title;
 
+/// The page of posts the address asks for (`?page=N`, from 1).
+pub(crate) fn page_from(query: &leptos_router::params::ParamsMap) -> i64 {
+    query
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1)
+}
+
+/// Every form here is a real `<form method="post">` aimed at its server
+/// function: without JavaScript (or before the WASM arrives) the browser
+/// posts it and Leptos redirects back here, errors carried in the address;
+/// once hydrated, `ActionForm` sends the same call in place. The pager is
+/// links (`?page=N`) for the same reason.
 #[component]
 pub fn Dashboard() -> impl IntoView {
-    let page = RwSignal::new(1_i64);
+    let query = leptos_router::hooks::use_query_map();
+    let page = Memo::new(move |_| query.with(page_from));
     let create = ServerAction::<CreatePost>::new();
     let update = ServerAction::<UpdatePost>::new();
     let delete = ServerAction::<DeletePost>::new();
@@ -26,13 +41,11 @@ pub fn Dashboard() -> impl IntoView {
         },
         |(page, ..)| list_posts(page),
     );
-    let (title, set_title) = signal(String::new());
-    let (content, set_content) = signal(String::new());
     // A successful create empties the form.
+    let create_form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = create.value().get() {
-            set_title.set(String::new());
-            set_content.set(String::new());
+        if let (Some(Ok(_)), Some(form)) = (create.value().get(), create_form.get()) {
+            form.reset();
         }
     });
     let auth = use_auth();
@@ -54,32 +67,22 @@ pub fn Dashboard() -> impl IntoView {
         <AuthGuard>
             <section class="container">
                 <h1>"Your posts"</h1>
-                <form
-                    class="card form"
-                    novalidate
-                    aria-label="New post"
-                    on:submit=move |ev| {
-                        ev.prevent_default();
-                        create.dispatch(CreatePost { title: title.get(), content: content.get() });
-                    }
-                >
+                <ActionForm action=create node_ref=create_form attr:class="card form" attr:novalidate="" attr:aria-label="New post">
                     <h2>"New post"</h2>
                     <label for="new-title">"Title"</label>
                     <input id="new-title" name="title" maxlength="200"
-                        aria-describedby="new-title-error" aria-invalid=invalid("title")
-                        prop:value=title on:input=move |ev| set_title.set(event_target_value(&ev))/>
+                        aria-describedby="new-title-error" aria-invalid=invalid("title")/>
                     <p id="new-title-error" class="field-error" aria-live="polite" data-testid="title-error">{field_error("title")}</p>
                     <label for="new-content">"Content"</label>
                     <textarea id="new-content" name="content" rows="6"
-                        aria-describedby="new-content-error" aria-invalid=invalid("content")
-                        prop:value=content on:input=move |ev| set_content.set(event_target_value(&ev))></textarea>
+                        aria-describedby="new-content-error" aria-invalid=invalid("content")></textarea>
                     <p id="new-content-error" class="field-error" aria-live="polite" data-testid="content-error">{field_error("content")}</p>
                     <p class="form-error" role="alert" data-testid="create-error">{other_error}</p>
                     <button type="submit" class="button button-primary" disabled=move || create.pending().get()>
                         {move || if create.pending().get() { "Publishing…" } else { "Publish" }}
                     </button>
-                </form>
-                <p class="form-error" role="alert">{move || auth.error_message(update.value().get())}{move || auth.error_message(delete.value().get())}</p>
+                </ActionForm>
+                <p class="form-error" role="alert" data-testid="post-error">{move || auth.error_message(update.value().get())}{move || auth.error_message(delete.value().get())}</p>
                 <Transition fallback=|| view! { <p>"Loading your posts…"</p> }>
                     {move || Suspend::new(async move {
                         match posts.await {
@@ -96,11 +99,9 @@ pub fn Dashboard() -> impl IntoView {
                                         {list.items.into_iter().map(|post| view! { <PostItem post update delete/> }).collect_view()}
                                     </ul>
                                     <nav class="pager" aria-label="Pages">
-                                        <button class="button button-ghost" disabled={current <= 1}
-                                            on:click=move |_| page.update(|p| *p -= 1)>"Newer"</button>
+                                        {pager_link("Newer", (current > 1).then(|| format!("?page={}", current - 1)))}
                                         <span>{format!("Page {current} of {pages}")}</span>
-                                        <button class="button button-ghost" disabled={current >= pages}
-                                            on:click=move |_| page.update(|p| *p += 1)>"Older"</button>
+                                        {pager_link("Older", (current < pages).then(|| format!("?page={}", current + 1)))}
                                     </nav>
                                 }.into_any()
                             }
@@ -112,63 +113,57 @@ pub fn Dashboard() -> impl IntoView {
     }
 }
 
+/// A pager step: a link to `?page=N`, or a dimmed label where there is none.
+pub fn pager_link(label: &'static str, to: Option<String>) -> impl IntoView {
+    match to {
+        Some(href) => view! { <a class="button button-ghost" href=href>{label}</a> }.into_any(),
+        None => view! { <span class="button button-ghost" aria-disabled="true">{label}</span> }
+            .into_any(),
+    }
+}
+
+/// One post, with its edit and delete forms folded into `<details>` so they
+/// open without JavaScript too.
 #[component]
 fn PostItem(
     post: Post,
     update: ServerAction<UpdatePost>,
     delete: ServerAction<DeletePost>,
 ) -> impl IntoView {
-    let editing = RwSignal::new(false);
-    let confirming = RwSignal::new(false);
-    let (title, set_title) = signal(post.title.clone());
-    let (content, set_content) = signal(post.content.clone());
     let id = post.id;
     let heading_id = format!("post-{id}");
+    let labelled_by = heading_id.clone();
     let written = date(post.created_at);
-    let post = StoredValue::new(post);
-
     view! {
-        <li class="card post" data-testid="post" aria-labelledby=heading_id.clone()>
-            <Show
-                when=move || editing.get()
-                fallback=move || view! {
-                    <h3 id=format!("post-{id}")>{post.with_value(|p| p.title.clone())}</h3>
-                    <p class="muted">{format!("Written {written}")}</p>
-                    <p class="post-content">{post.with_value(|p| p.content.clone())}</p>
-                    <div class="cta-row">
-                        <button class="button button-ghost" on:click=move |_| editing.set(true)>"Edit"</button>
-                        <Show
-                            when=move || confirming.get()
-                            fallback=move || view! {
-                                <button class="button button-ghost" on:click=move |_| confirming.set(true)>"Delete"</button>
-                            }
-                        >
-                            <button class="button button-danger" disabled=move || delete.pending().get()
-                                on:click=move |_| { delete.dispatch(DeletePost { id }); }>
-                                {move || if delete.pending().get() { "Deleting…" } else { "Confirm delete" }}
-                            </button>
-                            <button class="button button-ghost" on:click=move |_| confirming.set(false)>"Keep it"</button>
-                        </Show>
-                    </div>
-                }
-            >
-                <form class="form" novalidate aria-label="Edit post" on:submit=move |ev| {
-                    ev.prevent_default();
-                    update.dispatch(UpdatePost { id, title: title.get(), content: content.get() });
-                    editing.set(false);
-                }>
-                    <label for=format!("edit-title-{id}")>"Title"</label>
-                    <input id=format!("edit-title-{id}") prop:value=title
-                        on:input=move |ev| set_title.set(event_target_value(&ev))/>
-                    <label for=format!("edit-content-{id}")>"Content"</label>
-                    <textarea id=format!("edit-content-{id}") rows="6" prop:value=content
-                        on:input=move |ev| set_content.set(event_target_value(&ev))></textarea>
-                    <div class="cta-row">
-                        <button type="submit" class="button button-primary">"Save"</button>
-                        <button type="button" class="button button-ghost" on:click=move |_| editing.set(false)>"Cancel"</button>
-                    </div>
-                </form>
-            </Show>
+        <li class="card post" data-testid="post" aria-labelledby=labelled_by>
+            <h3 id=heading_id>{post.title.clone()}</h3>
+            <p class="muted">{format!("Written {written}")}</p>
+            <p class="post-content">{post.content.clone()}</p>
+            <div class="post-actions">
+                <details class="post-edit">
+                    <summary class="button button-ghost">"Edit"</summary>
+                    <ActionForm action=update attr:class="form" attr:novalidate="" attr:aria-label="Edit post">
+                        <input type="hidden" name="id" value=id/>
+                        <label for=format!("edit-title-{id}")>"Title"</label>
+                        <input id=format!("edit-title-{id}") name="title" maxlength="200" value=post.title/>
+                        <label for=format!("edit-content-{id}")>"Content"</label>
+                        <textarea id=format!("edit-content-{id}") name="content" rows="6">{post.content}</textarea>
+                        <button type="submit" class="button button-primary" disabled=move || update.pending().get()>
+                            {move || if update.pending().get() { "Saving…" } else { "Save" }}
+                        </button>
+                    </ActionForm>
+                </details>
+                <details class="post-delete">
+                    <summary class="button button-ghost">"Delete"</summary>
+                    <ActionForm action=delete attr:class="confirm" attr:aria-label="Delete post">
+                        <input type="hidden" name="id" value=id/>
+                        <p>"Delete this post for good?"</p>
+                        <button type="submit" class="button button-danger" disabled=move || delete.pending().get()>
+                            {move || if delete.pending().get() { "Deleting…" } else { "Confirm delete" }}
+                        </button>
+                    </ActionForm>
+                </details>
+            </div>
         </li>
     }
 }

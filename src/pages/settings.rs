@@ -53,8 +53,33 @@ pub fn Settings() -> impl IntoView {
                         <UserButton/>
                     </SignedIn>
                 </div>
+                <DeleteMyAccount/>
             </section>
         </AuthGuard>
+    }
+}
+
+/// "Delete my account": opens Clerk's account panel, where the deletion
+/// happens (Clerk deletes the user; its `user.deleted` webhook makes the app
+/// remove their posts and profile). Nothing here deletes anything itself.
+#[component]
+fn DeleteMyAccount() -> impl IntoView {
+    let auth = crate::components::clerk::use_auth();
+    let status = RwSignal::new("");
+    let open = move |_| {
+        if !auth.open_user_profile() {
+            status.set("Clerk is still loading; try again in a moment.");
+        }
+    };
+    view! {
+        <div class="card">
+            <h2>"Delete my account"</h2>
+            <p class="muted">"Deleting your account removes your posts and everything Inkpad holds about you. It happens in Clerk's account panel, which asks for your password first."</p>
+            <button type="button" class="button button-danger" on:click=open data-testid="delete-account">
+                "Delete my account…"
+            </button>
+            <p class="form-error" role="status">{move || status.get()}</p>
+        </div>
     }
 }
 

@@ -28,6 +28,23 @@ where
         .map_err(AppError::into_server_fn_error)
 }
 
+/// A plain form post that succeeded goes back to its page with the previous
+/// call's error stripped from the address; Leptos leaves a bare `?` behind
+/// (`/dashboard?`), which the address bar would show.
+#[cfg(feature = "ssr")]
+fn tidy_form_redirect(response: &mut axum::response::Response) {
+    use axum::http::{header::LOCATION, HeaderValue};
+    let tidy = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_suffix('?'))
+        .and_then(|v| HeaderValue::from_str(v).ok());
+    if let Some(location) = tidy {
+        response.headers_mut().insert(LOCATION, location);
+    }
+}
+
 /// Middleware: a server function that failed before its body ran (its
 /// arguments could not be decoded) is answered by Leptos with a blanket
 /// 500, though the error inside says what it was. This restores the
@@ -41,7 +58,10 @@ pub async fn error_status(
     use crate::error::{AppError, ErrorBody};
     use axum::{http::StatusCode, response::IntoResponse};
     let api = request.uri().path().starts_with("/api/");
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if api && response.status() == StatusCode::FOUND {
+        tidy_form_redirect(&mut response);
+    }
     if !api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;
     }

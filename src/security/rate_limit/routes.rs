@@ -192,6 +192,8 @@ mod tests {
                 Some((Read, false)),
             ),
             (Method::GET, "/__clerk/v1/client", Some((Read, false))),
+            (Method::DELETE, "/__clerk/v1/me", Some((Write, false))),
+            (Method::PATCH, "/__clerk/v1/me", Some((Write, false))),
             (
                 Method::POST,
                 "/__clerk/console/api/users/user_1/access",

@@ -235,6 +235,7 @@
     }, cancel);
 
     var password = field("Your password", "password", "password", "current-password", { required: "" });
+    var back = el("button", { type: "button", class: "cl-link", text: "Keep my account" });
     var confirm = form("Delete account", [password], "Delete my account", "Deleting…", function () {
       if (!password.input.value) return Promise.reject(new Error("Enter your password to confirm."));
       var session = Clerk.session;
@@ -247,20 +248,25 @@
           emit();
           location.assign(safeRedirect(props.afterSignOutUrl) || "/");
         });
-    }, null);
+    }, back);
     confirm.classList.add("cl-danger");
-    confirm.hidden = true;
     confirm.insertBefore(el("p", { class: "cl-hint", text: "This deletes your account, your posts and everything Inkpad holds about you. It cannot be undone." }), password.row);
-    var reveal = el("button", { type: "button", class: "cl-link cl-danger-link", text: "Delete account…", onclick: function () {
-      reveal.hidden = true;
-      confirm.hidden = false;
-      password.input.focus();
-    } });
+    var reveal = el("button", { type: "button", class: "cl-link cl-danger-link", text: "Delete account…" });
+    var danger = el("div", { class: "cl-card" }, [reveal]);
+    /* One step at a time: the name, or the deletion, never both. */
+    function show(deleting) {
+      names.hidden = deleting;
+      danger.hidden = deleting;
+      confirm.hidden = !deleting;
+      (deleting ? password.input : first.input).focus();
+    }
+    reveal.addEventListener("click", function () { show(true); });
+    back.addEventListener("click", function () { password.input.value = ""; show(false); });
     dialog.addEventListener("click", function (e) { if (e.target === dialog) close(); });
     dialog.addEventListener("keydown", function (e) { if (e.key === "Escape") close(); });
-    dialog.appendChild(el("div", { class: "cl-stack" }, [names, el("div", { class: "cl-card" }, [reveal]), confirm]));
+    dialog.appendChild(el("div", { class: "cl-stack" }, [names, danger, confirm]));
     document.body.appendChild(dialog);
-    first.input.focus();
+    show(false);
   }
 
   function unmount(node) {
@@ -406,8 +412,9 @@
     ".cl-menu-email{margin:.25rem .5rem .5rem;font-size:.85rem;color:#5b574d}" +
     ".cl-menu-item{display:block;width:100%;text-align:left;font:inherit;padding:.45rem .5rem;border:0;background:none;border-radius:6px;cursor:pointer}" +
     ".cl-menu-item:hover,.cl-menu-item:focus{background:#eef0ff}" +
-    ".cl-modal{position:fixed;inset:0;z-index:30;display:grid;place-items:center;background:rgb(0 0 0/.35)}" +
-    ".cl-stack{display:flex;flex-direction:column;gap:.75rem;width:min(24rem,92vw)}" +
+    ".cl-modal{position:fixed;inset:0;z-index:30;display:flex;overflow-y:auto;padding:1rem;background:rgb(0 0 0/.35)}" +
+    ".cl-modal>*{margin:auto}.cl-card[hidden]{display:none}" +
+    ".cl-stack{display:flex;flex-direction:column;gap:.75rem;width:min(24rem,100%)}" +
     ".cl-danger{border-color:#e8b4ae}.cl-danger .cl-button{background:#b3261e}.cl-danger-link{color:#b3261e}";
   document.head.appendChild(style);
 

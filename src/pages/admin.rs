@@ -119,7 +119,8 @@ pub fn Admin() -> impl IntoView {
                 <h2>"Users"</h2>
                 <Form method="GET" action="/admin" attr:class="search" attr:role="search">
                     <label for="user-search">"Search by email or name"</label>
-                    <input id="user-search" type="search" name="search" prop:value=move || query.get()/>
+                    <input id="user-search" type="search" name="search"
+                        value=move || query.get() prop:value=move || query.get()/>
                     <button type="submit" class="button button-ghost">"Search"</button>
                 </Form>
                 <p class="form-error" role="alert">{error}</p>

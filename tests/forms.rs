@@ -302,3 +302,30 @@ fn url_param(query: &str, name: &str) -> String {
         })
         .unwrap_or_default()
 }
+
+#[tokio::test]
+async fn a_form_post_goes_back_only_to_this_site() {
+    let app = TestApp::spawn_with_clerk().await;
+    // Another site's page posting to a public server function (no cookies,
+    // so no CSRF check applies): Leptos would send the browser back to the
+    // Referer; it goes to this site's home instead.
+    let res = app
+        .bare_client
+        .post(app.url("/api/site_stats"))
+        .header(header::REFERER, "https://evil.example/phish")
+        .header(header::ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(location(&res), "/");
+    let res = app
+        .bare_client
+        .post(app.url("/api/site_stats"))
+        .header(header::REFERER, app.url("/pricing?yearly=1"))
+        .header(header::ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), app.url("/pricing?yearly=1"));
+}

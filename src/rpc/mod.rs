@@ -28,20 +28,38 @@ where
         .map_err(AppError::into_server_fn_error)
 }
 
-/// A plain form post that succeeded goes back to its page with the previous
-/// call's error stripped from the address; Leptos leaves a bare `?` behind
-/// (`/dashboard?`), which the address bar would show.
+/// A plain form post is answered by Leptos with a redirect to its
+/// `Referer`. Only this site is a place to go back to: another site's
+/// address (a cross-site post to a public server function) becomes `/`.
+/// And Leptos leaves a bare `?` behind when it strips a previous call's
+/// error (`/dashboard?`), which the address bar would show.
 #[cfg(feature = "ssr")]
-fn tidy_form_redirect(response: &mut axum::response::Response) {
+fn tidy_form_redirect(response: &mut axum::response::Response, origin: Option<&str>) {
     use axum::http::{header::LOCATION, HeaderValue};
-    let tidy = response
+    let Some(location) = response
         .headers()
         .get(LOCATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_suffix('?'))
-        .and_then(|v| HeaderValue::from_str(v).ok());
-    if let Some(location) = tidy {
-        response.headers_mut().insert(LOCATION, location);
+    else {
+        return;
+    };
+    let own_origin = origin
+        .and_then(|o| location.strip_prefix(o))
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    // `//host` and `/\host` are other sites to a browser.
+    let local = own_origin
+        || (location.starts_with('/')
+            && !location.starts_with("//")
+            && !location.starts_with("/\\"));
+    let tidy = if local {
+        location.strip_suffix('?').unwrap_or(location)
+    } else {
+        "/"
+    };
+    if tidy != location {
+        if let Ok(value) = HeaderValue::from_str(tidy) {
+            response.headers_mut().insert(LOCATION, value);
+        }
     }
 }
 
@@ -58,9 +76,10 @@ pub async fn error_status(
     use crate::error::{AppError, ErrorBody};
     use axum::{http::StatusCode, response::IntoResponse};
     let api = request.uri().path().starts_with("/api/");
+    let origin = crate::auth::request::request_origin(request.headers());
     let mut response = next.run(request).await;
     if api && response.status() == StatusCode::FOUND {
-        tidy_form_redirect(&mut response);
+        tidy_form_redirect(&mut response, origin.as_deref());
     }
     if !api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;

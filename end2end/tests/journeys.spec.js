@@ -562,6 +562,14 @@ test("without JavaScript: the sign-in page says what it needs; a writer creates,
     await writer.getByTestId("post").locator("summary", { hasText: "Delete" }).click();
     await writer.getByRole("button", { name: "Confirm delete" }).click();
     await expect(writer.getByTestId("no-posts")).toBeVisible();
+
+    // The onboarding name form, filled in by the server, saves through Clerk.
+    await writer.goto("/onboarding");
+    await expect(writer.getByLabel("First name")).toHaveValue("Noah");
+    await writer.getByLabel("First name").fill("Noa");
+    await writer.getByRole("button", { name: "Save my name" }).click();
+    await writer.waitForURL((url) => url.pathname === "/onboarding");
+    await expect(writer.getByLabel("First name")).toHaveValue("Noa");
   } finally {
     await writer.context().close();
   }

@@ -1,11 +1,11 @@
 //! `/onboarding`: after sign-up, confirm your name and see your plan.
 
 use crate::{
-    components::clerk::{use_auth, AuthGuard, Show},
+    components::clerk::{use_auth, AuthGuard, CallError, Show},
     model::Plan,
     rpc::account::{my_profile, RenameMe},
 };
-use leptos::prelude::*;
+use leptos::{form::ActionForm, prelude::*};
 use leptos_meta::Title;
 
 #[component]
@@ -13,14 +13,6 @@ pub fn Onboarding() -> impl IntoView {
     let auth = use_auth();
     let profile = Resource::new(|| (), |_| my_profile());
     let rename = ServerAction::<RenameMe>::new();
-    let (first, set_first) = signal(String::new());
-    let (last, set_last) = signal(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(p)) = profile.get() {
-            set_first.set(p.first_name.unwrap_or_default());
-            set_last.set(p.last_name.unwrap_or_default());
-        }
-    });
     Effect::new(move |_| {
         if let Some(Ok(_)) = rename.value().get() {
             auth.refresh();
@@ -34,30 +26,33 @@ pub fn Onboarding() -> impl IntoView {
                 <p class="eyebrow">"Step 1 of 1"</p>
                 <h1>"Welcome to Inkpad"</h1>
                 <p class="lead">"Check how your name appears on your posts."</p>
-                <form
-                    class="card form"
-                    novalidate
-                    on:submit=move |ev| {
-                        ev.prevent_default();
-                        rename.dispatch(RenameMe { first_name: first.get(), last_name: last.get() });
-                    }
-                >
-                    <label for="first-name">"First name"</label>
-                    <input id="first-name" name="first_name" autocomplete="given-name"
-                        prop:value=first on:input=move |ev| set_first.set(event_target_value(&ev))/>
-                    <label for="last-name">"Last name"</label>
-                    <input id="last-name" name="last_name" autocomplete="family-name"
-                        prop:value=last on:input=move |ev| set_last.set(event_target_value(&ev))/>
-                    <p class="form-error" role="alert">
-                        {move || auth.error_message(rename.value().get())}
-                    </p>
-                    <p class="form-ok" role="status">
-                        {move || matches!(rename.value().get(), Some(Ok(_))).then_some("Saved.")}
-                    </p>
-                    <button type="submit" class="button button-primary" disabled=move || rename.pending().get()>
-                        {move || if rename.pending().get() { "Saving…" } else { "Save my name" }}
-                    </button>
-                </form>
+                // A real form aimed at the server function, filled in on the
+                // server: it works before and without the WASM too.
+                <Transition fallback=|| view! { <p>"Loading your profile…"</p> }>
+                    {move || Suspend::new(async move {
+                        let (first, last) = match profile.await {
+                            Ok(p) => (p.first_name.unwrap_or_default(), p.last_name.unwrap_or_default()),
+                            Err(error) => return view! { <CallError error/> }.into_any(),
+                        };
+                        view! {
+                            <ActionForm action=rename attr:class="card form" attr:novalidate="" attr:aria-label="Your name">
+                                <label for="first-name">"First name"</label>
+                                <input id="first-name" name="first_name" autocomplete="given-name" value=first/>
+                                <label for="last-name">"Last name"</label>
+                                <input id="last-name" name="last_name" autocomplete="family-name" value=last/>
+                                <p class="form-error" role="alert">
+                                    {move || auth.error_message(rename.value().get())}
+                                </p>
+                                <p class="form-ok" role="status">
+                                    {move || matches!(rename.value().get(), Some(Ok(_))).then_some("Saved.")}
+                                </p>
+                                <button type="submit" class="button button-primary" disabled=move || rename.pending().get()>
+                                    {move || if rename.pending().get() { "Saving…" } else { "Save my name" }}
+                                </button>
+                            </ActionForm>
+                        }.into_any()
+                    })}
+                </Transition>
                 <div class="card">
                     <h2>"Your plan"</h2>
                     <p data-testid="onboarding-plan">

@@ -779,3 +779,127 @@ async fn deleting_ones_account_needs_a_fresh_password_and_the_webhook_removes_ev
         "a deleted user's post is still listed: {listed}"
     );
 }
+
+#[tokio::test]
+async fn the_environment_describes_this_instance_and_takes_clerk_js_method_override() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::default();
+    let res = browser
+        .send(
+            &app,
+            app.client.get(app.url(
+                "/__clerk/v1/environment?__clerk_api_version=2025-11-10&_clerk_js_version=6.40.0",
+            )),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let env: Value = res.json().await.unwrap();
+    assert_eq!(env["object"], "environment");
+    assert_eq!(env["display_config"]["sign_in_url"], "/sign-in");
+    assert_eq!(env["display_config"]["after_sign_up_url"], "/onboarding");
+    assert_eq!(
+        env["user_settings"]["attributes"]["email_address"]["used_for_first_factor"],
+        true
+    );
+    assert_eq!(
+        env["user_settings"]["attributes"]["phone_number"]["enabled"],
+        false
+    );
+
+    // clerk-js's touch: POST ?_method=PATCH, form-encoded.
+    let touch = app
+        .client
+        .post(app.url("/__clerk/v1/environment?_method=PATCH&_clerk_js_version=6.40.0"))
+        .form(&[("", "")]);
+    let res = browser.send(&app, touch).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap(), env);
+    let res = browser
+        .send(&app, app.client.post(app.url("/__clerk/v1/environment")))
+        .await;
+    assert_eq!(res.status(), 405);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "method_not_allowed");
+
+    // The account, changed and deleted as clerk-js sends it.
+    sign_up(&app, &mut browser, "override@example.com").await;
+    let rename = app
+        .client
+        .post(app.url("/__clerk/v1/me?_method=PATCH"))
+        .form(&[("first_name", "Ada"), ("last_name", "Byron")]);
+    let res = browser.send(&app, rename).await;
+    assert_eq!(res.status(), 200);
+    let user: Value = res.json().await.unwrap();
+    assert_eq!(user["first_name"], "Ada");
+    let delete = app.client.post(app.url("/__clerk/v1/me?_method=DELETE"));
+    let res = browser.send(&app, delete).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["response"]["deleted"], true);
+    // Another site cannot touch the environment through this browser.
+    let forged = app
+        .bare_client
+        .post(app.url("/__clerk/v1/environment?_method=PATCH"))
+        .header(header::ORIGIN, "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+}
+
+#[tokio::test]
+async fn sign_ins_and_sign_ups_take_clerk_js_form_bodies_and_answer_in_clerks_envelope() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::default();
+    let req = app
+        .client
+        .post(app.url("/__clerk/v1/client/sign_ups"))
+        .form(&[
+            ("email_address", "form@example.com"),
+            ("password", "correct horse battery"),
+            ("first_name", "Form"),
+        ]);
+    let res = browser.send(&app, req).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["response"]["object"], "sign_up");
+    assert_eq!(body["response"]["status"], "complete");
+    assert_eq!(body["response"]["email_address"], "form@example.com");
+    assert_eq!(
+        body["response"]["created_session_id"],
+        body["client"]["last_active_session_id"]
+    );
+    assert_eq!(
+        body["response"]["created_user_id"],
+        body["client"]["sessions"][0]["user"]["id"]
+    );
+
+    let mut other = Browser::default();
+    let req = app
+        .client
+        .post(app.url("/__clerk/v1/client/sign_ins"))
+        .form(&[
+            ("identifier", "form@example.com"),
+            ("password", "correct horse battery"),
+        ]);
+    let res = other.send(&app, req).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["response"]["object"], "sign_in");
+    assert_eq!(body["response"]["status"], "complete");
+    assert_eq!(
+        body["response"]["created_session_id"],
+        body["client"]["last_active_session_id"]
+    );
+    let req = app
+        .client
+        .post(app.url("/__clerk/v1/client/sign_ins"))
+        .form(&[
+            ("identifier", "form@example.com"),
+            ("password", "not it at all"),
+        ]);
+    let res = other.send(&app, req).await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "form_password_incorrect");
+}

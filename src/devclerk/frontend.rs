@@ -77,7 +77,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
             post(attempt_first_factor),
         )
         .route("/v1/client/handshake", get(handshake))
-        .route("/v1/me", patch(update_me).delete(delete_me))
+        .route(
+            "/v1/me",
+            patch(update_me).delete(delete_me).post(me_with_override),
+        )
         .with_state(state)
 }
 
@@ -141,12 +144,49 @@ async fn current_client(
     }))
 }
 
+/// What a completed sign-in or sign-up answers with, in Clerk's envelope:
+/// `{response: <the sign_in or sign_up resource>, client}`.
+enum Attempt<'a> {
+    SignIn { identifier: &'a str },
+    SignUp { user: &'a store::DevUser },
+}
+
+impl Attempt<'_> {
+    fn resource(&self, session_id: &str) -> Value {
+        match self {
+            Attempt::SignIn { identifier } => json!({
+                "object": "sign_in", "id": store::new_id("sia"), "status": "complete",
+                "identifier": identifier,
+                "supported_identifiers": ["email_address"],
+                "supported_first_factors": [{"strategy": "password"}],
+                "supported_second_factors": null,
+                "first_factor_verification": {"status": "verified", "strategy": "password"},
+                "second_factor_verification": null,
+                "created_session_id": session_id,
+                "user_data": null,
+            }),
+            Attempt::SignUp { user } => json!({
+                "object": "sign_up", "id": store::new_id("sua"), "status": "complete",
+                "email_address": user.primary_email(),
+                "first_name": user.first_name, "last_name": user.last_name,
+                "required_fields": ["email_address", "password"],
+                "optional_fields": ["first_name", "last_name"],
+                "missing_fields": [], "unverified_fields": [],
+                "created_user_id": user.id,
+                "created_session_id": session_id,
+            }),
+        }
+    }
+}
+
 /// Starts a session for `user_id` on this browser's client (creating the
-/// client when needed) and answers with the client, setting its cookie.
+/// client when needed) and answers as Clerk does: the completed attempt
+/// and the client, setting the client's cookie.
 async fn start_session(
     state: &DevState,
     headers: &HeaderMap,
     user_id: &str,
+    attempt: Attempt<'_>,
 ) -> Result<Response, ClerkApiError> {
     let (client_id, new_cookie) = match current_client_id(state, headers).await? {
         Some(id) => (id, None),
@@ -155,10 +195,14 @@ async fn start_session(
             (id, Some(cookie))
         }
     };
-    store::create_session(&state.db, user_id, &client_id).await?;
+    let session = store::create_session(&state.db, user_id, &client_id).await?;
     store::mark_signed_in(&state.db, user_id).await?;
-    let mut response =
-        Json(json!({ "client": client_json(state, &client_id).await? })).into_response();
+    let session_id = session["id"].as_str().unwrap_or_default();
+    let body = json!({
+        "response": attempt.resource(session_id),
+        "client": client_json(state, &client_id).await?,
+    });
+    let mut response = Json(body).into_response();
     if let Some(cookie) = new_cookie {
         set_cookie(&mut response, client_cookie_header(&cookie, headers));
     }
@@ -207,9 +251,12 @@ fn valid_email(email: &str) -> bool {
         && !domain.contains('@')
 }
 
+/// The shortest password the instance accepts (its environment says so).
+pub const MIN_PASSWORD_LENGTH: usize = 8;
+
 /// Clerk-style password rules: at least 8 characters, not a common password.
 pub fn check_password(password: &str) -> Result<(), ClerkApiError> {
-    if password.chars().count() < 8 {
+    if password.chars().count() < MIN_PASSWORD_LENGTH {
         return Err(form_error(
             "form_password_length_too_short",
             "Passwords must be 8 characters or more.",
@@ -237,7 +284,7 @@ struct SignUp {
 async fn sign_up(
     State(state): State<DevState>,
     headers: HeaderMap,
-    Json(form): Json<SignUp>,
+    Params(form): Params<SignUp>,
 ) -> Result<Response, ClerkApiError> {
     let email = form.email_address.trim().to_lowercase();
     if !valid_email(&email) {
@@ -267,7 +314,7 @@ async fn sign_up(
         }
         Err(other) => return Err(other.into()),
     };
-    start_session(&state, &headers, &user.id).await
+    start_session(&state, &headers, &user.id, Attempt::SignUp { user: &user }).await
 }
 
 #[derive(Deserialize)]
@@ -280,7 +327,7 @@ async fn sign_in(
     State(state): State<DevState>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    Json(form): Json<SignIn>,
+    Params(form): Params<SignIn>,
 ) -> Result<Response, ClerkApiError> {
     let email = form.identifier.trim().to_lowercase();
     if let Err(refusal) = charge_identifier(&state, &email, uri.path()).await {
@@ -293,7 +340,13 @@ async fn sign_in(
     match verify_password(user, form.password).await {
         Some(user) if !user.banned => {
             store::clear_failures(&state.db, &email).await?;
-            start_session(&state, &headers, &user.id).await
+            start_session(
+                &state,
+                &headers,
+                &user.id,
+                Attempt::SignIn { identifier: &email },
+            )
+            .await
         }
         _ => Err(password_failed(&state, &email).await?),
     }
@@ -585,11 +638,42 @@ async fn signed_in_session(
         .ok_or_else(|| signed_out("Sign in first."))
 }
 
-/// "Manage account": the signed-in user changes their name.
+/// 405 in Clerk's error shape.
+pub fn method_not_allowed() -> ClerkApiError {
+    ClerkApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method not allowed",
+        "This resource does not take that method.",
+    )
+}
+
+#[derive(Deserialize)]
+struct MethodOverride {
+    #[serde(rename = "_method")]
+    method: Option<String>,
+}
+
+/// clerk-js sends `PATCH` and `DELETE` as `POST ?_method=…`.
+async fn me_with_override(
+    state: State<DevState>,
+    headers: HeaderMap,
+    Query(query): Query<MethodOverride>,
+    body: Params<NameChange>,
+) -> Result<Response, ClerkApiError> {
+    match query.method.map(|m| m.to_ascii_uppercase()).as_deref() {
+        Some("PATCH") => Ok(update_me(state, headers, body).await?.into_response()),
+        Some("DELETE") => delete_me(state, headers).await,
+        _ => Err(method_not_allowed()),
+    }
+}
+
+/// "Manage account": the signed-in user changes their name (JSON, or
+/// form-encoded as clerk-js sends it).
 async fn update_me(
     State(state): State<DevState>,
     headers: HeaderMap,
-    Json(change): Json<NameChange>,
+    Params(change): Params<NameChange>,
 ) -> Result<Json<Value>, ClerkApiError> {
     let session = signed_in_session(&state, &headers).await?;
     let trimmed = |n: Option<String>| n.map(|n| n.trim().to_owned());

@@ -6,6 +6,7 @@
 pub mod backend;
 pub mod console;
 pub mod console_api;
+pub mod environment;
 pub mod frontend;
 pub mod routes;
 pub mod store;
@@ -34,6 +35,29 @@ pub struct DevInstance {
     signing_key: SigningKey,
     /// `http://127.0.0.1:3000/__clerk`: both its frontend API and Backend API.
     base_url: String,
+    /// The app's sign-in/up pages and where to go after them, as a Clerk
+    /// instance's "Paths" settings hold them (its environment serves them).
+    paths: AppPaths,
+}
+
+/// Where the app's auth pages are, and where users go after them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppPaths {
+    pub sign_in_url: String,
+    pub sign_up_url: String,
+    pub after_sign_in_url: String,
+    pub after_sign_up_url: String,
+}
+
+impl Default for AppPaths {
+    fn default() -> Self {
+        AppPaths {
+            sign_in_url: "/sign-in".into(),
+            sign_up_url: "/sign-up".into(),
+            after_sign_in_url: "/dashboard".into(),
+            after_sign_up_url: "/onboarding".into(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +131,7 @@ impl DevInstance {
             webhook_secret,
             signing_key: SigningKey::from_pem(kid, &pem).map_err(|e| corrupt(e.to_string()))?,
             base_url: format!("http://{}{MOUNT}", loopback(addr)),
+            paths: AppPaths::default(),
         }))
     }
 
@@ -125,8 +150,15 @@ impl DevInstance {
     }
 
     /// Points the app's Clerk settings at this instance: its keys, its
-    /// webhook secret, and its Backend API (for the JWKS and user calls).
-    pub fn configure(&self, clerk: &mut ClerkConfig) -> Result<(), DevInstanceError> {
+    /// webhook secret, and its Backend API (for the JWKS and user calls);
+    /// takes the app's auth pages as the instance's paths.
+    pub fn configure(&mut self, clerk: &mut ClerkConfig) -> Result<(), DevInstanceError> {
+        self.paths = AppPaths {
+            sign_in_url: clerk.sign_in_url.clone(),
+            sign_up_url: clerk.sign_up_url.clone(),
+            after_sign_in_url: clerk.after_sign_in_url.clone(),
+            after_sign_up_url: clerk.after_sign_up_url.clone(),
+        };
         clerk.publishable_key = Some(self.publishable_key());
         clerk.secret_key = Some(self.secret_key.clone());
         clerk.api_url = self.base_url.clone();
@@ -141,6 +173,10 @@ impl DevInstance {
         self.webhook_secret
             .parse()
             .map_err(|e: crate::clerk::keys::KeyError| DevInstanceError::Corrupt(e.to_string()))
+    }
+
+    pub fn paths(&self) -> &AppPaths {
+        &self.paths
     }
 
     /// Where the app listens, reachable from this machine.
@@ -175,7 +211,7 @@ pub async fn start_if_unconfigured(
     if config.app_env == AppEnv::Production {
         return Err(DevInstanceError::Production);
     }
-    let instance = DevInstance::load_or_create(db, addr).await?;
+    let mut instance = DevInstance::load_or_create(db, addr).await?;
     instance.configure(&mut config.clerk)?;
     tracing::info!(
         "Clerk development instance at {}/ — local and offline, for development only; \

@@ -1,10 +1,10 @@
 //! The development instance's HTTP surface under `/__clerk`: the frontend
-//! API (JWKS, client, sign-up/in/out, tokens, handshake) and the Backend API
-//! under `/v1`.
+//! API (JWKS, environment, client, sign-up/in/out, tokens, handshake) and
+//! the Backend API under `/v1`.
 
 use super::{
     backend::{self, DevState},
-    console, console_api, frontend, DevInstance, MOUNT,
+    console, console_api, environment, frontend, DevInstance, MOUNT,
 };
 use crate::{db::Db, security::rate_limit::RateLimiter};
 use axum::{extract::State, response::Redirect, routing::get, Json, Router};
@@ -32,6 +32,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(
         )
         .with_state(state.clone())
         .merge(frontend::router(state.clone()))
+        .merge(environment::router(state.clone()))
         .nest("/console/api", console_api::router(state.clone()))
         .nest("/v1", backend::router(state.clone()));
     Router::new()

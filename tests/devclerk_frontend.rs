@@ -903,3 +903,44 @@ async fn sign_ins_and_sign_ups_take_clerk_js_form_bodies_and_answer_in_clerks_en
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "form_password_incorrect");
 }
+
+#[tokio::test]
+async fn clerk_js_touches_and_removes_sessions_only_on_its_own_client() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::default();
+    let client = sign_up(&app, &mut browser, "touch@example.com").await;
+    let sid = session_id(&client);
+    let touch = format!("/__clerk/v1/client/sessions/{sid}/touch");
+    let res = browser
+        .send(
+            &app,
+            app.client
+                .post(app.url(&touch))
+                .form(&[("intent", "select_session")]),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["response"]["id"], sid.as_str());
+    assert_eq!(body["client"]["last_active_session_id"], sid.as_str());
+
+    // Another browser can neither touch nor remove it.
+    let mut stranger = Browser::default();
+    let res = stranger.send(&app, app.client.post(app.url(&touch))).await;
+    assert_eq!(res.status(), 401);
+    let remove = format!("/__clerk/v1/client/sessions/{sid}/remove");
+    assert_eq!(
+        stranger
+            .send(&app, app.client.post(app.url(&remove)))
+            .await
+            .status(),
+        401
+    );
+
+    let res = browser.send(&app, app.client.post(app.url(&remove))).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["response"]["status"], "removed");
+    assert_eq!(body["client"]["sessions"], json!([]));
+    assert_eq!(token(&app, &mut browser, &sid).await.status(), 401);
+}

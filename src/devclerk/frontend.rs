@@ -71,6 +71,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
         .route("/v1/client/sign_ins", post(sign_in))
         .route("/v1/client/sessions/{id}/tokens", post(token))
         .route("/v1/client/sessions/{id}/end", post(end_session))
+        .route("/v1/client/sessions/{id}/remove", post(remove_session))
+        .route("/v1/client/sessions/{id}/touch", post(touch_session))
         .route("/v1/client/sessions/{id}/verify", post(start_verification))
         .route(
             "/v1/client/sessions/{id}/verify/attempt_first_factor",
@@ -604,15 +606,57 @@ async fn token(
 }
 
 async fn end_session(
+    state: State<DevState>,
+    headers: HeaderMap,
+    id: Path<String>,
+) -> Result<Json<Value>, ClerkApiError> {
+    change_session(state, headers, id, "ended").await
+}
+
+/// clerk-js's `session.remove()` (signing out of one session).
+async fn remove_session(
+    state: State<DevState>,
+    headers: HeaderMap,
+    id: Path<String>,
+) -> Result<Json<Value>, ClerkApiError> {
+    change_session(state, headers, id, "removed").await
+}
+
+/// Ends this browser's session `id` with `status`; answers the session and
+/// the client, as Clerk does.
+async fn change_session(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    status: &str,
+) -> Result<Json<Value>, ClerkApiError> {
+    let session = owned_session(&state, &headers, &id).await?;
+    let changed = store::set_session_status(&state.db, &session.id, status)
+        .await?
+        .unwrap_or(Value::Null);
+    let response = json!({"object": "session", "id": session.id, "status": changed["status"]});
+    Ok(Json(json!({
+        "response": response,
+        "client": client_json(&state, &session.client_id).await?,
+    })))
+}
+
+/// clerk-js's `setActive` and its periodic touch: marks the session
+/// active now and answers it with the client.
+async fn touch_session(
     State(state): State<DevState>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ClerkApiError> {
     let session = owned_session(&state, &headers, &id).await?;
-    store::set_session_status(&state.db, &session.id, "ended").await?;
-    Ok(Json(
-        json!({ "client": client_json(&state, &session.client_id).await? }),
-    ))
+    store::touch_session(&state.db, &session.id).await?;
+    let client = client_json(&state, &session.client_id).await?;
+    let response = client["sessions"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["id"] == session.id.as_str()))
+        .cloned()
+        .unwrap_or(Value::Null);
+    Ok(Json(json!({ "response": response, "client": client })))
 }
 
 #[derive(Deserialize)]

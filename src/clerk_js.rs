@@ -1,5 +1,5 @@
 //! A Rust face for `window.Clerk` (clerk-js, or the development instance's
-//! script, which speaks the same API): loading the script, `load`,
+//! script, which speaks the same API): loading it with `@clerk/ui`, `load`,
 //! `addListener`, mounting the sign-in, sign-up and user-button widgets,
 //! `openSignIn`, `openUserProfile`, `signOut`, `session.getToken()` and the session's
 //! reverification (`startVerification`, `attemptFirstFactorVerification`).
@@ -91,7 +91,18 @@ impl Clerk {
             .map(JsCast::unchecked_into)
     }
 
+    /// `Clerk.load(options)`, handing clerk-js 6 its widgets: `@clerk/ui`'s
+    /// browser build leaves its constructor at `window.__internal_ClerkUICtor`,
+    /// and `load` takes it as `ui: { ClerkUI }` (as @clerk/nextjs does).
     pub async fn load_with(&self, options: &JsValue) -> Result<(), String> {
+        if let Some(ctor) = web_sys::window()
+            .and_then(|w| Reflect::get(&w, &JsValue::from_str("__internal_ClerkUICtor")).ok())
+            .filter(|c| c.is_function())
+        {
+            let ui = Object::new();
+            let _ = Reflect::set(&ui, &JsValue::from_str("ClerkUI"), &ctor);
+            let _ = Reflect::set(options, &JsValue::from_str("ui"), &ui);
+        }
         JsFuture::from(self.load(options))
             .await
             .map(|_| ())
@@ -198,17 +209,70 @@ impl Clerk {
     }
 }
 
-/// Adds clerk-js to the page (once), with the publishable key and proxy URL
-/// it reads from its own tag, and calls `done` with `Err` when it cannot load.
-pub fn inject_script(
-    src: &str,
+/// Adds clerk-js and `@clerk/ui` to the page (once, fetched side by side),
+/// clerk-js with the publishable key and proxy URL it reads from its own
+/// tag, and calls `done` once both have settled: `Err` when clerk-js cannot
+/// load. `@clerk/ui` failing is only logged: sessions still work, and a
+/// widget mounted without it reports that itself.
+pub fn inject_scripts(
+    clerk_src: &str,
+    ui_src: &str,
     publishable_key: &str,
     proxy_url: Option<&str>,
     done: impl FnOnce(Result<(), String>) + 'static,
 ) {
+    use std::{cell::RefCell, rc::Rc};
     if Clerk::get().is_some() {
         return done(Ok(()));
     }
+    type Done = Box<dyn FnOnce(Result<(), String>)>;
+    struct Pending {
+        clerk: Option<Result<(), String>>,
+        ui_settled: bool,
+        done: Option<Done>,
+    }
+    let pending = Rc::new(RefCell::new(Pending {
+        clerk: None,
+        ui_settled: false,
+        done: Some(Box::new(done)),
+    }));
+    let settle = |pending: &Rc<RefCell<Pending>>| {
+        let mut p = pending.borrow_mut();
+        if p.ui_settled {
+            if let (Some(result), Some(done)) = (p.clerk.clone(), p.done.take()) {
+                drop(p);
+                done(result);
+            }
+        }
+    };
+    let on_ui = {
+        let pending = pending.clone();
+        move |result: Result<(), String>| {
+            if let Err(err) = result {
+                leptos::logging::warn!("Clerk's UI components did not load: {err}");
+            }
+            pending.borrow_mut().ui_settled = true;
+            settle(&pending);
+        }
+    };
+    add_script(ui_src, &[], on_ui);
+    let mut attributes = vec![("data-clerk-publishable-key", publishable_key)];
+    if let Some(proxy) = proxy_url {
+        attributes.push(("data-clerk-proxy-url", proxy));
+    }
+    add_script(clerk_src, &attributes, move |result| {
+        pending.borrow_mut().clerk = Some(result);
+        settle(&pending);
+    });
+}
+
+/// Appends `<script async src>` with `attributes`; `done` hears, once,
+/// whether it loaded.
+fn add_script(
+    src: &str,
+    attributes: &[(&str, &str)],
+    done: impl FnOnce(Result<(), String>) + 'static,
+) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return done(Err("no document".into()));
     };
@@ -222,9 +286,8 @@ pub fn inject_script(
     script.set_src(src);
     script.set_async(true);
     script.set_cross_origin(Some("anonymous"));
-    let _ = script.set_attribute("data-clerk-publishable-key", publishable_key);
-    if let Some(proxy) = proxy_url {
-        let _ = script.set_attribute("data-clerk-proxy-url", proxy);
+    for (name, value) in attributes {
+        let _ = script.set_attribute(name, value);
     }
     // One of the two fires, once; the shared cell hands `done` to it.
     let done = std::rc::Rc::new(std::cell::Cell::new(Some(

@@ -226,6 +226,8 @@ pub struct ClerkSettings {
     pub publishable_key: String,
     /// clerk-js, from the frontend API (or through the proxy path).
     pub script_url: String,
+    /// `@clerk/ui`'s browser build, from the same place: Clerk's widgets.
+    pub ui_script_url: String,
     /// Set when the frontend API is reached through the app's origin.
     pub proxy_url: Option<String>,
     pub sign_in_url: String,

@@ -435,6 +435,32 @@ async fn the_console_and_browser_script_are_served_without_secrets() {
     assert!(js.len() < 30 * 1024, "small: {} bytes", js.len());
     assert!(js.contains("window.Clerk = Clerk"));
     assert!(!js.contains("sk_test_"));
+
+    // @clerk/ui's path: the app loads it beside clerk-js, as clerk-js 6
+    // needs; this instance's script draws its own widgets, so it defines
+    // nothing, and no ClerkUI is handed to load().
+    let res = app.get("/__clerk/npm/@clerk/ui@1/dist/ui.browser.js").await;
+    assert_eq!(res.status(), 200);
+    let ui = res.text().await.unwrap();
+    assert!(!ui.contains("__internal_ClerkUICtor"));
+    let settings: serde_json::Value = app
+        .client
+        .post(app.url("/api/clerk_settings"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        settings["ui_script_url"],
+        "/__clerk/npm/@clerk/ui@1/dist/ui.browser.js"
+    );
+    assert_eq!(
+        settings["script_url"],
+        "/__clerk/npm/@clerk/clerk-js@6/dist/clerk.browser.js"
+    );
 }
 
 mod console {

@@ -1352,6 +1352,7 @@ async fn check_secrets(w: &World, backend: &str, matrix: &str) {
         "/premium",
         "/__clerk/",
         "/__clerk/npm/@clerk/clerk-js@6/dist/clerk.browser.js",
+        "/__clerk/npm/@clerk/ui@1/dist/ui.browser.js",
     ] {
         let request = app
             .bare_client

@@ -155,8 +155,9 @@ mod browser {
 
     pub fn start(ctx: ClerkContext, settings: ClerkSettings) {
         let script = settings.script_url.clone();
-        clerk_js::inject_script(
+        clerk_js::inject_scripts(
             &settings.script_url,
+            &settings.ui_script_url,
             &settings.publishable_key,
             settings.proxy_url.as_deref(),
             move |loaded| match loaded {

@@ -13,10 +13,18 @@ use axum::{
 
 /// Where clerk-js lives on a frontend API.
 pub const SCRIPT_PATH: &str = crate::clerk::CLERK_JS_PATH;
+/// Where `@clerk/ui` lives on a frontend API.
+pub const UI_SCRIPT_PATH: &str = crate::clerk::CLERK_UI_PATH;
 
 const SCRIPT: &str = include_str!("clerk.browser.js");
 
-pub async fn script() -> impl IntoResponse {
+/// The instance's script draws its own widgets, so at `@clerk/ui`'s path it
+/// serves a script that defines nothing: the app loads both, as it must for
+/// Clerk's clerk-js 6, and passes no `ClerkUI` when there is none.
+const UI_SCRIPT: &str = "/* Inkpad's development instance: its clerk.browser.js draws its own \
+widgets, so there is no @clerk/ui to load here. */\n";
+
+fn javascript(body: &'static str) -> impl IntoResponse {
     (
         [
             (
@@ -25,8 +33,16 @@ pub async fn script() -> impl IntoResponse {
             ),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        SCRIPT,
+        body,
     )
+}
+
+pub async fn script() -> impl IntoResponse {
+    javascript(SCRIPT)
+}
+
+pub async fn ui_script() -> impl IntoResponse {
+    javascript(UI_SCRIPT)
 }
 
 /// The console. Its inline script carries this response's CSP nonce.

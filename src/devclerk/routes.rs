@@ -25,6 +25,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(
     let mounted = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
         .route(console::SCRIPT_PATH, get(console::script))
+        .route(console::UI_SCRIPT_PATH, get(console::ui_script))
         // A nested root matches `/__clerk` only; the console's address is `/__clerk/`.
         .route(
             "/",

@@ -41,6 +41,7 @@ pub async fn load_clerk_settings() -> Result<ClerkSettings, AppError> {
     Ok(ClerkSettings {
         publishable_key: pk.as_str().to_owned(),
         script_url: format!("{base}{}", crate::clerk::CLERK_JS_PATH),
+        ui_script_url: format!("{base}{}", crate::clerk::CLERK_UI_PATH),
         proxy_url: clerk.proxy_url.clone(),
         sign_in_url: clerk.sign_in_url.clone(),
         sign_up_url: clerk.sign_up_url.clone(),

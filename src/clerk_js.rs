@@ -238,11 +238,13 @@ pub fn inject_scripts(
     }));
     let settle = |pending: &Rc<RefCell<Pending>>| {
         let mut p = pending.borrow_mut();
-        if p.ui_settled {
-            if let (Some(result), Some(done)) = (p.clerk.clone(), p.done.take()) {
-                drop(p);
-                done(result);
-            }
+        // Only once both have settled, and only then is `done` taken.
+        if !p.ui_settled || p.clerk.is_none() {
+            return;
+        }
+        if let (Some(result), Some(done)) = (p.clerk.clone(), p.done.take()) {
+            drop(p);
+            done(result);
         }
     };
     let on_ui = {

@@ -944,3 +944,69 @@ async fn clerk_js_touches_and_removes_sessions_only_on_its_own_client() {
     assert_eq!(body["client"]["sessions"], json!([]));
     assert_eq!(token(&app, &mut browser, &sid).await.status(), 401);
 }
+
+#[tokio::test]
+async fn clerks_two_step_sign_in_waits_for_the_password_on_this_browser_only() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::default();
+    let req = app
+        .client
+        .post(app.url("/__clerk/v1/client/sign_ins"))
+        .form(&[("identifier", "free@inkpad.dev")]);
+    let res = browser.send(&app, req).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["response"]["status"], "needs_first_factor");
+    assert_eq!(body["client"]["sign_in"], body["response"]);
+    let sia = body["response"]["id"].as_str().unwrap().to_owned();
+    // Nobody is told whether the account exists.
+    let mut prober = Browser::default();
+    let req = app
+        .client
+        .post(app.url("/__clerk/v1/client/sign_ins"))
+        .form(&[("identifier", "nobody@example.com")]);
+    let probed: Value = prober.send(&app, req).await.json().await.unwrap();
+    assert_eq!(probed["response"]["status"], "needs_first_factor");
+
+    let attempt = format!("/__clerk/v1/client/sign_ins/{sia}/attempt_first_factor");
+    // Another browser cannot finish it.
+    let req = app
+        .client
+        .post(app.url(&attempt))
+        .form(&[("strategy", "password"), ("password", "inkpad-free-demo")]);
+    assert_eq!(prober.send(&app, req).await.status(), 404);
+    // A wrong password: Clerk's words, and the attempt still waits.
+    let req = app
+        .client
+        .post(app.url(&attempt))
+        .form(&[("strategy", "password"), ("password", "nope nope nope")]);
+    let res = browser.send(&app, req).await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "form_password_incorrect");
+    // The right one: a session, and the client's sign-in is done.
+    let req = app
+        .client
+        .post(app.url(&attempt))
+        .form(&[("strategy", "password"), ("password", "inkpad-free-demo")]);
+    let res = browser.send(&app, req).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["response"]["status"], "complete");
+    assert_eq!(body["client"]["sign_in"], Value::Null);
+    let sid = session_id(&body);
+    assert_eq!(token(&app, &mut browser, &sid).await.status(), 200);
+    let req = app
+        .client
+        .post(app.url(&attempt))
+        .form(&[("strategy", "password"), ("password", "inkpad-free-demo")]);
+    assert_eq!(browser.send(&app, req).await.status(), 404, "used once");
+
+    // GET /v1/client answers in Clerk's envelope too.
+    let res = browser
+        .send(&app, app.client.get(app.url("/__clerk/v1/client")))
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["response"]["id"], body["client"]["id"]);
+    assert_eq!(body["response"]["last_active_session_id"], sid.as_str());
+}

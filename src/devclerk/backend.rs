@@ -26,6 +26,8 @@ pub struct DevState {
     pub db: Db,
     /// The app's rate budgets (sign-in attempts are also counted per email).
     pub limiter: Arc<crate::security::rate_limit::RateLimiter>,
+    /// Sign-ins started with an identifier and waiting for the password.
+    pub pending_sign_ins: Arc<super::frontend::PendingSignIns>,
 }
 
 /// Routes relative to `/__clerk/v1`.

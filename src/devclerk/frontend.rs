@@ -69,6 +69,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
         .route("/v1/client", get(current_client))
         .route("/v1/client/sign_ups", post(sign_up))
         .route("/v1/client/sign_ins", post(sign_in))
+        .route(
+            "/v1/client/sign_ins/{id}/attempt_first_factor",
+            post(attempt_sign_in_first_factor),
+        )
         .route("/v1/client/sessions/{id}/tokens", post(token))
         .route("/v1/client/sessions/{id}/end", post(end_session))
         .route("/v1/client/sessions/{id}/remove", post(remove_session))
@@ -130,8 +134,13 @@ async fn client_json(state: &DevState, client_id: &str) -> Result<Value, StoreEr
         .and_then(|s| s["id"].as_str())
         .map(str::to_owned);
     let updated_at = store::client_updated_at(&state.db, client_id).await?;
+    let sign_in = state
+        .pending_sign_ins
+        .get(client_id)
+        .map_or(Value::Null, |p| p.to_json());
     Ok(json!({
         "object": "client", "id": client_id, "sessions": sessions,
+        "sign_in": sign_in, "sign_up": null,
         "last_active_session_id": last_active, "updated_at": updated_at,
     }))
 }
@@ -140,10 +149,13 @@ async fn current_client(
     State(state): State<DevState>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ClerkApiError> {
-    Ok(Json(match current_client_id(&state, &headers).await? {
-        Some(id) => json!({ "client": client_json(&state, &id).await? }),
-        None => json!({ "client": null }),
-    }))
+    // Clerk's envelope: the resource asked for as `response`, and the client
+    // piggybacked as on every answer (here the same object).
+    let client = match current_client_id(&state, &headers).await? {
+        Some(id) => client_json(&state, &id).await?,
+        None => Value::Null,
+    };
+    Ok(Json(json!({ "response": client, "client": client })))
 }
 
 /// What a completed sign-in or sign-up answers with, in Clerk's envelope:
@@ -199,6 +211,8 @@ async fn start_session(
     };
     let session = store::create_session(&state.db, user_id, &client_id).await?;
     store::mark_signed_in(&state.db, user_id).await?;
+    // The client's sign-in, if one was waiting, is done.
+    state.pending_sign_ins.0.remove(&client_id);
     let session_id = session["id"].as_str().unwrap_or_default();
     let body = json!({
         "response": attempt.resource(session_id),
@@ -322,7 +336,120 @@ async fn sign_up(
 #[derive(Deserialize)]
 struct SignIn {
     identifier: String,
-    password: String,
+    /// Absent in the two-step flow Clerk's widget uses: the identifier
+    /// first, the password through `attempt_first_factor`.
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// How long a sign-in waits for its password.
+const PENDING_SIGN_IN_MS: i64 = 10 * 60 * 1000;
+
+/// Sign-ins waiting for their first factor, one per browser client (Clerk's
+/// `client.sign_in`), kept in memory: bounded, and gone after ten minutes
+/// or a restart (the user types the email again). Nothing about the
+/// account is known or revealed at this step.
+pub struct PendingSignIns(quick_cache::sync::Cache<String, PendingSignIn>);
+
+#[derive(Clone)]
+pub struct PendingSignIn {
+    id: String,
+    email: String,
+    created_at: i64,
+}
+
+impl Default for PendingSignIns {
+    fn default() -> Self {
+        PendingSignIns(quick_cache::sync::Cache::new(10_000))
+    }
+}
+
+impl PendingSignIns {
+    fn get(&self, client_id: &str) -> Option<PendingSignIn> {
+        self.0
+            .get(client_id)
+            .filter(|p| now_millis() - p.created_at < PENDING_SIGN_IN_MS)
+    }
+}
+
+impl PendingSignIn {
+    fn to_json(&self) -> Value {
+        json!({
+            "object": "sign_in", "id": self.id, "status": "needs_first_factor",
+            "identifier": self.email,
+            "supported_identifiers": ["email_address"],
+            "supported_first_factors": [{"strategy": "password"}],
+            "supported_second_factors": null,
+            "first_factor_verification": null,
+            "second_factor_verification": null,
+            "created_session_id": null,
+            "user_data": null,
+        })
+    }
+}
+
+/// Step one of Clerk's two-step sign-in: the identifier alone. Answers
+/// `needs_first_factor` whether or not such an account exists.
+async fn start_sign_in(
+    state: &DevState,
+    headers: &HeaderMap,
+    email: String,
+) -> Result<Response, ClerkApiError> {
+    let (client_id, new_cookie) = match current_client_id(state, headers).await? {
+        Some(id) => (id, None),
+        None => {
+            let (id, cookie) = store::create_client(&state.db).await?;
+            (id, Some(cookie))
+        }
+    };
+    let pending = PendingSignIn {
+        id: store::new_id("sia"),
+        email,
+        created_at: now_millis(),
+    };
+    state
+        .pending_sign_ins
+        .0
+        .insert(client_id.clone(), pending.clone());
+    let body = json!({
+        "response": pending.to_json(),
+        "client": client_json(state, &client_id).await?,
+    });
+    let mut response = Json(body).into_response();
+    if let Some(cookie) = new_cookie {
+        set_cookie(&mut response, client_cookie_header(&cookie, headers));
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct FirstFactor {
+    strategy: Option<String>,
+    password: Option<String>,
+}
+
+/// Step two: the password for this browser's pending sign-in `id`.
+async fn attempt_sign_in_first_factor(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Path(id): Path<String>,
+    Params(attempt): Params<FirstFactor>,
+) -> Result<Response, ClerkApiError> {
+    let client_id = current_client_id(&state, &headers).await?;
+    let pending = client_id
+        .as_deref()
+        .and_then(|c| state.pending_sign_ins.get(c))
+        .filter(|p| p.id == id)
+        .ok_or_else(|| ClerkApiError::not_found("Sign in"))?;
+    if attempt.strategy.as_deref().unwrap_or("password") != "password" {
+        return Err(ClerkApiError::invalid(
+            "strategy",
+            "Only the password strategy is enabled on this instance.",
+        ));
+    }
+    let password = attempt.password.unwrap_or_default();
+    password_sign_in(&state, &headers, uri.path(), pending.email, password).await
 }
 
 async fn sign_in(
@@ -332,25 +459,39 @@ async fn sign_in(
     Params(form): Params<SignIn>,
 ) -> Result<Response, ClerkApiError> {
     let email = form.identifier.trim().to_lowercase();
-    if let Err(refusal) = charge_identifier(&state, &email, uri.path()).await {
+    match form.password {
+        None => start_sign_in(&state, &headers, email).await,
+        Some(password) => password_sign_in(&state, &headers, uri.path(), email, password).await,
+    }
+}
+
+/// Checks `password` for `email` (rate budgets, lockout) and starts the
+/// session. One answer for an unknown email and a wrong password, so the
+/// form does not reveal who has an account.
+async fn password_sign_in(
+    state: &DevState,
+    headers: &HeaderMap,
+    path: &str,
+    email: String,
+    password: String,
+) -> Result<Response, ClerkApiError> {
+    if let Err(refusal) = charge_identifier(state, &email, path).await {
         return Ok(refusal);
     }
-    check_lockout(&state, &email).await?;
-    // One answer for an unknown email and a wrong password, so the form
-    // does not reveal who has an account.
+    check_lockout(state, &email).await?;
     let user = store::find_by_email(&state.db, &email).await?;
-    match verify_password(user, form.password).await {
+    match verify_password(user, password).await {
         Some(user) if !user.banned => {
             store::clear_failures(&state.db, &email).await?;
             start_session(
-                &state,
-                &headers,
+                state,
+                headers,
                 &user.id,
                 Attempt::SignIn { identifier: &email },
             )
             .await
         }
-        _ => Err(password_failed(&state, &email).await?),
+        _ => Err(password_failed(state, &email).await?),
     }
 }
 

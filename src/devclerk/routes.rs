@@ -21,6 +21,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(
         instance,
         db,
         limiter,
+        pending_sign_ins: Default::default(),
     };
     let mounted = Router::new()
         .route("/.well-known/jwks.json", get(jwks))

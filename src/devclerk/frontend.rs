@@ -118,14 +118,35 @@ async fn current_client_id(
     }
 }
 
-/// Clerk's client object: the browser's active sessions with their users.
-async fn client_json(state: &DevState, client_id: &str) -> Result<Value, StoreError> {
+/// Clerk's client object: the browser's active sessions with their users,
+/// each with a fresh session token (`last_active_token`, which clerk-js
+/// sets as the `__session` cookie), and any sign-in waiting for its
+/// password.
+async fn client_json(
+    state: &DevState,
+    client_id: &str,
+    headers: &HeaderMap,
+) -> Result<Value, ClerkApiError> {
     let mut sessions = Vec::new();
     for session in store::active_sessions(&state.db, client_id).await? {
         if let Some(user) = store::get_user(&state.db, &session.user_id).await? {
+            let jwt = mint(state, &session, requesting_origin(headers)).await?;
             sessions.push(json!({
                 "object": "session", "id": session.id, "status": session.status,
-                "expire_at": session.expire_at, "user": user.to_frontend_json(),
+                "expire_at": session.expire_at,
+                "abandon_at": session.expire_at,
+                "last_active_at": now_millis(),
+                "last_active_organization_id": null,
+                "actor": null,
+                "factor_verification_age": [store::factor_age_minutes(session.factor_verified_at), -1],
+                "last_active_token": {"object": "token", "jwt": jwt},
+                "public_user_data": {
+                    "first_name": user.first_name, "last_name": user.last_name,
+                    "image_url": null, "has_image": false,
+                    "identifier": user.primary_email(),
+                },
+                "user": user.to_frontend_json(),
+                "created_at": session.created_at, "updated_at": now_millis(),
             }));
         }
     }
@@ -152,7 +173,7 @@ async fn current_client(
     // Clerk's envelope: the resource asked for as `response`, and the client
     // piggybacked as on every answer (here the same object).
     let client = match current_client_id(&state, &headers).await? {
-        Some(id) => client_json(&state, &id).await?,
+        Some(id) => client_json(&state, &id, &headers).await?,
         None => Value::Null,
     };
     Ok(Json(json!({ "response": client, "client": client })))
@@ -216,7 +237,7 @@ async fn start_session(
     let session_id = session["id"].as_str().unwrap_or_default();
     let body = json!({
         "response": attempt.resource(session_id),
-        "client": client_json(state, &client_id).await?,
+        "client": client_json(state, &client_id, headers).await?,
     });
     let mut response = Json(body).into_response();
     if let Some(cookie) = new_cookie {
@@ -413,7 +434,7 @@ async fn start_sign_in(
         .insert(client_id.clone(), pending.clone());
     let body = json!({
         "response": pending.to_json(),
-        "client": client_json(state, &client_id).await?,
+        "client": client_json(state, &client_id, headers).await?,
     });
     let mut response = Json(body).into_response();
     if let Some(cookie) = new_cookie {
@@ -591,7 +612,7 @@ async fn start_verification(
         ));
     }
     let response = verification_json(&state, &session.id, "needs_first_factor", &level).await?;
-    let client = client_json(&state, &session.client_id).await?;
+    let client = client_json(&state, &session.client_id, &headers).await?;
     Ok(Json(json!({ "response": response, "client": client })))
 }
 
@@ -642,7 +663,7 @@ async fn attempt_first_factor(
     store::set_factor_verified_at(&state.db, &session.id, now_millis()).await?;
     let level = attempt.level.unwrap_or_else(|| "first_factor".into());
     let response = verification_json(&state, &session.id, "complete", &level).await?;
-    let client = client_json(&state, &session.client_id).await?;
+    let client = client_json(&state, &session.client_id, &headers).await?;
     Ok(Json(json!({ "response": response, "client": client })).into_response())
 }
 
@@ -778,7 +799,7 @@ async fn change_session(
     let response = json!({"object": "session", "id": session.id, "status": changed["status"]});
     Ok(Json(json!({
         "response": response,
-        "client": client_json(&state, &session.client_id).await?,
+        "client": client_json(&state, &session.client_id, &headers).await?,
     })))
 }
 
@@ -791,7 +812,7 @@ async fn touch_session(
 ) -> Result<Json<Value>, ClerkApiError> {
     let session = owned_session(&state, &headers, &id).await?;
     store::touch_session(&state.db, &session.id).await?;
-    let client = client_json(&state, &session.client_id).await?;
+    let client = client_json(&state, &session.client_id, &headers).await?;
     let response = client["sessions"]
         .as_array()
         .and_then(|all| all.iter().find(|s| s["id"] == session.id.as_str()))
@@ -901,7 +922,7 @@ async fn delete_me(
     if !store::delete_user(&state.db, &session.user_id).await? {
         return Err(ClerkApiError::not_found("User"));
     }
-    let client = client_json(&state, &session.client_id).await?;
+    let client = client_json(&state, &session.client_id, &headers).await?;
     let deleted = json!({"object": "user", "id": session.user_id, "deleted": true});
     Ok(Json(json!({ "response": deleted, "client": client })).into_response())
 }

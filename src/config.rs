@@ -128,6 +128,9 @@ pub struct ClerkConfig {
     /// Development instance only: where it delivers webhooks (`None`: the
     /// app's own `/api/webhooks/clerk`; `Some("off")`: nowhere).
     pub dev_webhook_url: Option<String>,
+    /// Development instance only: where `scripts/bootstrap` put Clerk's
+    /// official browser bundles (clerk-js, `@clerk/ui`), served under `/npm`.
+    pub dev_bundles_dir: std::path::PathBuf,
     /// Origins allowed in a token's `azp` claim; empty means "not checked".
     pub authorized_parties: Vec<String>,
     pub sign_in_url: String,
@@ -464,6 +467,9 @@ impl ClerkConfig {
             proxy_url,
             webhook_signing_secret,
             dev_webhook_url,
+            dev_bundles_dir: get("CLERK_DEV_BUNDLES_DIR")
+                .unwrap_or_else(|| "target/clerk-bundles".into())
+                .into(),
             authorized_parties,
             sign_in_url: url("CLERK_SIGN_IN_URL", "/sign-in")?,
             sign_up_url: url("CLERK_SIGN_UP_URL", "/sign-up")?,

@@ -275,6 +275,7 @@ pub fn router(state: AppState) -> Router {
             dev.clone(),
             state.db.clone(),
             state.limiter.clone(),
+            &state.config.clerk.dev_bundles_dir,
         ));
     }
     let app = app

@@ -743,3 +743,38 @@ async fn the_development_server_says_where_it_is_and_how_to_sign_in() {
     assert!(!output.contains("Demo accounts"), "{output}");
     assert!(!output.contains("inkpad-admin-demo"), "{output}");
 }
+
+#[tokio::test]
+async fn clerks_official_bundles_are_served_from_their_versioned_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("@clerk/ui@1.36.0/dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("signin_ui_1.36.0.js"), "window.__chunk = 1;").unwrap();
+    let app = TestApp::spawn_with(
+        common::sqlite_db().await,
+        &[("CLERK_DEV_BUNDLES_DIR", dir.path().to_str().unwrap())],
+    )
+    .await;
+    let res = app
+        .get("/__clerk/npm/@clerk/ui@1.36.0/dist/signin_ui_1.36.0.js")
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .contains("javascript"));
+    assert_eq!(res.text().await.unwrap(), "window.__chunk = 1;");
+    // Missing files and escapes from the directory are not found.
+    for path in [
+        "/__clerk/npm/@clerk/ui@1.36.0/dist/nope.js",
+        "/__clerk/npm/@clerk/ui@1.36.0/../../../Cargo.toml",
+        "/__clerk/npm/%2e%2e/%2e%2e/Cargo.toml",
+    ] {
+        assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
+    // The unversioned entry paths stay the instance's own script.
+    let res = app
+        .get("/__clerk/npm/@clerk/clerk-js@6/dist/clerk.browser.js")
+        .await;
+    assert!(res.text().await.unwrap().contains("window.Clerk = Clerk"));
+}

@@ -1010,3 +1010,47 @@ async fn clerks_two_step_sign_in_waits_for_the_password_on_this_browser_only() {
     assert_eq!(body["response"]["id"], body["client"]["id"]);
     assert_eq!(body["response"]["last_active_session_id"], sid.as_str());
 }
+
+#[tokio::test]
+async fn clerk_js_signs_out_of_every_session_on_its_client_and_the_proxy_is_never_handshaken() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::default();
+    let client = sign_up(&app, &mut browser, "all@example.com").await;
+    let sid = session_id(&client);
+    let jwt = token(&app, &mut browser, &sid)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["jwt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut stranger = Browser::default();
+    let req = app
+        .client
+        .post(app.url("/__clerk/v1/client/sessions?_method=DELETE"));
+    assert_eq!(stranger.send(&app, req).await.status(), 401);
+
+    let req = app
+        .client
+        .post(app.url("/__clerk/v1/client/sessions?_method=DELETE"));
+    let res = browser.send(&app, req).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["client"]["sessions"], json!([]));
+    assert_eq!(token(&app, &mut browser, &sid).await.status(), 401);
+
+    // A page load of the instance's own handshake with stale app cookies
+    // is not itself sent through the handshake (no redirect loop).
+    let res = app
+        .bare_client
+        .get(app.url("/__clerk/v1/client/handshake?redirect_url=%2F"))
+        .header(header::ACCEPT, "text/html")
+        // The client changed after this token: the app would handshake.
+        .header(header::COOKIE, format!("__session={jwt}; __client_uat=4102444800"))
+        .send()
+        .await
+        .unwrap();
+    let to = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(!to.contains("/v1/client/handshake"), "{to}");
+}

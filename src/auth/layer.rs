@@ -142,6 +142,7 @@ impl AuthService {
         // token (60 s) has often lapsed while the user typed, and without a
         // script nothing renewed it.
         let may_handshake = self.frontend_api_url.is_some()
+            && !self.is_proxied_frontend_api(uri.path())
             && (is_page_load(method, headers) || form_return_path(method, headers).is_some())
             && creds.redirect_count < MAX_HANDSHAKE_REDIRECTS;
         let handshake_or_signed_out = |reason: Reason| {
@@ -211,6 +212,22 @@ impl AuthService {
             session
         });
         (result, "verified")
+    }
+
+    /// Is `path` the frontend API reached through this app's own origin
+    /// (a path proxy such as `/__clerk`)? Its own pages — the handshake
+    /// among them — are never sent through the handshake themselves.
+    fn is_proxied_frontend_api(&self, path: &str) -> bool {
+        self.proxy_url
+            .as_deref()
+            .filter(|proxy| proxy.starts_with('/'))
+            .map(|proxy| proxy.trim_end_matches('/'))
+            .is_some_and(|proxy| {
+                path == proxy
+                    || path
+                        .strip_prefix(proxy)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
     }
 
     /// The route policy's verdict: `None` lets the request through.

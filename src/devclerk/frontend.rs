@@ -76,6 +76,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
         .route("/v1/client/sessions/{id}/tokens", post(token))
         .route("/v1/client/sessions/{id}/end", post(end_session))
         .route("/v1/client/sessions/{id}/remove", post(remove_session))
+        .route(
+            "/v1/client/sessions",
+            axum::routing::delete(end_all_sessions).post(end_all_sessions_with_override),
+        )
         .route("/v1/client/sessions/{id}/touch", post(touch_session))
         .route("/v1/client/sessions/{id}/verify", post(start_verification))
         .route(
@@ -801,6 +805,34 @@ async fn change_session(
         "response": response,
         "client": client_json(&state, &session.client_id, &headers).await?,
     })))
+}
+
+/// clerk-js's sign-out in single-session mode (`DELETE /v1/client/sessions`):
+/// ends every session this browser's client holds; answers the client.
+async fn end_all_sessions(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ClerkApiError> {
+    let client_id = current_client_id(&state, &headers)
+        .await?
+        .ok_or_else(|| signed_out("Sign in first."))?;
+    for session in store::active_sessions(&state.db, &client_id).await? {
+        store::set_session_status(&state.db, &session.id, "ended").await?;
+    }
+    let client = client_json(&state, &client_id, &headers).await?;
+    Ok(Json(json!({ "response": client, "client": client })))
+}
+
+/// The same, sent as clerk-js sends it: `POST ?_method=DELETE`.
+async fn end_all_sessions_with_override(
+    state: State<DevState>,
+    headers: HeaderMap,
+    Query(query): Query<MethodOverride>,
+) -> Result<Json<Value>, ClerkApiError> {
+    match query.method.as_deref() {
+        Some(m) if m.eq_ignore_ascii_case("DELETE") => end_all_sessions(state, headers).await,
+        _ => Err(method_not_allowed()),
+    }
 }
 
 /// clerk-js's `setActive` and its periodic touch: marks the session

@@ -16,6 +16,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(
     instance: Arc<DevInstance>,
     db: Db,
     limiter: Arc<RateLimiter>,
+    bundles_dir: &std::path::Path,
 ) -> Router<S> {
     let state = DevState {
         instance,
@@ -27,6 +28,11 @@ pub fn router<S: Clone + Send + Sync + 'static>(
         .route("/.well-known/jwks.json", get(jwks))
         .route(console::SCRIPT_PATH, get(console::script))
         .route(console::UI_SCRIPT_PATH, get(console::ui_script))
+        // Clerk's official builds at their versioned paths (and the chunks
+        // they load from beside themselves), when scripts/bootstrap has
+        // installed them; 404 otherwise. The unversioned entry paths above
+        // stay this instance's own script.
+        .nest_service("/npm", tower_http::services::ServeDir::new(bundles_dir))
         // A nested root matches `/__clerk` only; the console's address is `/__clerk/`.
         .route(
             "/",

@@ -1047,7 +1047,10 @@ async fn clerk_js_signs_out_of_every_session_on_its_client_and_the_proxy_is_neve
         .get(app.url("/__clerk/v1/client/handshake?redirect_url=%2F"))
         .header(header::ACCEPT, "text/html")
         // The client changed after this token: the app would handshake.
-        .header(header::COOKIE, format!("__session={jwt}; __client_uat=4102444800"))
+        .header(
+            header::COOKIE,
+            format!("__session={jwt}; __client_uat=4102444800"),
+        )
         .send()
         .await
         .unwrap();

@@ -58,3 +58,22 @@ test("Clerk's own clerk-js 6 and @clerk/ui 1: the official sign-in (a wrong pass
   await expect(page.getByTestId("sign-in-button")).toBeVisible();
   expect((await page.request.get("/api/session")).status()).toBe(401);
 });
+
+test("Clerk's own SignUp widget creates the account and the app takes the new session, on both sides", async ({ page }, testInfo) => {
+  await useOfficialClerk(page);
+  const email = `official.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`;
+  await page.goto("/sign-up");
+  await hydrated(page);
+  const widget = page.locator(".clerk-sign-up");
+  await expect(widget.getByText("Create your account")).toBeVisible();
+  await widget.getByLabel("Email address").fill(email);
+  await widget.getByLabel("Password", { exact: true }).fill("correct horse battery");
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await page.waitForURL((url) => url.pathname === "/onboarding");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "Welcome to Inkpad" })).toBeVisible();
+  await snap(page, testInfo, "official-signed-up");
+  const session = await page.request.get("/api/session");
+  expect(session.status()).toBe(200);
+  expect(await page.evaluate(() => window.Clerk.user.primaryEmailAddress.emailAddress)).toBe(email);
+});

@@ -10,8 +10,9 @@ const { test, expect, hydrated, snap } = require("./fixtures");
 
 const bundles = path.resolve(__dirname, "../../target/clerk-bundles/@clerk");
 
-// The wrong password below is refused on purpose (422).
-const expectedErrors = /status of 422/;
+// Refused on purpose: the wrong password (422) and the revoked session's
+// touch (401).
+const expectedErrors = /status of (401|422)/;
 test.afterEach(async ({ consoleErrors }) => {
   expect(consoleErrors.filter((e) => !expectedErrors.test(e)), "no console errors").toEqual([]);
 });
@@ -23,6 +24,19 @@ async function useOfficialClerk(page) {
   await page.route(/\/__clerk\/npm\/@clerk\/ui@1\/dist\/ui\.browser\.js$/, (route) =>
     route.fulfill({ path: `${bundles}/ui@1.36.0/dist/ui.browser.js`, contentType: "text/javascript" }),
   );
+}
+
+/** Signs in through Clerk's own SignIn widget (identifier, then password). */
+async function signInOfficially(page, email, password, next = "/dashboard") {
+  await page.goto(`/sign-in?redirect_url=${encodeURIComponent(next)}`);
+  await hydrated(page);
+  const widget = page.locator(".clerk-sign-in");
+  await widget.getByLabel("Email address").fill(email);
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await widget.getByLabel("Password", { exact: true }).fill(password);
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await page.waitForURL((url) => url.pathname === next);
+  await hydrated(page);
 }
 
 test("Clerk's own clerk-js 6 and @clerk/ui 1: the official sign-in (a wrong password refused), Clerk's user button, and sign-out", async ({ page }, testInfo) => {
@@ -76,4 +90,18 @@ test("Clerk's own SignUp widget creates the account and the app takes the new se
   const session = await page.request.get("/api/session");
   expect(session.status()).toBe(200);
   expect(await page.evaluate(() => window.Clerk.user.primaryEmailAddress.emailAddress)).toBe(email);
+});
+
+test("with Clerk's own clerk-js, a session revoked from the console sends the open tab to sign-in", async ({ page }) => {
+  await useOfficialClerk(page);
+  await signInOfficially(page, "pro@inkpad.dev", "inkpad-pro-demo");
+  await page.waitForFunction(() => window.Clerk && window.Clerk.session);
+  const sid = await page.evaluate(() => window.Clerk.session.id);
+  const revoked = await page.evaluate(async (sid) => (await fetch(`/__clerk/console/api/sessions/${sid}/revoke`, { method: "POST" })).status, sid);
+  expect(revoked).toBe(200);
+  // The tab comes back into focus: clerk-js touches the session, hears it
+  // is gone, and the app sends the tab to sign in and back.
+  await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+  await page.waitForURL((url) => url.pathname === "/sign-in" && url.searchParams.get("redirect_url") === "/dashboard");
+  expect((await page.request.get("/api/session")).status()).toBe(401);
 });

@@ -659,8 +659,13 @@ pub fn SignUp() -> impl IntoView {
 /// Clerk's account menu (name, manage account, sign out).
 #[component]
 pub fn UserButton() -> impl IntoView {
-    let user = use_user();
-    let name = move || user.get().map(|u| u.display_name()).unwrap_or_default();
+    // Read from the provider's state, not a signal of this component's own:
+    // when a sign-out hides the button, clerk-js can report once more
+    // before this component's text has been torn down, and a derived
+    // signal owned here would already be gone (a panic, seen with Clerk's
+    // own clerk-js after a revoked session).
+    let auth = use_auth();
+    let name = move || auth.user().map(|u| u.display_name()).unwrap_or_default();
     // Place it inside `SignedIn`: the name is then read once the server
     // knows the caller, as hydration expects.
     view! {

@@ -99,13 +99,19 @@ test("the console changes a plan and shows the webhook it queued", async ({ page
   await expect(row).toBeVisible();
   const plan = page.getByRole("combobox", { name: "Plan for free@inkpad.dev" });
   await expect(plan).toHaveValue("free");
-  await plan.selectOption("pro");
+  // Wait for the console's own call: earlier journeys' user.updated
+  // entries are already listed, so the list alone cannot tell.
+  const changed = (res) => res.url().includes("/__clerk/console/api/users/") && res.request().method() === "POST";
+  await Promise.all([page.waitForResponse(changed), plan.selectOption("pro")]);
   await expect(page.locator("#webhooks")).toContainText("user.updated");
   await page.reload();
   await expect(page.getByRole("combobox", { name: "Plan for free@inkpad.dev" })).toHaveValue("pro");
   await snap(page, testInfo, "dev-console-admin-panel");
   // Put the demo account back as it was.
-  await page.getByRole("combobox", { name: "Plan for free@inkpad.dev" }).selectOption("free");
+  await Promise.all([
+    page.waitForResponse(changed),
+    page.getByRole("combobox", { name: "Plan for free@inkpad.dev" }).selectOption("free"),
+  ]);
   await page.reload();
   await expect(page.getByRole("combobox", { name: "Plan for free@inkpad.dev" })).toHaveValue("free");
 });

@@ -181,7 +181,17 @@ mod browser {
                     });
                     // Every change Clerk reports (a new or ended session, a
                     // refreshed token on focus or timer) asks the server again.
-                    clerk.on_change(move |_session| ctx.current.refetch());
+                    // Signed out and still signed out asks nothing: refetching
+                    // re-renders the gates, which would mount the sign-in
+                    // form afresh and wipe what the visitor is typing.
+                    clerk.on_change(move |session| {
+                        let server_signed_out =
+                            matches!(ctx.current.get_untracked(), Some(Ok(None)));
+                        if session.is_none() && server_signed_out {
+                            return;
+                        }
+                        ctx.current.refetch();
+                    });
                 }),
             },
         );

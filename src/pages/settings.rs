@@ -75,7 +75,9 @@ fn DeleteMyAccount() -> impl IntoView {
         <div class="card">
             <h2>"Delete my account"</h2>
             <p class="muted">"Deleting your account removes your posts and everything Inkpad holds about you. It happens in Clerk's account panel, which asks for your password first."</p>
-            <button type="button" class="button button-danger" on:click=open data-testid="delete-account">
+            // Clerk's panel is Clerk's script: the button waits for it.
+            <button type="button" class="button button-danger" on:click=open data-testid="delete-account"
+                disabled=move || !auth.clerk_loaded()>
                 "Delete my account…"
             </button>
             <p class="form-error" role="status">{move || status.get()}</p>

@@ -5,13 +5,16 @@
 //! sign-in, sign-up and after-auth pages are. clerk-js fetches it with
 //! `PATCH` (its "touch"), sent as `POST ?_method=PATCH`.
 
-use super::{backend::DevState, frontend::MIN_PASSWORD_LENGTH, AppPaths};
+use super::{
+    backend::DevState,
+    frontend::{MethodOverride, MIN_PASSWORD_LENGTH},
+    AppPaths,
+};
 use axum::{
     extract::{Query, State},
     routing::get,
     Json, Router,
 };
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// Routes relative to the mount point.
@@ -28,20 +31,14 @@ async fn environment(State(state): State<DevState>) -> Json<Value> {
     Json(environment_json(state.instance.paths()))
 }
 
-#[derive(Deserialize)]
-struct Override {
-    #[serde(rename = "_method")]
-    method: Option<String>,
-}
-
 /// `POST ?_method=PATCH`: how clerk-js sends its touch. Any other POST is
 /// not something this resource takes.
 async fn touch(
     State(state): State<DevState>,
-    Query(query): Query<Override>,
+    Query(query): Query<MethodOverride>,
 ) -> Result<Json<Value>, super::backend::ClerkApiError> {
-    match query.method.as_deref() {
-        Some(m) if m.eq_ignore_ascii_case("PATCH") => Ok(environment(State(state)).await),
+    match query.method().as_deref() {
+        Some("PATCH") => Ok(environment(State(state)).await),
         _ => Err(super::frontend::method_not_allowed()),
     }
 }

@@ -183,6 +183,32 @@ async fn current_client(
     Ok(Json(json!({ "response": client, "client": client })))
 }
 
+/// This browser's client, or a new one with the cookie value to set.
+async fn client_or_new(
+    state: &DevState,
+    headers: &HeaderMap,
+) -> Result<(String, Option<String>), ClerkApiError> {
+    Ok(match current_client_id(state, headers).await? {
+        Some(id) => (id, None),
+        None => {
+            let (id, cookie) = store::create_client(&state.db).await?;
+            (id, Some(cookie))
+        }
+    })
+}
+
+/// `response`, setting the `__client` cookie when the client is new.
+fn with_client_cookie(
+    mut response: Response,
+    new_cookie: Option<String>,
+    headers: &HeaderMap,
+) -> Response {
+    if let Some(cookie) = new_cookie {
+        set_cookie(&mut response, client_cookie_header(&cookie, headers));
+    }
+    response
+}
+
 /// What a completed sign-in or sign-up answers with, in Clerk's envelope:
 /// `{response: <the sign_in or sign_up resource>, client}`.
 enum Attempt<'a> {
@@ -227,13 +253,7 @@ async fn start_session(
     user_id: &str,
     attempt: Attempt<'_>,
 ) -> Result<Response, ClerkApiError> {
-    let (client_id, new_cookie) = match current_client_id(state, headers).await? {
-        Some(id) => (id, None),
-        None => {
-            let (id, cookie) = store::create_client(&state.db).await?;
-            (id, Some(cookie))
-        }
-    };
+    let (client_id, new_cookie) = client_or_new(state, headers).await?;
     let session = store::create_session(&state.db, user_id, &client_id).await?;
     store::mark_signed_in(&state.db, user_id).await?;
     // The client's sign-in, if one was waiting, is done.
@@ -243,11 +263,11 @@ async fn start_session(
         "response": attempt.resource(session_id),
         "client": client_json(state, &client_id, headers).await?,
     });
-    let mut response = Json(body).into_response();
-    if let Some(cookie) = new_cookie {
-        set_cookie(&mut response, client_cookie_header(&cookie, headers));
-    }
-    Ok(response)
+    Ok(with_client_cookie(
+        Json(body).into_response(),
+        new_cookie,
+        headers,
+    ))
 }
 
 /// 401 `signed_out`: the browser holds no usable session.
@@ -420,13 +440,7 @@ async fn start_sign_in(
     headers: &HeaderMap,
     email: String,
 ) -> Result<Response, ClerkApiError> {
-    let (client_id, new_cookie) = match current_client_id(state, headers).await? {
-        Some(id) => (id, None),
-        None => {
-            let (id, cookie) = store::create_client(&state.db).await?;
-            (id, Some(cookie))
-        }
-    };
+    let (client_id, new_cookie) = client_or_new(state, headers).await?;
     let pending = PendingSignIn {
         id: store::new_id("sia"),
         email,
@@ -440,11 +454,11 @@ async fn start_sign_in(
         "response": pending.to_json(),
         "client": client_json(state, &client_id, headers).await?,
     });
-    let mut response = Json(body).into_response();
-    if let Some(cookie) = new_cookie {
-        set_cookie(&mut response, client_cookie_header(&cookie, headers));
-    }
-    Ok(response)
+    Ok(with_client_cookie(
+        Json(body).into_response(),
+        new_cookie,
+        headers,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -829,8 +843,8 @@ async fn end_all_sessions_with_override(
     headers: HeaderMap,
     Query(query): Query<MethodOverride>,
 ) -> Result<Json<Value>, ClerkApiError> {
-    match query.method.as_deref() {
-        Some(m) if m.eq_ignore_ascii_case("DELETE") => end_all_sessions(state, headers).await,
+    match query.method().as_deref() {
+        Some("DELETE") => end_all_sessions(state, headers).await,
         _ => Err(method_not_allowed()),
     }
 }
@@ -886,20 +900,28 @@ pub fn method_not_allowed() -> ClerkApiError {
     )
 }
 
+/// clerk-js sends `PATCH` and `DELETE` as `POST ?_method=…`.
 #[derive(Deserialize)]
-struct MethodOverride {
+pub(super) struct MethodOverride {
     #[serde(rename = "_method")]
     method: Option<String>,
 }
 
-/// clerk-js sends `PATCH` and `DELETE` as `POST ?_method=…`.
+impl MethodOverride {
+    /// The method this `POST` stands for, upper-cased (`None`: a plain POST).
+    pub(super) fn method(&self) -> Option<String> {
+        self.method.as_deref().map(str::to_ascii_uppercase)
+    }
+}
+
+/// `/v1/me` as clerk-js sends its `PATCH` and `DELETE`.
 async fn me_with_override(
     state: State<DevState>,
     headers: HeaderMap,
     Query(query): Query<MethodOverride>,
     body: Params<NameChange>,
 ) -> Result<Response, ClerkApiError> {
-    match query.method.map(|m| m.to_ascii_uppercase()).as_deref() {
+    match query.method().as_deref() {
         Some("PATCH") => Ok(update_me(state, headers, body).await?.into_response()),
         Some("DELETE") => delete_me(state, headers).await,
         _ => Err(method_not_allowed()),

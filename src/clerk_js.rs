@@ -73,6 +73,21 @@ pub fn props(pairs: &[(&str, &str)]) -> JsValue {
     object.into()
 }
 
+/// Sets `appearance.options.showOptionalFields` on `Clerk.load`'s options:
+/// `@clerk/ui` leaves optional fields (the names at sign-up) off unless told,
+/// and Inkpad greets writers by name.
+pub fn show_optional_fields(options: &JsValue) {
+    let layout = Object::new();
+    let _ = Reflect::set(
+        &layout,
+        &JsValue::from_str("showOptionalFields"),
+        &JsValue::TRUE,
+    );
+    let appearance = Object::new();
+    let _ = Reflect::set(&appearance, &JsValue::from_str("options"), &layout);
+    let _ = Reflect::set(options, &JsValue::from_str("appearance"), &appearance);
+}
+
 fn error_message(err: JsValue) -> String {
     Reflect::get(&err, &JsValue::from_str("message"))
         .ok()
@@ -162,13 +177,19 @@ impl Clerk {
         self.session().map(|s| s.id())
     }
 
-    /// A fresh session token (which also refreshes the `__session` cookie),
-    /// or `None` when signed out.
-    pub async fn token(&self) -> Result<Option<String>, String> {
+    /// The session token, or `None` when signed out. clerk-js hands out
+    /// its cached token while that is fresh; `fresh` asks Clerk for a new
+    /// one (`skipCache`), which also renews the `__session` cookie — what
+    /// a change of claims (a new plan or role) needs to reach the server.
+    pub async fn token(&self, fresh: bool) -> Result<Option<String>, String> {
         let Some(session) = self.session() else {
             return Ok(None);
         };
-        JsFuture::from(session.get_token(&JsValue::UNDEFINED))
+        let options = Object::new();
+        if fresh {
+            let _ = Reflect::set(&options, &JsValue::from_str("skipCache"), &JsValue::TRUE);
+        }
+        JsFuture::from(session.get_token(&options))
             .await
             .map(|t| t.as_string())
             .map_err(error_message)

@@ -363,7 +363,7 @@ mod backend_api {
             .await
             .unwrap()
             .unwrap();
-        let session = store::create_session(&app.db, &user.id, "client_test")
+        let session = store::create_session(&app.db, &user.id, "client_test", &Default::default())
             .await
             .unwrap();
         let revoked = api
@@ -405,8 +405,15 @@ mod backend_api {
 }
 
 #[tokio::test]
-async fn the_console_and_browser_script_are_served_without_secrets() {
-    let app = TestApp::spawn().await;
+async fn without_clerks_builds_the_console_and_the_instances_own_script_are_served_without_secrets()
+{
+    // No official builds installed: the instance's own script is the fallback.
+    let empty = tempfile::tempdir().unwrap();
+    let app = TestApp::spawn_with(
+        common::sqlite_db().await,
+        &[("CLERK_DEV_BUNDLES_DIR", empty.path().to_str().unwrap())],
+    )
+    .await;
     let dev = instance_of(&app).await;
     let res = app.get("/__clerk/").await;
     assert_eq!(res.status(), 200);
@@ -745,24 +752,66 @@ async fn the_development_server_says_where_it_is_and_how_to_sign_in() {
 }
 
 #[tokio::test]
-async fn clerks_official_bundles_are_served_from_their_versioned_paths() {
+async fn clerks_official_builds_are_served_at_the_entry_paths_and_their_chunks_beside_them() {
     let dir = tempfile::tempdir().unwrap();
-    let dist = dir.path().join("@clerk/ui@1.36.0/dist");
-    std::fs::create_dir_all(&dist).unwrap();
-    std::fs::write(dist.join("signin_ui_1.36.0.js"), "window.__chunk = 1;").unwrap();
-    let app = TestApp::spawn_with(
-        common::sqlite_db().await,
-        &[("CLERK_DEV_BUNDLES_DIR", dir.path().to_str().unwrap())],
-    )
-    .await;
+    let install = |name: &str, file: &str, body: &str| {
+        let dist = dir.path().join("@clerk").join(name).join("dist");
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::write(dist.join(file), body).unwrap();
+    };
+    install("ui@1.36.0", "signin_ui_1.36.0.js", "window.__chunk = 1;");
+    install(
+        "clerk-js@6.40.0",
+        "clerk.browser.js",
+        "window.__official = 6;",
+    );
+    let env = [("CLERK_DEV_BUNDLES_DIR", dir.path().to_str().unwrap())];
+
+    // clerk-js without @clerk/ui could mount no widget: the instance keeps
+    // its own script at both entry paths.
+    let app = TestApp::spawn_with(common::sqlite_db().await, &env).await;
+    let entry = "/__clerk/npm/@clerk/clerk-js@6/dist/clerk.browser.js";
+    assert!(app
+        .get(entry)
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("window.Clerk = Clerk"));
+    drop(app);
+
+    install(
+        "ui@1.36.0",
+        "ui.browser.js",
+        "window.__internal_ClerkUICtor = 1;",
+    );
+    let app = TestApp::spawn_with(common::sqlite_db().await, &env).await;
+    for (path, body) in [
+        (entry, "window.__official = 6;"),
+        (
+            "/__clerk/npm/@clerk/ui@1/dist/ui.browser.js",
+            "window.__internal_ClerkUICtor = 1;",
+        ),
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        // The entry paths name no exact version: browsers revalidate them.
+        assert_eq!(res.headers()[header::CACHE_CONTROL], "no-cache", "{path}");
+        assert!(res.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("javascript"));
+        assert_eq!(res.text().await.unwrap(), body);
+    }
+    // Chunks at their versioned paths, which never change.
     let res = app
         .get("/__clerk/npm/@clerk/ui@1.36.0/dist/signin_ui_1.36.0.js")
         .await;
     assert_eq!(res.status(), 200);
-    assert!(res.headers()[header::CONTENT_TYPE]
-        .to_str()
-        .unwrap()
-        .contains("javascript"));
+    assert_eq!(
+        res.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(res.text().await.unwrap(), "window.__chunk = 1;");
     // Missing files and escapes from the directory are not found.
     for path in [
@@ -772,9 +821,4 @@ async fn clerks_official_bundles_are_served_from_their_versioned_paths() {
     ] {
         assert_eq!(app.get(path).await.status(), 404, "{path}");
     }
-    // The unversioned entry paths stay the instance's own script.
-    let res = app
-        .get("/__clerk/npm/@clerk/clerk-js@6/dist/clerk.browser.js")
-        .await;
-    assert!(res.text().await.unwrap().contains("window.Clerk = Clerk"));
 }

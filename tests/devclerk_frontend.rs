@@ -377,6 +377,20 @@ async fn a_stale_page_load_goes_through_the_handshake_and_comes_back_signed_in()
     assert_eq!(res.headers()[header::LOCATION], "/dashboard?tab=posts");
     assert!(browser.cookies.contains_key("__session"));
     assert_ne!(browser.cookies["__client_uat"], "1");
+    // And under the instance's suffixed names, which clerk-js 6 also writes
+    // and the app prefers: a stale suffixed copy would win otherwise.
+    let instance = inkpad::devclerk::DevInstance::load_or_create(&app.db, app.addr)
+        .await
+        .unwrap();
+    let suffix = inkpad::auth::request::cookie_suffix(instance.publishable_key().as_str());
+    assert_eq!(
+        browser.cookies[&format!("__session_{suffix}")],
+        browser.cookies["__session"]
+    );
+    assert_eq!(
+        browser.cookies[&format!("__client_uat_{suffix}")],
+        browser.cookies["__client_uat"]
+    );
 
     // Back on the page: signed in, so the dashboard itself.
     let res = browser.page(&app, "/dashboard?tab=posts").await;

@@ -331,7 +331,7 @@ async fn metadata_changes_deletions_and_revocations_are_all_reported() {
         ..Default::default()
     };
     store::merge_metadata(&db, &user.id, &patch).await.unwrap();
-    let session = store::create_session(&db, &user.id, "client_x")
+    let session = store::create_session(&db, &user.id, "client_x", &Default::default())
         .await
         .unwrap();
     store::revoke_session(&db, session["id"].as_str().unwrap())

@@ -1,14 +1,33 @@
-// The local Clerk development instance in a real browser: sign up, sign out
-// and sign in through the widgets window.Clerk mounts, with the app's own
-// server-rendered header following along.
-const { test, expect, hydrated, snap } = require("./fixtures");
+// The local Clerk development instance in a real browser: its console with
+// Clerk's own widgets, and — for machines without Clerk's builds — its own
+// small fallback script, whose widgets sign up, sign out and sign in too.
+const fs = require("node:fs");
+const path = require("node:path");
+const { test, expect, hydrated, snap, openUserMenu, signOutFromMenu } = require("./fixtures");
+
+/**
+ * What the instance serves when scripts/bootstrap could not fetch Clerk's
+ * builds: its own clerk.browser.js at clerk-js's entry path and an empty
+ * script at @clerk/ui's. (This server has the builds, so the browser is
+ * handed the fallback here instead.)
+ */
+async function useFallbackScript(page) {
+  const script = fs.readFileSync(path.resolve(__dirname, "../../src/devclerk/clerk.browser.js"), "utf8");
+  await page.route(/\/__clerk\/npm\/@clerk\/clerk-js@6\/dist\/clerk\.browser\.js$/, (route) =>
+    route.fulfill({ body: script, contentType: "application/javascript" }),
+  );
+  await page.route(/\/__clerk\/npm\/@clerk\/ui@1\/dist\/ui\.browser\.js$/, (route) =>
+    route.fulfill({ body: "/* no @clerk/ui */", contentType: "application/javascript" }),
+  );
+}
 
 const expectedErrors = /status of (401|422)/; // a refused sign-in is a 422 the page shows
 test.afterEach(async ({ consoleErrors }) => {
   expect(consoleErrors.filter((e) => !expectedErrors.test(e)), "no console errors").toEqual([]);
 });
 
-test("sign up, see the account, sign out and sign back in", async ({ page }, testInfo) => {
+test("the fallback script: sign up, see the account, sign out and sign back in", async ({ page }, testInfo) => {
+  await useFallbackScript(page);
   const email = `grace.${Date.now()}@example.com`;
   await page.goto("/__clerk/?mode=sign-up");
   await expect(page.getByRole("heading", { name: "Create your account" })).toBeVisible();
@@ -74,22 +93,24 @@ test("sign up, see the account, sign out and sign back in", async ({ page }, tes
   await expect(page.getByRole("status")).toHaveText("Signed in as Amazing Grace Hopper.");
 });
 
-test("demo accounts sign in and an admin is an admin on the server", async ({ page }, testInfo) => {
+test("demo accounts sign in on the console through Clerk's SignIn, and an admin is an admin on the server", async ({ page }, testInfo) => {
   await page.goto("/__clerk/");
   await expect(page.getByRole("table").filter({ hasText: "Development password" })).toContainText("admin@inkpad.dev");
-  await page.getByLabel("Email address").fill("admin@inkpad.dev");
-  await page.getByLabel("Password").fill("inkpad-admin-demo");
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page.getByRole("button", { name: /Open account menu/ })).toHaveText("AA");
+  const widget = page.locator("#account");
+  await widget.getByLabel("Email address").fill("admin@inkpad.dev");
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await widget.getByLabel("Password", { exact: true }).fill("inkpad-admin-demo");
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page.getByRole("status")).toHaveText("Signed in as Ada Admin.");
   const res = await page.request.get("/api/session");
   expect(res.status()).toBe(200);
   const me = await res.json();
   expect([me.role, me.plan]).toEqual(["admin", "pro"]);
+  await expect(await openUserMenu(page)).toContainText("admin@inkpad.dev");
   await snap(page, testInfo, "dev-console-admin");
   // Leave signed out for the other journeys.
-  await page.getByRole("button", { name: /Open account menu/ }).click();
-  await page.getByRole("menuitem", { name: "Sign out" }).click();
-  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await signOutFromMenu(page);
+  await expect(page.getByRole("status")).toHaveText("Signed out.");
   expect((await page.request.get("/api/session")).status()).toBe(401);
 });
 

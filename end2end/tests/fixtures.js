@@ -78,3 +78,47 @@ exports.call = (page, method, url, body) =>
     },
     [method, url, body],
   );
+
+// Clerk's own widgets (clerk-js 6 and @clerk/ui 1, which the development
+// instance serves), driven as a person would.
+
+/** Signs in through Clerk's SignIn widget on /sign-in (email, then password), landing on `next`. */
+exports.signIn = async (page, email, password, next = "/dashboard") => {
+  await page.goto(`/sign-in?redirect_url=${encodeURIComponent(next)}`);
+  await exports.hydrated(page);
+  const widget = page.locator(".clerk-sign-in");
+  await widget.getByLabel("Email address").fill(email);
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await widget.getByLabel("Password", { exact: true }).fill(password);
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await page.waitForURL((url) => url.pathname === next);
+  await exports.hydrated(page);
+};
+
+/** Signs up through Clerk's SignUp widget on /sign-up; Clerk then sends the writer to /onboarding. */
+exports.signUp = async (page, email, first, last) => {
+  await page.goto("/sign-up");
+  await exports.hydrated(page);
+  const widget = page.locator(".clerk-sign-up");
+  await widget.getByLabel("First name").fill(first);
+  await widget.getByLabel("Last name").fill(last);
+  await widget.getByLabel("Email address").fill(email);
+  await widget.getByLabel("Password", { exact: true }).fill("correct horse battery");
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await page.waitForURL("**/onboarding");
+  await exports.hydrated(page);
+};
+
+/** Opens Clerk's user button menu (the header's avatar), unless it is open, and returns the menu. */
+exports.openUserMenu = async (page) => {
+  const menu = page.locator(".cl-userButtonPopoverCard");
+  if (!(await menu.isVisible())) await page.locator(".cl-userButtonTrigger").click();
+  await menu.waitFor();
+  return menu;
+};
+
+/** Signs out from Clerk's user button menu. */
+exports.signOutFromMenu = async (page) => {
+  const menu = await exports.openUserMenu(page);
+  await menu.getByRole("menuitem", { name: "Sign out" }).or(menu.getByRole("button", { name: "Sign out" })).first().click();
+};

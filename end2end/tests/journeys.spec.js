@@ -1,10 +1,11 @@
 // The product's journeys in Chromium, against the release build and the
-// local Clerk development instance: the guide's six checks, a new writer's
-// first posts, an upgrade without signing out, a revoked session, and no
-// secret in any page, script or WASM.
+// local Clerk development instance running Clerk's own clerk-js 6 and
+// @clerk/ui 1: the guide's six checks, a new writer's first posts, an
+// upgrade without signing out, a step-up, a revoked session, deleting an
+// account in Clerk's UserProfile, and no secret in any page, script or WASM.
 const { execFileSync } = require("node:child_process");
 const path = require("node:path");
-const { test, expect, hydrated, snap, call } = require("./fixtures");
+const { test, expect, hydrated, snap, call, signIn, signUp, openUserMenu, signOutFromMenu } = require("./fixtures");
 
 // Refusals the journeys provoke on purpose show up as resource errors.
 // (A 400 is the dashboard's validation message, provoked on purpose.)
@@ -14,30 +15,6 @@ test.afterEach(async ({ consoleErrors }) => {
 });
 
 const unique = (name) => `${name}.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`;
-
-/** Signs in through the app's /sign-in page (Clerk's widget), landing on `next`. */
-async function signIn(page, email, password, next = "/dashboard") {
-  await page.goto(`/sign-in?redirect_url=${encodeURIComponent(next)}`);
-  await hydrated(page);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.waitForURL((url) => url.pathname === next);
-  await hydrated(page);
-}
-
-/** Signs up through the app's /sign-up page; Clerk then sends the writer to /onboarding. */
-async function signUp(page, email, first, last) {
-  await page.goto("/sign-up");
-  await hydrated(page);
-  await page.getByLabel("First name").fill(first);
-  await page.getByLabel("Last name").fill(last);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill("correct horse battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL("**/onboarding");
-  await hydrated(page);
-}
 
 /** What Clerk does when a tab regains focus: refresh the session, then tell listeners. */
 async function refocus(page) {
@@ -62,9 +39,19 @@ test("guide check: unauthenticated /dashboard goes to sign-in and back after sig
   await hydrated(page);
   await expect(page.getByRole("heading", { name: "Welcome back" })).toBeVisible();
   await snap(page, testInfo, "sign-in");
-  await page.getByLabel("Email address").fill("free@inkpad.dev");
-  await page.getByLabel("Password").fill("inkpad-free-demo");
-  await page.getByRole("button", { name: "Continue" }).click();
+  // Clerk's SignIn widget: the email, then the password; a wrong one is
+  // refused in Clerk's words.
+  const widget = page.locator(".clerk-sign-in");
+  await expect(widget.getByText("Sign in to Inkpad")).toBeVisible();
+  await widget.getByLabel("Email address").fill("free@inkpad.dev");
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  const password = widget.getByLabel("Password", { exact: true });
+  await password.fill("not the password");
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(widget.getByText(/password is incorrect/i)).toBeVisible();
+  await snap(page, testInfo, "sign-in-wrong-password");
+  await password.fill("inkpad-free-demo");
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
   await page.waitForURL((url) => url.pathname === "/dashboard");
   await expect(page.getByRole("heading", { name: "Your posts" })).toBeVisible();
   await expect(page.getByTestId("user-button")).toBeVisible();
@@ -172,8 +159,10 @@ test("a new writer: sign-up, onboarding, dashboard, create, edit, delete, sign-o
   await expect(adminPage.locator(`tr[data-email="${email}"]`)).toContainText("Augusta Ada Lovelace");
 
   // Sign out from Clerk's user button in the header.
-  await page.getByRole("button", { name: /Open account menu/ }).click();
-  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  const menu = await openUserMenu(page);
+  await expect(menu).toContainText(email);
+  await snap(page, testInfo, "user-button-menu");
+  await signOutFromMenu(page);
   await page.waitForURL((url) => url.pathname === "/");
   await expect(page.getByTestId("sign-in-button")).toBeVisible();
   expect((await page.request.get("/api/session")).status()).toBe(401);
@@ -258,7 +247,7 @@ test("an admin whose password check is older than ten minutes confirms it; a wro
   await page.waitForFunction(() => window.Clerk && window.Clerk.loaded && window.Clerk.session);
   const sid = await page.evaluate(() => window.Clerk.session.id);
   expect((await call(page, "POST", `/__clerk/console/api/sessions/${sid}/verified`, { minutes_ago: 11 })).status).toBe(200);
-  await page.evaluate(() => window.Clerk.session.getToken());
+  await page.evaluate(() => window.Clerk.session.getToken({ skipCache: true }));
 
   await page.getByLabel("Search by email or name").fill(email);
   await page.getByRole("button", { name: "Search" }).click();
@@ -298,6 +287,52 @@ test("a session revoked from the development console sends the open tab to sign-
   await refocus(page);
   await page.waitForURL(/\/sign-in\?redirect_url=(%2F|\/)dashboard$/);
   await expect(page.getByRole("heading", { name: "Welcome back" })).toBeVisible();
+});
+
+test("a session token that has lapsed is renewed by Clerk's handshake on the next page load: the page comes back signed in", async ({ page, browser, request }, testInfo) => {
+  await signIn(page, "pro@inkpad.dev", "inkpad-pro-demo");
+  await page.waitForFunction(() => window.Clerk && window.Clerk.session);
+  const sid = await page.evaluate(() => window.Clerk.session.id);
+  // A token for this session that lapses in a second (the Backend API's
+  // "create a session token"), in place of the browser's __session.
+  const { secretKey } = instanceSecrets();
+  const minted = await request.post(`/__clerk/v1/sessions/${sid}/tokens`, {
+    headers: { authorization: `Bearer ${secretKey}` },
+    data: { expires_in_seconds: 1 },
+  });
+  expect(minted.status()).toBe(200);
+  const { jwt } = await minted.json();
+  // clerk-js 6 keeps the token in __session and in its suffixed copy
+  // (__session_<suffix>, which the server prefers); both lapse together.
+  const isSession = (c) => c.name === "__session" || c.name.startsWith("__session_");
+  const state = await page.context().storageState();
+  expect(state.cookies.filter(isSession).length).toBeGreaterThanOrEqual(1);
+  state.cookies = state.cookies.map((c) => (isSession(c) ? { ...c, value: jwt } : c));
+  const context = await browser.newContext({ storageState: state });
+  const tab = await context.newPage();
+  const errors = [];
+  tab.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  try {
+    // Past its expiry and the server's five seconds of allowed clock skew.
+    await new Promise((resolve) => setTimeout(resolve, 7_500));
+    const expired = await tab.request.get("/api/session", { headers: { authorization: `Bearer ${jwt}` } });
+    expect(expired.status(), "the lapsed token alone is refused").toBe(401);
+
+    const res = await tab.goto("/dashboard");
+    // The server sent the browser through the instance's handshake, which
+    // set a fresh __session, and back: one page load, no sign-in page.
+    const hops = [];
+    for (let r = res.request(); r; r = r.redirectedFrom()) hops.unshift(new URL(r.url()).pathname);
+    expect(hops).toEqual(["/dashboard", "/__clerk/v1/client/handshake", "/dashboard"]);
+    await hydrated(tab);
+    await expect(tab.getByRole("heading", { name: "Your posts" })).toBeVisible();
+    for (const fresh of (await context.cookies()).filter(isSession)) expect(fresh.value, fresh.name).not.toBe(jwt);
+    expect((await tab.request.get("/api/session")).status()).toBe(200);
+    await snap(tab, testInfo, "after-handshake");
+    expect(errors, "no console errors in the renewed tab").toEqual([]);
+  } finally {
+    await context.close();
+  }
 });
 
 test("every page renders, and none carries a secret or private metadata", async ({ page, request, consoleErrors }, testInfo) => {
@@ -467,7 +502,7 @@ async function waitForSync(adminPage, email) {
     .toBe(1);
 }
 
-test("a writer deletes their account in Clerk's account panel: password first, then posts, profile and sessions go and the admin list drops them", async ({ page, openPage, consoleErrors }, testInfo) => {
+test("a writer deletes their account in Clerk's UserProfile: the password again first, then posts, profile and sessions go and the admin list drops them", async ({ page, openPage, consoleErrors }, testInfo) => {
   const email = unique("leaving");
   await signUp(page, email, "Lee", "Ving");
   const created = await call(page, "POST", "/api/protected/posts", { title: "Last words", content: "Goodbye, all." });
@@ -479,20 +514,35 @@ test("a writer deletes their account in Clerk's account panel: password first, t
   await waitForSync(adminPage, email);
   expect((await call(adminPage, "GET", `/api/protected/posts/${postId}`)).status).toBe(200);
 
+  // The password check is older than Clerk's strict ten minutes (the
+  // console backdates the fact; the rule is the instance's), so the
+  // deletion asks for the password again.
+  await page.waitForFunction(() => window.Clerk && window.Clerk.loaded && window.Clerk.session);
+  const sid = await page.evaluate(() => window.Clerk.session.id);
+  expect((await call(page, "POST", `/__clerk/console/api/sessions/${sid}/verified`, { minutes_ago: 11 })).status).toBe(200);
+
   await page.goto("/settings");
   await hydrated(page);
   await page.getByRole("button", { name: "Delete my account…" }).click();
-  const dialog = page.getByRole("dialog", { name: "Manage account" });
-  await dialog.getByRole("button", { name: "Delete account…" }).click();
-  await dialog.getByLabel("Your password").fill("not my password");
-  await dialog.getByRole("button", { name: "Delete my account" }).click();
-  await expect(dialog.getByRole("alert").filter({ hasText: /incorrect/i })).toBeVisible();
+  // Clerk's UserProfile opens on its Security page: this browser among the
+  // active devices, then "Delete account".
+  const profile = page.getByRole("dialog").filter({ has: page.getByRole("heading", { name: "Security" }) });
+  await expect(profile.getByText("Active devices")).toBeVisible();
+  await expect(profile.getByText(/Chrome \d+/).first()).toBeVisible();
+  await expect(profile.getByText("This device")).toBeVisible();
+  await profile.getByRole("button", { name: "Delete account" }).click();
+  await profile.getByLabel('Type "Delete account" below to continue.').fill("Delete account");
+  await profile.getByRole("button", { name: "Delete account" }).click();
+  const verify = page.getByRole("dialog").filter({ has: page.getByRole("heading", { name: "Verification required" }) });
+  await verify.getByLabel("Password", { exact: true }).fill("not my password");
+  await verify.getByRole("button", { name: "Continue" }).click();
+  await expect(verify.getByText(/password is incorrect/i)).toBeVisible();
   await snap(page, testInfo, "delete-account-wrong-password");
   // A wrong password deleted nothing.
   expect((await call(page, "GET", "/api/user/export")).status).toBe(200);
 
-  await dialog.getByLabel("Your password").fill("correct horse battery");
-  await dialog.getByRole("button", { name: "Delete my account" }).click();
+  await verify.getByLabel("Password", { exact: true }).fill("correct horse battery");
+  await verify.getByRole("button", { name: "Continue" }).click();
   await page.waitForURL((url) => url.pathname === "/");
   await hydrated(page);
   await expect(page.getByTestId("sign-in-button")).toBeVisible();
@@ -511,10 +561,12 @@ test("a writer deletes their account in Clerk's account panel: password first, t
   // And the account cannot sign in again.
   await page.goto("/sign-in");
   await hydrated(page);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill("correct horse battery");
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page.getByRole("alert").filter({ hasText: /incorrect/i })).toBeVisible();
+  const widget = page.locator(".clerk-sign-in");
+  await widget.getByLabel("Email address").fill(email);
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await widget.getByLabel("Password", { exact: true }).fill("correct horse battery");
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(widget.getByText(/password is incorrect/i)).toBeVisible();
   // The admin's look-up of the deleted post answered 404, on purpose.
   const i = consoleErrors.findIndex((e) => /status of 404/.test(e));
   expect(i, "the deleted post's 404").toBeGreaterThanOrEqual(0);

@@ -171,7 +171,9 @@ mod browser {
                         ("signUpUrl", &settings.sign_up_url),
                         ("signInFallbackRedirectUrl", &settings.after_sign_in_url),
                         ("signUpFallbackRedirectUrl", &settings.after_sign_up_url),
+                        ("afterSignOutUrl", "/"),
                     ]);
+                    clerk_js::show_optional_fields(&options);
                     if let Err(err) = clerk.load_with(&options).await {
                         return fail(ctx, &err);
                     }
@@ -300,7 +302,11 @@ impl UseAuth {
     pub async fn get_token(&self) -> Option<String> {
         #[cfg(feature = "hydrate")]
         {
-            let token = crate::clerk_js::Clerk::get()?.token().await.ok().flatten();
+            let token = crate::clerk_js::Clerk::get()?
+                .token(true)
+                .await
+                .ok()
+                .flatten();
             self.refresh();
             token
         }
@@ -313,7 +319,11 @@ impl UseAuth {
     /// component waiting for the answer. `None` when signed out.
     #[cfg(feature = "hydrate")]
     pub async fn session_token(&self) -> Option<String> {
-        crate::clerk_js::Clerk::get()?.token().await.ok().flatten()
+        crate::clerk_js::Clerk::get()?
+            .token(false)
+            .await
+            .ok()
+            .flatten()
     }
 
     /// Confirms the user's password again for Clerk's reverification
@@ -361,15 +371,22 @@ impl UseAuth {
         let _ = redirect_url;
     }
 
-    /// Opens Clerk's account panel (name, delete account); after a deletion
-    /// the browser is signed out and sent to `/`. `false` when clerk-js has
-    /// not loaded, so the caller can say so.
-    pub fn open_user_profile(&self) -> bool {
+    /// Opens Clerk's account panel at `start_path` (`/security` holds
+    /// "Delete account"; the start path is @clerk/ui's
+    /// `__experimental_startPath`, which its own UserButton uses); after a
+    /// deletion the browser is signed out and sent to `/`. `false` when
+    /// clerk-js has not loaded, so the caller can say so.
+    pub fn open_user_profile(&self, start_path: &str) -> bool {
         #[cfg(feature = "hydrate")]
         if let Some(clerk) = crate::clerk_js::Clerk::get().filter(|_| self.clerk_loaded()) {
-            clerk.open_user_profile_modal(&crate::clerk_js::props(&[("afterSignOutUrl", "/")]));
+            clerk.open_user_profile_modal(&crate::clerk_js::props(&[
+                ("afterSignOutUrl", "/"),
+                ("__experimental_startPath", start_path),
+            ]));
             return true;
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = start_path;
         false
     }
 
@@ -610,22 +627,28 @@ Signing in and signing up run Clerk's own form in your browser, which needs Java
 Turn JavaScript on for this site to sign in; once you are signed in, your dashboard, \
 its forms and the admin pages work without it.</p>";
 
-fn redirect_from_query() -> Option<String> {
-    let query = leptos_router::hooks::use_query_map();
-    query
-        .with_untracked(|q| q.get("redirect_url"))
-        .and_then(|r| safe_redirect(&r))
-}
-
-/// Props for Clerk's sign-in or sign-up form: the link to the other form,
-/// where to go afterwards, and a same-origin `redirect_url` from the query.
+/// Props for Clerk's sign-in or sign-up form: the link to the other form
+/// and where to go afterwards when nothing says otherwise
+/// (`fallbackRedirectUrl`). A `redirect_url` in the query wins over it:
+/// clerk-js reads that itself, and follows it only within the allowed
+/// origins (this one, by default), so it is not passed on here. (Clerk's
+/// older `afterSignInUrl`/`redirectUrl` props outranked the query.)
+///
+/// The form routes by path under `path` (`/sign-in/factor-one`, which the
+/// app's `/sign-in/*any` route also renders), as @clerk/nextjs mounts it:
+/// with Clerk's default hash routing the form would read its query from
+/// the hash and never see `redirect_url`.
 fn form_props(
+    path: &'static str,
     other_form: (&'static str, String),
-    after: (&'static str, String),
+    after: String,
 ) -> Vec<(&'static str, String)> {
-    let mut props = vec![other_form, after];
-    props.extend(redirect_from_query().map(|target| ("redirectUrl", target)));
-    props
+    vec![
+        ("routing", "path".to_owned()),
+        ("path", path.to_owned()),
+        other_form,
+        ("fallbackRedirectUrl", after),
+    ]
 }
 
 /// Clerk's sign-in form. Honours a same-origin `redirect_url` query.
@@ -633,16 +656,14 @@ fn form_props(
 pub fn SignIn() -> impl IntoView {
     let settings = use_auth().settings();
     let props = form_props(
+        "/sign-in",
         (
             "signUpUrl",
             settings
                 .as_ref()
                 .map_or("/sign-up".into(), |s| s.sign_up_url.clone()),
         ),
-        (
-            "afterSignInUrl",
-            settings.map_or("/dashboard".into(), |s| s.after_sign_in_url),
-        ),
+        settings.map_or("/dashboard".into(), |s| s.after_sign_in_url),
     );
     view! { <ClerkWidget widget="sign-in" props loading="Loading the sign-in form…"/> }
 }
@@ -652,16 +673,14 @@ pub fn SignIn() -> impl IntoView {
 pub fn SignUp() -> impl IntoView {
     let settings = use_auth().settings();
     let props = form_props(
+        "/sign-up",
         (
             "signInUrl",
             settings
                 .as_ref()
                 .map_or("/sign-in".into(), |s| s.sign_in_url.clone()),
         ),
-        (
-            "afterSignUpUrl",
-            settings.map_or("/onboarding".into(), |s| s.after_sign_up_url),
-        ),
+        settings.map_or("/onboarding".into(), |s| s.after_sign_up_url),
     );
     view! { <ClerkWidget widget="sign-up" props loading="Loading the sign-up form…"/> }
 }

@@ -42,6 +42,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
         )
         .route("/users/{id}/metadata", patch(update_metadata))
         .route("/sessions/{id}/revoke", post(revoke_session))
+        .route("/sessions/{id}/tokens", post(create_session_token))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             require_secret_key,
@@ -305,6 +306,41 @@ async fn delete_user(
     } else {
         Err(ClerkApiError::not_found("User"))
     }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct TokenRequest {
+    expires_in_seconds: Option<i64>,
+}
+
+/// The longest lifetime `POST /sessions/{id}/tokens` grants (a day): tokens
+/// for tests, not a way around sessions ending.
+const MAX_TOKEN_LIFETIME_SECS: i64 = 86_400;
+
+/// `POST /sessions/{id}/tokens`: a session token for an active session, for
+/// testing (Clerk's "Create a session token"), with `expires_in_seconds`
+/// overriding the 60-second default — such as a token about to lapse, to
+/// exercise the handshake.
+async fn create_session_token(
+    State(state): State<DevState>,
+    Path(id): Path<String>,
+    body: Option<Json<TokenRequest>>,
+) -> Result<Json<Value>, ClerkApiError> {
+    let lifetime = body
+        .and_then(|Json(b)| b.expires_in_seconds)
+        .unwrap_or(super::frontend::TOKEN_LIFETIME_SECS);
+    if !(1..=MAX_TOKEN_LIFETIME_SECS).contains(&lifetime) {
+        return Err(ClerkApiError::invalid(
+            "expires_in_seconds",
+            "expires_in_seconds must be between 1 and 86400.",
+        ));
+    }
+    let session = store::session_info(&state.db, &id)
+        .await?
+        .filter(|s| s.status == "active" && s.expire_at > crate::db::now_millis())
+        .ok_or_else(|| ClerkApiError::not_found("Session"))?;
+    let jwt = super::frontend::mint_for(&state, &session, None, lifetime).await?;
+    Ok(Json(json!({"object": "token", "jwt": jwt})))
 }
 
 /// `POST /sessions/{id}/revoke` (the console reuses it).

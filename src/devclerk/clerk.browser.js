@@ -67,9 +67,11 @@
     }
   }
 
-  function afterAuth(props, fallback) {
+  // Clerk's order: forceRedirectUrl, then the redirect_url query, then
+  // fallbackRedirectUrl.
+  function afterAuth(props) {
     var fromQuery = new URLSearchParams(location.search).get("redirect_url");
-    var target = safeRedirect(props.redirectUrl) || safeRedirect(fromQuery) || safeRedirect(props[fallback]) || null;
+    var target = safeRedirect(props.forceRedirectUrl) || safeRedirect(fromQuery) || safeRedirect(props.fallbackRedirectUrl) || null;
     if (target) location.assign(target);
   }
 
@@ -325,7 +327,7 @@
       }
       return api("POST", "/client/sign_ins", { identifier: email.input.value.trim(), password: password.input.value })
         .then(applyClient)
-        .then(function () { emit(); afterAuth(props, "afterSignInUrl"); });
+        .then(function () { emit(); afterAuth(props); });
     }, footer);
   }
 
@@ -351,7 +353,7 @@
         last_name: last.input.value,
       })
         .then(applyClient)
-        .then(function () { emit(); afterAuth(props, "afterSignUpUrl"); });
+        .then(function () { emit(); afterAuth(props); });
     }, footer);
   }
 

@@ -1,49 +1,15 @@
-//! The development instance's own pages: the browser script at the path
-//! clerk-js has, and a small console at `/__clerk/` where its widgets are
-//! mounted (sign in, sign up, account) with the demo accounts listed.
+//! The development instance's console at `/__clerk/`: its users (role and
+//! plan), its webhook deliveries and the demo accounts, with Clerk's widgets
+//! mounted for the visitor's own account (sign in, sign up, user button).
 
 use super::{backend::DevState, store::DEMO_USERS, MOUNT};
 use crate::security::headers::CspNonce;
-use axum::{
-    extract::State,
-    http::header,
-    response::{Html, IntoResponse},
-    Extension,
-};
+use axum::{extract::State, response::Html, Extension};
 
 /// Where clerk-js lives on a frontend API.
 pub const SCRIPT_PATH: &str = crate::clerk::CLERK_JS_PATH;
 /// Where `@clerk/ui` lives on a frontend API.
 pub const UI_SCRIPT_PATH: &str = crate::clerk::CLERK_UI_PATH;
-
-const SCRIPT: &str = include_str!("clerk.browser.js");
-
-/// The instance's script draws its own widgets, so at `@clerk/ui`'s path it
-/// serves a script that defines nothing: the app loads both, as it must for
-/// Clerk's clerk-js 6, and passes no `ClerkUI` when there is none.
-const UI_SCRIPT: &str = "/* Inkpad's development instance: its clerk.browser.js draws its own \
-widgets, so there is no @clerk/ui to load here. */\n";
-
-fn javascript(body: &'static str) -> impl IntoResponse {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/javascript; charset=utf-8",
-            ),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-}
-
-pub async fn script() -> impl IntoResponse {
-    javascript(SCRIPT)
-}
-
-pub async fn ui_script() -> impl IntoResponse {
-    javascript(UI_SCRIPT)
-}
 
 /// The console. Its inline script carries this response's CSP nonce.
 pub async fn page(
@@ -109,6 +75,7 @@ a{{color:#3b4cca}}
   <p><a href="/">Back to Inkpad</a></p>
 </section>
 </main>
+<script src="{MOUNT}{UI_SCRIPT_PATH}"></script>
 <script src="{MOUNT}{SCRIPT_PATH}" data-clerk-publishable-key="{pk}" data-clerk-proxy-url="{MOUNT}"></script>
 <script nonce="{nonce}">
 (function () {{
@@ -200,7 +167,19 @@ a{{color:#3b4cca}}
   function refreshAll() {{ return Promise.all([loadUsers(), loadWebhooks()]); }}
   refreshAll();
   setInterval(loadWebhooks, 5000);
-  Clerk.load().then(function () {{
+  // Clerk's clerk-js 6 takes its widgets from @clerk/ui's constructor.
+  var ui = window.__internal_ClerkUICtor ? {{ ClerkUI: window.__internal_ClerkUICtor }} : undefined;
+  // Signing in, up or out here stays here, not on the app's pages; the
+  // widgets follow the session through the listener below, so arriving
+  // "here" again needs no reload (Clerk navigates through routerPush).
+  var here = "{MOUNT}/";
+  var go = function (to) {{
+    if (new URL(to, location.href).pathname !== location.pathname) location.assign(to);
+  }};
+  Clerk.load({{
+    ui: ui, signInUrl: here, signUpUrl: here + "?mode=sign-up", afterSignOutUrl: here,
+    signInForceRedirectUrl: here, signUpForceRedirectUrl: here, routerPush: go, routerReplace: go
+  }}).then(function () {{
     Clerk.addListener(function (s) {{
       if (s.user === undefined) return;
       var next = s.user ? "signedIn" : mode;
@@ -210,6 +189,7 @@ a{{color:#3b4cca}}
       if (next === shown) return;
       shown = next;
       Clerk.unmountSignIn(account);
+      Clerk.unmountSignUp(account);
       Clerk.unmountUserButton(button);
       if (next === "signedIn") {{
         Clerk.mountUserButton(button, {{}});

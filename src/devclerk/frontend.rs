@@ -91,7 +91,35 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
             "/v1/me",
             patch(update_me).delete(delete_me).post(me_with_override),
         )
+        .route("/v1/me/sessions/active", get(my_active_sessions))
+        .route("/v1/me/sessions/{id}/revoke", post(revoke_my_session))
         .with_state(state)
+}
+
+/// Where the request comes from, recorded on the sessions it starts: the
+/// `User-Agent` and the client address the proxy-aware layer resolved.
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for store::Activity {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            // A bound on what one request can make the store keep.
+            .map(|ua| ua.chars().take(512).collect());
+        let ip_address = parts
+            .extensions
+            .get::<crate::security::client_ip::ClientIp>()
+            .map(|ip| ip.0.to_string());
+        Ok(store::Activity {
+            user_agent,
+            ip_address,
+        })
+    }
 }
 
 fn is_https(headers: &HeaderMap) -> bool {
@@ -250,11 +278,12 @@ impl Attempt<'_> {
 async fn start_session(
     state: &DevState,
     headers: &HeaderMap,
+    activity: &store::Activity,
     user_id: &str,
     attempt: Attempt<'_>,
 ) -> Result<Response, ClerkApiError> {
     let (client_id, new_cookie) = client_or_new(state, headers).await?;
-    let session = store::create_session(&state.db, user_id, &client_id).await?;
+    let session = store::create_session(&state.db, user_id, &client_id, activity).await?;
     store::mark_signed_in(&state.db, user_id).await?;
     // The client's sign-in, if one was waiting, is done.
     state.pending_sign_ins.0.remove(&client_id);
@@ -345,6 +374,7 @@ struct SignUp {
 async fn sign_up(
     State(state): State<DevState>,
     headers: HeaderMap,
+    activity: store::Activity,
     Params(form): Params<SignUp>,
 ) -> Result<Response, ClerkApiError> {
     let email = form.email_address.trim().to_lowercase();
@@ -375,7 +405,14 @@ async fn sign_up(
         }
         Err(other) => return Err(other.into()),
     };
-    start_session(&state, &headers, &user.id, Attempt::SignUp { user: &user }).await
+    start_session(
+        &state,
+        &headers,
+        &activity,
+        &user.id,
+        Attempt::SignUp { user: &user },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -471,6 +508,7 @@ struct FirstFactor {
 async fn attempt_sign_in_first_factor(
     State(state): State<DevState>,
     headers: HeaderMap,
+    activity: store::Activity,
     uri: axum::http::Uri,
     Path(id): Path<String>,
     Params(attempt): Params<FirstFactor>,
@@ -488,19 +526,30 @@ async fn attempt_sign_in_first_factor(
         ));
     }
     let password = attempt.password.unwrap_or_default();
-    password_sign_in(&state, &headers, uri.path(), pending.email, password).await
+    password_sign_in(
+        &state,
+        &headers,
+        &activity,
+        uri.path(),
+        pending.email,
+        password,
+    )
+    .await
 }
 
 async fn sign_in(
     State(state): State<DevState>,
     headers: HeaderMap,
+    activity: store::Activity,
     uri: axum::http::Uri,
     Params(form): Params<SignIn>,
 ) -> Result<Response, ClerkApiError> {
     let email = form.identifier.trim().to_lowercase();
     match form.password {
         None => start_sign_in(&state, &headers, email).await,
-        Some(password) => password_sign_in(&state, &headers, uri.path(), email, password).await,
+        Some(password) => {
+            password_sign_in(&state, &headers, &activity, uri.path(), email, password).await
+        }
     }
 }
 
@@ -510,6 +559,7 @@ async fn sign_in(
 async fn password_sign_in(
     state: &DevState,
     headers: &HeaderMap,
+    activity: &store::Activity,
     path: &str,
     email: String,
     password: String,
@@ -525,6 +575,7 @@ async fn password_sign_in(
             start_session(
                 state,
                 headers,
+                activity,
                 &user.id,
                 Attempt::SignIn { identifier: &email },
             )
@@ -743,6 +794,16 @@ async fn mint(
     session: &SessionInfo,
     azp: Option<String>,
 ) -> Result<String, ClerkApiError> {
+    mint_for(state, session, azp, TOKEN_LIFETIME_SECS).await
+}
+
+/// [`mint`] with another lifetime (the Backend API's `expires_in_seconds`).
+pub(super) async fn mint_for(
+    state: &DevState,
+    session: &SessionInfo,
+    azp: Option<String>,
+    lifetime_secs: i64,
+) -> Result<String, ClerkApiError> {
     let user = store::get_user(&state.db, &session.user_id)
         .await?
         .ok_or_else(|| signed_out("The user no longer exists."))?;
@@ -755,7 +816,7 @@ async fn mint(
         "sid": session.id,
         "iat": now,
         "nbf": now - 10,
-        "exp": now + TOKEN_LIFETIME_SECS,
+        "exp": now + lifetime_secs,
         "jti": store::new_id("jti"),
         "v": 2,
         "fva": [factor_age_minutes, -1],
@@ -949,6 +1010,41 @@ async fn update_me(
     Ok(Json(user.to_frontend_json()))
 }
 
+/// The account panel's "Active devices": the user's active sessions on
+/// every browser, each with where it started. A bare array, unlike the
+/// other resources: clerk-js maps the body itself (and shows no devices at
+/// all when it cannot).
+async fn my_active_sessions(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<Value>>, ClerkApiError> {
+    let session = signed_in_session(&state, &headers).await?;
+    Ok(Json(
+        store::active_sessions_of_user(&state.db, &session.user_id).await?,
+    ))
+}
+
+/// "Sign out of device": ends one of the user's own sessions, on any of
+/// their browsers. Another user's session is not found, whatever its id.
+async fn revoke_my_session(
+    State(state): State<DevState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ClerkApiError> {
+    let session = signed_in_session(&state, &headers).await?;
+    let owned = store::get_session(&state.db, &id)
+        .await?
+        .is_some_and(|s| s["user_id"] == session.user_id.as_str());
+    if !owned {
+        return Err(ClerkApiError::not_found("Session"));
+    }
+    let revoked = store::revoke_session(&state.db, &id)
+        .await?
+        .ok_or_else(|| ClerkApiError::not_found("Session"))?;
+    let client = client_json(&state, &session.client_id, &headers).await?;
+    Ok(Json(json!({ "response": revoked, "client": client })))
+}
+
 /// How recently the password must have been confirmed to delete the
 /// account: Clerk's `strict` reverification (10 minutes).
 pub const DELETE_ACCOUNT_FACTOR_AGE_MINUTES: i64 = 10;
@@ -1024,30 +1120,30 @@ async fn handshake(
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let secure = if is_https(&headers) { "; Secure" } else { "" };
-    match session {
-        Some(session) => {
-            let jwt = mint(&state, &session, Some(origin)).await?;
-            set_cookie(
-                &mut response,
-                format!("__session={jwt}; Path=/; SameSite=Lax{secure}"),
-            );
-            set_cookie(
-                &mut response,
-                format!(
-                    "__client_uat={client_uat}; Path=/; Max-Age=315360000; SameSite=Lax{secure}"
-                ),
-            );
-        }
-        None => {
-            set_cookie(
-                &mut response,
-                format!("__session=; Path=/; Max-Age=0; SameSite=Lax{secure}"),
-            );
-            set_cookie(
-                &mut response,
-                format!("__client_uat=0; Path=/; Max-Age=315360000; SameSite=Lax{secure}"),
-            );
-        }
+    // Each cookie under its plain name and under the instance's suffixed
+    // one, as Clerk's handshake sets them: clerk-js 6 writes both, and a
+    // server that prefers the suffixed copy must not be left reading a
+    // stale one.
+    let suffix = crate::auth::request::cookie_suffix(state.instance.publishable_key().as_str());
+    let (token, uat, lifetime) = match session {
+        Some(session) => (
+            mint(&state, &session, Some(origin)).await?,
+            client_uat.to_string(),
+            "",
+        ),
+        None => (String::new(), "0".to_owned(), "; Max-Age=0"),
+    };
+    for name in ["__session".to_owned(), format!("__session_{suffix}")] {
+        set_cookie(
+            &mut response,
+            format!("{name}={token}; Path=/{lifetime}; SameSite=Lax{secure}"),
+        );
+    }
+    for name in ["__client_uat".to_owned(), format!("__client_uat_{suffix}")] {
+        set_cookie(
+            &mut response,
+            format!("{name}={uat}; Path=/; Max-Age=315360000; SameSite=Lax{secure}"),
+        );
     }
     Ok(response)
 }

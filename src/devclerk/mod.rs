@@ -4,6 +4,7 @@
 //! so the app verifies tokens and calls the Backend API exactly as with Clerk.
 
 pub mod backend;
+pub mod bundles;
 pub mod console;
 pub mod console_api;
 pub mod environment;

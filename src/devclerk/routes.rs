@@ -4,7 +4,7 @@
 
 use super::{
     backend::{self, DevState},
-    console, console_api, environment, frontend, DevInstance, MOUNT,
+    bundles, console, console_api, environment, frontend, DevInstance, MOUNT,
 };
 use crate::{db::Db, security::rate_limit::RateLimiter};
 use axum::{extract::State, response::Redirect, routing::get, Json, Router};
@@ -26,19 +26,13 @@ pub fn router<S: Clone + Send + Sync + 'static>(
     };
     let mounted = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
-        .route(console::SCRIPT_PATH, get(console::script))
-        .route(console::UI_SCRIPT_PATH, get(console::ui_script))
-        // Clerk's official builds at their versioned paths (and the chunks
-        // they load from beside themselves), when scripts/bootstrap has
-        // installed them; 404 otherwise. The unversioned entry paths above
-        // stay this instance's own script.
-        .nest_service("/npm", tower_http::services::ServeDir::new(bundles_dir))
         // A nested root matches `/__clerk` only; the console's address is `/__clerk/`.
         .route(
             "/",
             get(|| async { Redirect::permanent(&format!("{MOUNT}/")) }),
         )
         .with_state(state.clone())
+        .merge(bundles::router(bundles_dir))
         .merge(frontend::router(state.clone()))
         .merge(environment::router(state.clone()))
         .nest("/console/api", console_api::router(state.clone()))

@@ -63,11 +63,25 @@ pub struct DevUser {
 }
 
 impl DevUser {
-    /// The user object the frontend API hands to browsers: no private metadata.
+    /// The user object the frontend API hands to browsers: no private
+    /// metadata, and what the account panel may offer this user (deleting
+    /// themselves, yes; organizations, passkeys, second factors, no).
     pub fn to_frontend_json(&self) -> Value {
         let mut json = self.to_json();
         if let Some(object) = json.as_object_mut() {
             object.remove("private_metadata");
+            for (key, value) in [
+                ("delete_self_enabled", json!(true)),
+                ("create_organization_enabled", json!(false)),
+                ("create_organizations_limit", json!(0)),
+                ("organization_memberships", json!([])),
+                ("passkeys", json!([])),
+                ("totp_enabled", json!(false)),
+                ("backup_code_enabled", json!(false)),
+                ("profile_image_url", json!("")),
+            ] {
+                object.insert(key.into(), value);
+            }
         }
         json
     }
@@ -514,18 +528,26 @@ pub async fn delete_user(db: &Db, id: &str) -> Result<bool, StoreError> {
 /// Sessions last a week unless ended or revoked.
 const SESSION_LIFETIME_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
-pub async fn create_session(db: &Db, user_id: &str, client_id: &str) -> Result<Value, StoreError> {
+pub async fn create_session(
+    db: &Db,
+    user_id: &str,
+    client_id: &str,
+    activity: &Activity,
+) -> Result<Value, StoreError> {
     let (id, now) = (new_id("sess"), now_millis());
     let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO clerk_dev_sessions (id, user_id, client_id, status, last_active_at, expire_at, \
-         created_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $4, $4)",
+         created_at, updated_at, user_agent, ip_address) \
+         VALUES ($1, $2, $3, 'active', $4, $5, $4, $4, $6, $7)",
     )
     .bind(&id)
     .bind(user_id)
     .bind(client_id)
     .bind(now)
     .bind(now + SESSION_LIFETIME_MS)
+    .bind(&activity.user_agent)
+    .bind(&activity.ip_address)
     .execute(&mut *tx)
     .await?;
     touch_client(&mut tx, client_id, now).await?;
@@ -536,7 +558,68 @@ pub async fn create_session(db: &Db, user_id: &str, client_id: &str) -> Result<V
 }
 
 const SESSION_COLUMNS: &str = "id, user_id, client_id, status, last_active_at, expire_at, \
-     created_at, updated_at, COALESCE(factor_verified_at, created_at) AS factor_verified_at";
+     created_at, updated_at, COALESCE(factor_verified_at, created_at) AS factor_verified_at, \
+     user_agent, ip_address";
+
+/// Where a session was started: the browser's `User-Agent` and address,
+/// which Clerk's account panel lists under "Active devices".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Activity {
+    pub user_agent: Option<String>,
+    pub ip_address: Option<String>,
+}
+
+impl Activity {
+    /// Clerk's `session_activity` object. The browser and device are read
+    /// from the `User-Agent` (coarsely: family, major version, platform);
+    /// there is no location without the internet.
+    fn to_json(&self, session_id: &str) -> Value {
+        let ua = self.user_agent.as_deref().unwrap_or_default();
+        let (browser_name, browser_version) = browser_of(ua);
+        let is_mobile = ua.contains("Mobile") || ua.contains("Android");
+        let device_type = [
+            ("iPhone", "iPhone"),
+            ("iPad", "iPad"),
+            ("Android", "Android"),
+            ("Macintosh", "Macintosh"),
+            ("Windows", "Windows"),
+            ("CrOS", "Chromebook"),
+            ("Linux", "Linux"),
+        ]
+        .into_iter()
+        .find(|(token, _)| ua.contains(token))
+        .map(|(_, name)| name);
+        json!({
+            "object": "session_activity",
+            "id": format!("sess_activity_{}", session_id.trim_start_matches("sess_")),
+            "browser_name": browser_name,
+            "browser_version": browser_version,
+            "device_type": device_type,
+            "is_mobile": is_mobile,
+            "ip_address": self.ip_address,
+            "city": null,
+            "country": null,
+        })
+    }
+}
+
+/// The browser family and major version a `User-Agent` names, most
+/// specific first (Edge and Opera also say Chrome; Chrome also says Safari).
+fn browser_of(ua: &str) -> (Option<&'static str>, Option<String>) {
+    for (token, name) in [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Version/", "Safari"),
+    ] {
+        if let Some(rest) = ua.split(token).nth(1) {
+            let major = rest.split(['.', ' ']).next().unwrap_or_default();
+            return (Some(name), Some(major.to_owned()).filter(|m| !m.is_empty()));
+        }
+    }
+    (None, None)
+}
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
@@ -549,6 +632,8 @@ struct SessionRow {
     created_at: i64,
     updated_at: i64,
     factor_verified_at: i64,
+    user_agent: Option<String>,
+    ip_address: Option<String>,
 }
 
 /// Clerk's session object.
@@ -707,6 +792,32 @@ pub async fn active_sessions(db: &Db, client_id: &str) -> Result<Vec<SessionInfo
     .fetch_all(db.pool())
     .await?;
     Ok(rows.into_iter().map(SessionRow::into_info).collect())
+}
+
+/// The user's active sessions on every client, newest first, each with its
+/// `latest_activity` (Clerk's `GET /v1/me/sessions/active`).
+pub async fn active_sessions_of_user(db: &Db, user_id: &str) -> Result<Vec<Value>, StoreError> {
+    let rows: Vec<SessionRow> = sqlx::query_as(&format!(
+        "SELECT {SESSION_COLUMNS} FROM clerk_dev_sessions \
+         WHERE user_id = $1 AND status = 'active' AND expire_at > $2 ORDER BY created_at DESC, id DESC"
+    ))
+    .bind(user_id)
+    .bind(now_millis())
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let activity = Activity {
+                user_agent: row.user_agent.clone(),
+                ip_address: row.ip_address.clone(),
+            };
+            let mut json = row.to_json();
+            json["latest_activity"] = activity.to_json(&row.id);
+            json["actor"] = Value::Null;
+            json
+        })
+        .collect())
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -877,6 +988,52 @@ mod tests {
 
     fn map(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn active_devices_name_the_browser_and_platform_their_user_agent_gives() {
+        let activity = |ua: &str| {
+            Activity {
+                user_agent: Some(ua.into()),
+                ip_address: Some("127.0.0.1".into()),
+            }
+            .to_json("sess_abc")
+        };
+        let chromium = activity("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.7444.59 Safari/537.36");
+        assert_eq!(chromium["browser_name"], "Chrome");
+        assert_eq!(chromium["browser_version"], "142");
+        assert_eq!(chromium["device_type"], "Linux");
+        assert_eq!(chromium["is_mobile"], false);
+        assert_eq!(chromium["ip_address"], "127.0.0.1");
+        assert_eq!(chromium["id"], "sess_activity_abc");
+        let edge = activity("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 Edg/120.0.2210");
+        assert_eq!(
+            (edge["browser_name"].as_str(), edge["device_type"].as_str()),
+            (Some("Edge"), Some("Windows"))
+        );
+        let iphone = activity("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1");
+        assert_eq!(
+            (
+                iphone["browser_name"].as_str(),
+                iphone["browser_version"].as_str()
+            ),
+            (Some("Safari"), Some("17"))
+        );
+        assert_eq!(
+            (
+                iphone["device_type"].as_str(),
+                iphone["is_mobile"].as_bool()
+            ),
+            (Some("iPhone"), Some(true))
+        );
+        let unknown = Activity::default().to_json("sess_x");
+        assert_eq!(
+            (
+                unknown["browser_name"].clone(),
+                unknown["device_type"].clone()
+            ),
+            (Value::Null, Value::Null)
+        );
     }
 
     #[test]

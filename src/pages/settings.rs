@@ -67,7 +67,7 @@ fn DeleteMyAccount() -> impl IntoView {
     let auth = crate::components::clerk::use_auth();
     let status = RwSignal::new("");
     let open = move |_| {
-        if !auth.open_user_profile() {
+        if !auth.open_user_profile("/security") {
             status.set("Clerk is still loading; try again in a moment.");
         }
     };

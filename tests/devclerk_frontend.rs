@@ -1071,3 +1071,159 @@ async fn clerk_js_signs_out_of_every_session_on_its_client_and_the_proxy_is_neve
     let to = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
     assert!(!to.contains("/v1/client/handshake"), "{to}");
 }
+
+/// UserProfile's "Active devices": a user sees their own sessions on every
+/// browser, with the browser each started in, and signs one of them out;
+/// another user's session is not theirs to end, and another site cannot.
+#[tokio::test]
+async fn the_account_panel_lists_a_users_devices_and_signs_one_out_but_no_one_elses() {
+    let app = TestApp::spawn().await;
+    let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
+    let mut laptop = Browser::default();
+    let signed_up = laptop
+        .send(
+            &app,
+            app.client
+                .post(app.url("/__clerk/v1/client/sign_ups"))
+                .header(header::USER_AGENT, chrome)
+                .json(&json!({"email_address": "devices@example.com", "password": "correct horse battery"})),
+        )
+        .await;
+    assert_eq!(signed_up.status(), 200);
+    let laptop_sid = session_id(&signed_up.json().await.unwrap());
+    let mut phone = Browser::default();
+    let res = sign_in(
+        &app,
+        &mut phone,
+        "devices@example.com",
+        "correct horse battery",
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let phone_sid = session_id(&res.json().await.unwrap());
+    let mut stranger = Browser::default();
+    let stranger_sid = session_id(&sign_up(&app, &mut stranger, "stranger@example.com").await);
+
+    // Without a session: 401.
+    let res = Browser::default()
+        .send(
+            &app,
+            app.client.get(app.url("/__clerk/v1/me/sessions/active")),
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+
+    let res = laptop
+        .send(
+            &app,
+            app.client.get(app.url("/__clerk/v1/me/sessions/active")),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let devices: Vec<Value> = res.json().await.unwrap();
+    let ids: Vec<&str> = devices.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [phone_sid.as_str(), laptop_sid.as_str()],
+        "newest first, theirs only"
+    );
+    let laptop_device = &devices[1]["latest_activity"];
+    assert_eq!(laptop_device["object"], "session_activity");
+    assert_eq!(laptop_device["browser_name"], "Chrome");
+    assert_eq!(laptop_device["browser_version"], "142");
+    assert_eq!(laptop_device["device_type"], "Linux");
+    assert_eq!(laptop_device["ip_address"], "127.0.0.1");
+
+    // Another user's session: not found, and it stays signed in.
+    let revoke = |sid: &str| format!("/__clerk/v1/me/sessions/{sid}/revoke");
+    let res = laptop.post(&app, &revoke(&stranger_sid), json!({})).await;
+    assert_eq!(res.status(), 404);
+    let res = stranger
+        .send(
+            &app,
+            app.client.get(app.url("/__clerk/v1/me/sessions/active")),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // From another site, with the laptop's cookies: refused, nothing ends.
+    let res = app
+        .bare_client
+        .post(app.url(&revoke(&phone_sid)))
+        .header(header::COOKIE, laptop.header())
+        .header(header::ORIGIN, "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = phone
+        .send(
+            &app,
+            app.client.get(app.url("/__clerk/v1/me/sessions/active")),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // Their own phone: signed out there.
+    let res = laptop.post(&app, &revoke(&phone_sid), json!({})).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["response"]["status"], "revoked");
+    let res = phone
+        .send(
+            &app,
+            app.client.get(app.url("/__clerk/v1/me/sessions/active")),
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+}
+
+/// The Backend API's "create a session token" mints for an active session
+/// with the lifetime asked for, within bounds, and only with the secret key.
+#[tokio::test]
+async fn the_backend_api_mints_a_session_token_with_the_lifetime_asked_for() {
+    let app = TestApp::spawn().await;
+    let instance = inkpad::devclerk::DevInstance::load_or_create(&app.db, app.addr)
+        .await
+        .unwrap();
+    let mut browser = Browser::default();
+    let sid = session_id(&sign_up(&app, &mut browser, "minted@example.com").await);
+    let tokens = format!("/__clerk/v1/sessions/{sid}/tokens");
+    let bapi = |body: Value| {
+        app.bare_client
+            .post(app.url(&tokens))
+            .bearer_auth(instance.secret_key().expose())
+            .json(&body)
+    };
+
+    let res = app.client.post(app.url(&tokens)).send().await.unwrap();
+    assert_eq!(res.status(), 401, "the secret key is required");
+    for bad in [
+        json!({"expires_in_seconds": 0}),
+        json!({"expires_in_seconds": 86_401}),
+    ] {
+        assert_eq!(bapi(bad).send().await.unwrap().status(), 422);
+    }
+    let res = bapi(json!({"expires_in_seconds": 5})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["object"], "token");
+    let claims = payload_of(body["jwt"].as_str().unwrap());
+    assert_eq!(claims["sid"], sid.as_str());
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        5
+    );
+    // The app takes it while it lasts.
+    let res = app
+        .request(reqwest::Method::GET, "/api/session", body["jwt"].as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // An ended session gets none.
+    let res = end_session(&app, &mut browser, &sid).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(bapi(json!({})).send().await.unwrap().status(), 404);
+}

@@ -531,8 +531,9 @@ test("a writer deletes their account in Clerk's UserProfile: the password again 
   await expect(profile.getByText(/Chrome \d+/).first()).toBeVisible();
   await expect(profile.getByText("This device")).toBeVisible();
   await profile.getByRole("button", { name: "Delete account" }).click();
-  await profile.getByLabel('Type "Delete account" below to continue.').fill("Delete account");
-  await profile.getByRole("button", { name: "Delete account" }).click();
+  const confirm = profile.locator("form");
+  await confirm.getByLabel('Type "Delete account" below to continue.').fill("Delete account");
+  await confirm.getByRole("button", { name: "Delete account" }).click();
   const verify = page.getByRole("dialog").filter({ has: page.getByRole("heading", { name: "Verification required" }) });
   await verify.getByLabel("Password", { exact: true }).fill("not my password");
   await verify.getByRole("button", { name: "Continue" }).click();

@@ -74,7 +74,7 @@ fn DeleteMyAccount() -> impl IntoView {
     view! {
         <div class="card">
             <h2>"Delete my account"</h2>
-            <p class="muted">"Deleting your account removes your posts and everything Inkpad holds about you. It happens in Clerk's account panel, which asks for your password first."</p>
+            <p class="muted">"Deleting your account removes your posts and everything Inkpad holds about you. It happens in Clerk's account panel, where you confirm it — with your password again if you last gave it more than ten minutes ago."</p>
             // Clerk's panel is Clerk's script: the button waits for it.
             <button type="button" class="button button-danger" on:click=open data-testid="delete-account"
                 disabled=move || !auth.clerk_loaded()>

@@ -813,12 +813,20 @@ async fn clerks_official_builds_are_served_at_the_entry_paths_and_their_chunks_b
         "public, max-age=31536000, immutable"
     );
     assert_eq!(res.text().await.unwrap(), "window.__chunk = 1;");
-    // Missing files and escapes from the directory are not found.
+    // Missing files and escapes from the directory are not found (and a
+    // 404 is not cached as if it were a build).
     for path in [
         "/__clerk/npm/@clerk/ui@1.36.0/dist/nope.js",
         "/__clerk/npm/@clerk/ui@1.36.0/../../../Cargo.toml",
         "/__clerk/npm/%2e%2e/%2e%2e/Cargo.toml",
     ] {
-        assert_eq!(app.get(path).await.status(), 404, "{path}");
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 404, "{path}");
+        assert!(
+            res.headers()
+                .get(header::CACHE_CONTROL)
+                .is_none_or(|c| c != "public, max-age=31536000, immutable"),
+            "{path}"
+        );
     }
 }

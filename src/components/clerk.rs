@@ -575,10 +575,10 @@ fn ClerkWidget(
     loading: &'static str,
 ) -> impl IntoView {
     let node = NodeRef::<leptos::html::Div>::new();
-    let mounted = RwSignal::new(false);
 
     #[cfg(feature = "hydrate")]
     {
+        let mounted = RwSignal::new(false);
         use crate::clerk_js::{self, Widget};
         use leptos::wasm_bindgen::JsCast;
         let kind = match widget {
@@ -614,9 +614,11 @@ fn ClerkWidget(
     });
     view! {
         <div class=format!("clerk-widget clerk-{widget}")>
-            <p class="widget-loading js-only" hidden=move || mounted.get() aria-live="polite">{loading}</p>
+            // Hidden by the stylesheet once Clerk has drawn into the mount
+            // point (mounting returns before @clerk/ui draws).
+            <p class="widget-loading js-only" aria-live="polite">{loading}</p>
             {no_script}
-            <div node_ref=node></div>
+            <div class="clerk-mount" node_ref=node></div>
         </div>
     }
 }

@@ -101,10 +101,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(dir: &Path) -> Router<S> {
                 .nest_service(
                     "/npm",
                     tower::ServiceBuilder::new()
-                        .layer(SetResponseHeaderLayer::overriding(
-                            header::CACHE_CONTROL,
-                            HeaderValue::from_static("public, max-age=31536000, immutable"),
-                        ))
+                        .map_response(immutable_when_found)
                         .service(ServeDir::new(dir)),
                 )
         }
@@ -122,6 +119,18 @@ pub fn router<S: Clone + Send + Sync + 'static>(dir: &Path) -> Router<S> {
                 )
         }
     }
+}
+
+/// A versioned file never changes, so browsers may keep it; a 404 (a
+/// chunk not fetched yet) must not be kept.
+fn immutable_when_found<B>(mut response: axum::http::Response<B>) -> axum::http::Response<B> {
+    if response.status().is_success() {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    }
+    response
 }
 
 fn no_cache() -> SetResponseHeaderLayer<HeaderValue> {

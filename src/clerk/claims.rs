@@ -131,24 +131,49 @@ impl SessionClaims {
     }
 }
 
-/// Expands v2's compact `per` + `fpm` encoding into `org:<feature>:<permission>`.
+/// Expands v2's compact `per` + `fpm` encoding into `org:<feature>:<permission>`,
+/// as clerk-js decodes it: `per` lists the permission names; `fpm` holds one
+/// decimal bitmask per organization feature in `fea`, in order, where bit `i`
+/// (least significant first) grants permission `i` of `per` for that
+/// feature. A feature without a mask gets nothing, a mask without a feature
+/// is ignored, and a mask that is not a decimal number grants nothing. Masks
+/// may be wider than any machine integer, so they are read digit by digit.
 fn org_permissions(features: &[String], o: &OrgClaim) -> Vec<String> {
     let (Some(per), Some(fpm)) = (o.per.as_deref(), o.fpm.as_deref()) else {
         return Vec::new();
     };
     let permissions: Vec<&str> = per.split(',').map(str::trim).collect();
-    let masks = fpm
-        .split(',')
-        .map(|m| m.trim().parse::<u128>().unwrap_or(0));
+    let masks = fpm.split(',').map(|m| decimal_bits(m.trim()));
     let mut out = Vec::new();
-    for (feature, mask) in features.iter().zip(masks) {
-        for (i, permission) in permissions.iter().enumerate().take(128) {
-            if mask & (1u128 << i) != 0 {
+    for (feature, bits) in features.iter().zip(masks) {
+        for (permission, bit) in permissions.iter().zip(bits) {
+            if bit {
                 out.push(format!("org:{feature}:{permission}"));
             }
         }
     }
     out
+}
+
+/// The bits of a non-negative decimal number of any length, least
+/// significant first; none for anything that is not all digits.
+fn decimal_bits(decimal: &str) -> Vec<bool> {
+    if decimal.is_empty() || !decimal.bytes().all(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
+    let mut digits: Vec<u8> = decimal.bytes().map(|b| b - b'0').collect();
+    let mut bits = Vec::new();
+    // Long division by two, keeping the remainders.
+    while digits.iter().any(|d| *d != 0) {
+        let mut remainder = 0;
+        for digit in digits.iter_mut() {
+            let value = remainder * 10 + *digit;
+            *digit = value / 2;
+            remainder = value % 2;
+        }
+        bits.push(remainder == 1);
+    }
+    bits
 }
 
 #[cfg(test)]
@@ -188,6 +213,54 @@ mod tests {
             ]
         );
         assert_eq!(c.features("u"), ["export"]);
+    }
+
+    #[test]
+    fn org_permissions_follow_clerks_decoding_at_the_edges() {
+        let org = |value: serde_json::Value| claims(value).org().unwrap();
+        // A role with no permissions: the role, and nothing else.
+        let o = org(json!({"v": 2, "fea": "o:posts", "o": {"id": "org_1", "rol": "viewer"}}));
+        assert_eq!(o.role.as_deref(), Some("org:viewer"));
+        assert!(o.permissions.is_empty());
+        // A feature missing from `fea`: its mask has no feature to apply to.
+        let o = org(json!({
+            "v": 2, "fea": "u:export,o:posts",
+            "o": {"id": "org_1", "rol": "member", "per": "read,create,manage", "fpm": "3,7"}
+        }));
+        assert_eq!(o.permissions, ["org:posts:read", "org:posts:create"]);
+        // A feature in `fea` whose mask is missing from `fpm`: no permissions there.
+        let o = org(json!({
+            "v": 2, "fea": "o:posts,o:billing",
+            "o": {"id": "org_1", "rol": "admin", "per": "read,manage", "fpm": "2"}
+        }));
+        assert_eq!(o.permissions, ["org:posts:manage"]);
+        // A mask that is not a number grants nothing; 0 grants nothing.
+        let o = org(json!({
+            "v": 2, "fea": "o:posts,o:billing",
+            "o": {"id": "org_1", "rol": "admin", "per": "read", "fpm": "x1,0"}
+        }));
+        assert!(o.permissions.is_empty());
+        // Masks wider than 128 bits: bit 130 of 2^130 + 1.
+        let per: Vec<String> = (0..131).map(|i| format!("p{i}")).collect();
+        let o = org(json!({
+            "v": 2, "fea": "o:wide",
+            "o": {"id": "org_1", "rol": "admin", "per": per.join(","),
+                  "fpm": "1361129467683753853853498429727072845825"}
+        }));
+        assert_eq!(o.permissions, ["org:wide:p0", "org:wide:p130"]);
+    }
+
+    #[test]
+    fn decimal_masks_are_read_digit_by_digit() {
+        assert_eq!(decimal_bits("0"), Vec::<bool>::new());
+        assert_eq!(decimal_bits("6"), [false, true, true]);
+        assert_eq!(decimal_bits("007"), [true, true, true]);
+        assert_eq!(decimal_bits(""), Vec::<bool>::new());
+        assert_eq!(decimal_bits("-1"), Vec::<bool>::new());
+        assert_eq!(decimal_bits("1e3"), Vec::<bool>::new());
+        let wide = decimal_bits("340282366920938463463374607431768211456"); // 2^128
+        assert_eq!(wide.len(), 129);
+        assert!(wide[128] && wide[..128].iter().all(|b| !b));
     }
 
     #[test]

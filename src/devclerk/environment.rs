@@ -133,12 +133,16 @@ pub fn environment_json(paths: &AppPaths) -> Value {
             "actions": {"delete_self": true, "create_organization": false},
             "passkey_settings": {"allow_autofill": false, "show_sign_in_button": false},
         },
+        // Every field clerk-js 6's OrganizationSettings reads, so that
+        // turning organizations on is a matter of values, not shape.
         "organization_settings": {
             "enabled": false,
             "max_allowed_memberships": 0,
             "force_organization_selection": false,
             "actions": {"admin_delete": false},
             "domains": {"enabled": false, "enrollment_modes": [], "default_role": null},
+            "slug": {"disabled": false},
+            "organization_creation_defaults": {"enabled": false},
         },
         "commerce_settings": {
             "billing": {

@@ -265,9 +265,47 @@ pub struct AuthSnapshot {
     /// Active organization's permissions (`org:posts:manage`), if any.
     #[serde(default)]
     pub permissions: Vec<String>,
+    /// The active organization (Clerk's `o` claim), if any.
+    #[serde(default)]
+    pub org: Option<OrgSnapshot>,
+    /// Clerk features, scoped (`u:export`, `o:teams`), from `fea`.
+    #[serde(default)]
+    pub features: Vec<String>,
+}
+
+/// The session's active organization, as the token names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSnapshot {
+    pub id: String,
+    pub slug: Option<String>,
+    /// `org:admin`, `org:member`, …
+    pub role: Option<String>,
 }
 
 impl AuthSnapshot {
+    /// Clerk's `has({ role })` for organization roles: `org:admin`, or
+    /// `admin` meaning the same.
+    pub fn has_org_role(&self, role: &str) -> bool {
+        let wanted = if role.starts_with("org:") {
+            role.to_owned()
+        } else {
+            format!("org:{role}")
+        };
+        self.org
+            .as_ref()
+            .and_then(|o| o.role.as_deref())
+            .is_some_and(|r| r == wanted)
+    }
+
+    /// Clerk's `has({ feature })`: `u:export` or `o:teams` in that scope,
+    /// an unscoped name in either.
+    pub fn has_feature(&self, feature: &str) -> bool {
+        self.features.iter().any(|f| match feature.split_once(':') {
+            Some(_) => f == feature,
+            None => f.split_once(':').is_some_and(|(_, name)| name == feature),
+        })
+    }
+
     /// "Ada Lovelace", else the email, else "Your account" (before the
     /// webhook sync has brought the profile, only the id is known).
     pub fn display_name(&self) -> String {
@@ -347,6 +385,8 @@ mod tests {
             email: Some("ada@example.com".into()),
             image_url: None,
             permissions: Vec::new(),
+            org: None,
+            features: Vec::new(),
         };
         assert_eq!(s.display_name(), "Ada Lovelace");
         s.last_name = None;

@@ -76,9 +76,36 @@ async fn a_bearer_token_or_session_cookie_signs_the_caller_in() {
         json!({
             "user_id": "user_ada", "session_id": "sess_user_ada", "role": "admin", "plan": "pro",
             "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "image_url": null,
-            "permissions": []
+            "permissions": [], "org": null, "features": []
         })
     );
+
+    // A v2 token with an active organization: the browser learns the
+    // organization, its role, the decoded permissions and the features.
+    let in_org = clerk.token(
+        "user_ada",
+        json!({
+            "v": 2, "fea": "u:export,o:posts",
+            "o": {"id": "org_acme", "slg": "acme", "rol": "member", "per": "read,create,manage", "fpm": "3"}
+        }),
+    );
+    let res = get(
+        &app,
+        "/api/session",
+        &[("authorization", format!("Bearer {in_org}"))],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["org"],
+        json!({"id": "org_acme", "slug": "acme", "role": "org:member"})
+    );
+    assert_eq!(
+        body["permissions"],
+        json!(["org:posts:read", "org:posts:create"])
+    );
+    assert_eq!(body["features"], json!(["u:export", "o:posts"]));
 
     let res = get(
         &app,

@@ -1,10 +1,11 @@
 //! The public identity handed to the browser: the verified session's ids,
-//! role and plan, with name and email from the webhook-synced users table.
+//! role, plan, active organization and features, with name and email from
+//! the webhook-synced users table.
 
 use super::session::Session;
 use crate::{
     db::{users, Db, DbError},
-    model::AuthSnapshot,
+    model::{AuthSnapshot, OrgSnapshot},
 };
 
 /// Role and plan always come from the verified token, never from the
@@ -28,5 +29,20 @@ pub async fn snapshot(session: &Session, db: &Db) -> Result<AuthSnapshot, DbErro
             .as_ref()
             .map(|o| o.permissions.clone())
             .unwrap_or_default(),
+        org: session.org.as_ref().map(|o| OrgSnapshot {
+            id: o.id.clone(),
+            slug: o.slug.clone(),
+            role: o.role.clone(),
+        }),
+        features: ["u", "o"]
+            .into_iter()
+            .flat_map(|scope| {
+                session
+                    .claims
+                    .features(scope)
+                    .into_iter()
+                    .map(move |f| format!("{scope}:{f}"))
+            })
+            .collect(),
     })
 }

@@ -47,6 +47,10 @@ pub enum When {
     Plan(Plan),
     /// An organization permission, such as `org:posts:manage`.
     Permission(String),
+    /// An organization role, such as `org:admin` (or `admin`).
+    OrgRole(String),
+    /// A Clerk feature: `u:export`, `o:teams`, or unscoped for either.
+    Feature(String),
     Check(Arc<dyn Fn(&AuthSnapshot) -> bool + Send + Sync>),
 }
 
@@ -64,6 +68,8 @@ impl When {
             (When::Role(role), Some(u)) => u.role == *role,
             (When::Plan(plan), Some(u)) => u.plan == *plan,
             (When::Permission(p), Some(u)) => u.permissions.iter().any(|x| x == p),
+            (When::OrgRole(role), Some(u)) => u.has_org_role(role),
+            (When::Feature(feature), Some(u)) => u.has_feature(feature),
             (When::Check(f), Some(u)) => f(u),
         }
     }
@@ -229,6 +235,13 @@ pub fn use_auth() -> UseAuth {
 pub fn use_user() -> Signal<Option<AuthSnapshot>> {
     let auth = use_auth();
     Signal::derive(move || auth.user())
+}
+
+/// The session's active organization, as the verified token names it
+/// (`None`: signed out, loading, or the personal space).
+pub fn use_organization() -> Signal<Option<crate::model::OrgSnapshot>> {
+    let auth = use_auth();
+    Signal::derive(move || auth.user().and_then(|u| u.org))
 }
 
 impl UseAuth {
@@ -804,6 +817,12 @@ mod tests {
             email: None,
             image_url: None,
             permissions: vec!["org:posts:manage".into()],
+            org: Some(crate::model::OrgSnapshot {
+                id: "org_1".into(),
+                slug: Some("acme".into()),
+                role: Some("org:member".into()),
+            }),
+            features: vec!["u:export".into(), "o:teams".into()],
         }
     }
 
@@ -822,6 +841,28 @@ mod tests {
         assert!(When::Permission("org:posts:manage".into()).matches(Some(&admin)));
         assert!(!When::Permission("org:billing:manage".into()).matches(Some(&admin)));
         assert!(When::check(|u| u.user_id == "user_1").matches(Some(&admin)));
+    }
+
+    #[test]
+    fn organization_role_and_feature_conditions_read_the_active_organization() {
+        let member = user(Role::Member, Plan::Free);
+        assert!(When::OrgRole("org:member".into()).matches(Some(&member)));
+        assert!(When::OrgRole("member".into()).matches(Some(&member)));
+        assert!(!When::OrgRole("org:admin".into()).matches(Some(&member)));
+        assert!(When::Feature("export".into()).matches(Some(&member)));
+        assert!(When::Feature("u:export".into()).matches(Some(&member)));
+        assert!(!When::Feature("o:export".into()).matches(Some(&member)));
+        assert!(When::Feature("o:teams".into()).matches(Some(&member)));
+        let personal = AuthSnapshot {
+            org: None,
+            permissions: Vec::new(),
+            features: Vec::new(),
+            ..member
+        };
+        assert!(!When::OrgRole("org:member".into()).matches(Some(&personal)));
+        assert!(!When::Permission("org:posts:manage".into()).matches(Some(&personal)));
+        assert!(!When::Feature("teams".into()).matches(Some(&personal)));
+        assert!(!When::OrgRole("org:member".into()).matches(None));
     }
 
     #[test]

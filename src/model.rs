@@ -121,18 +121,91 @@ pub struct User {
     pub last_event_at: Option<i64>,
 }
 
-/// A post, owned by its author.
+/// A post, owned by its author, in their personal space or an organization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Post {
     pub id: i64,
     /// Clerk user id of the author; always taken from the verified session.
     pub author_id: String,
+    /// The Clerk organization it was written in (`None`: the author's
+    /// personal space); always the session's active organization at the
+    /// time, never a request's say-so.
+    #[serde(default)]
+    pub org_id: Option<String>,
     pub title: String,
     pub content: String,
     /// Unix milliseconds.
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// The organization permissions the post rules read (Clerk's
+/// `org:<feature>:<permission>`, feature `posts`).
+pub const POSTS_READ: &str = "org:posts:read";
+pub const POSTS_CREATE: &str = "org:posts:create";
+pub const POSTS_MANAGE: &str = "org:posts:manage";
+
+/// What the post rules need to know about the caller: from the verified
+/// session on the server, from the `AuthSnapshot` in the browser (where it
+/// only decides which buttons to show).
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub user_id: &'a str,
+    /// The app's own admin role (`metadata.role`).
+    pub app_admin: bool,
+    /// The active organization, if any.
+    pub org_id: Option<&'a str>,
+    /// The active organization's permissions (`org:posts:manage`).
+    pub permissions: &'a [String],
+}
+
+impl Caller<'_> {
+    fn may(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == permission)
+    }
+
+    fn in_org_of(&self, post: &Post) -> bool {
+        post.org_id.is_some() && post.org_id.as_deref() == self.org_id
+    }
+
+    /// Who may read a post: its author in its space, an organization's
+    /// readers (`org:posts:read`) with it active, and app admins.
+    pub fn may_read(&self, post: &Post) -> bool {
+        self.app_admin
+            || match post.org_id {
+                None => post.author_id == self.user_id,
+                Some(_) => {
+                    self.in_org_of(post) && (post.author_id == self.user_id || self.may(POSTS_READ))
+                }
+            }
+    }
+
+    /// Who may change or delete a post — the one ownership rule: its author
+    /// (in an organization, with that organization active), the
+    /// organization's managers (`org:posts:manage`), and app admins.
+    pub fn may_change(&self, post: &Post) -> bool {
+        self.app_admin
+            || match post.org_id {
+                None => post.author_id == self.user_id,
+                Some(_) => {
+                    self.in_org_of(post)
+                        && (post.author_id == self.user_id || self.may(POSTS_MANAGE))
+                }
+            }
+    }
+}
+
+impl AuthSnapshot {
+    /// The caller, as the post rules see them.
+    pub fn caller(&self) -> Caller<'_> {
+        Caller {
+            user_id: &self.user_id,
+            app_admin: self.role == Role::Admin,
+            org_id: self.org.as_ref().map(|o| o.id.as_str()),
+            permissions: &self.permissions,
+        }
+    }
 }
 
 /// Everything the app holds about the caller (`GET /api/user/export`): the

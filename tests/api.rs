@@ -376,9 +376,196 @@ async fn the_premium_export_is_for_the_pro_plan(test_db: TestDb) {
     assert_eq!(other["stats"]["posts"], 0);
 }
 
+/// Posts in an organization, as the verified token's `o` claim describes
+/// it: shared by permission, never placed by the request body.
+async fn organization_posts_are_shared_by_the_active_organizations_permissions(test_db: TestDb) {
+    let app = spawn(test_db, Policy::app()).await;
+    let clerk = TestClerk::get();
+    // `fpm` bits over `read,create,manage`: 7 all three, 3 read and create.
+    let in_org = |user: &str, org: &str, role: &str, fpm: &str| {
+        clerk.token(
+            user,
+            json!({"v": 2, "fea": "o:posts",
+                   "o": {"id": org, "slg": org, "rol": role, "per": "read,create,manage", "fpm": fpm}}),
+        )
+    };
+    let org_admin = in_org("user_oa", "org_acme", "admin", "7");
+    let member = in_org("user_om", "org_acme", "member", "3");
+    let member_personal = clerk.member("user_om");
+    let member_elsewhere = in_org("user_om", "org_beta", "admin", "7");
+    let no_permissions = in_org("user_on", "org_acme", "viewer", "0");
+
+    // The body cannot choose the organization: naming one is refused, and
+    // the post lands in the token's active organization.
+    let (status, body) = call(
+        &app,
+        Method::POST,
+        "/api/protected/posts",
+        Some(&org_admin),
+        Some(json!({"title": "Elsewhere", "content": "Into Beta?", "org_id": "org_beta"})),
+    )
+    .await;
+    assert_error(status, &body, 422, "Invalid input");
+    let post = create_post(&app, &org_admin, "Acme plans").await;
+    assert_eq!(post["org_id"], "org_acme");
+    let id = post["id"].as_i64().unwrap();
+    let url = format!("/api/protected/posts/{id}");
+
+    // A member with org:posts:read lists and reads it…
+    let (status, page) = call(
+        &app,
+        Method::GET,
+        "/api/protected/posts",
+        Some(&member),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(page["items"][0]["title"], "Acme plans");
+    assert_eq!(page["total"], 1);
+    assert_eq!(
+        call(&app, Method::GET, &url, Some(&member), None).await.0,
+        200
+    );
+    // …but without org:posts:manage cannot change or delete it.
+    let (status, body) = call(&app, Method::DELETE, &url, Some(&member), None).await;
+    assert_error(status, &body, 403, "Forbidden");
+    let (status, body) = call(
+        &app,
+        Method::PATCH,
+        &url,
+        Some(&member),
+        Some(json!({"title": "Mine now"})),
+    )
+    .await;
+    assert_error(status, &body, 403, "Forbidden");
+    // Their own organization post they may change and delete.
+    let own = create_post(&app, &member, "Member note").await;
+    assert_eq!(own["org_id"], "org_acme");
+    let own_url = format!("/api/protected/posts/{}", own["id"]);
+    assert_eq!(
+        call(
+            &app,
+            Method::PATCH,
+            &own_url,
+            Some(&member),
+            Some(json!({"title": "Edited"}))
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        call(&app, Method::DELETE, &own_url, Some(&member), None)
+            .await
+            .0,
+        204
+    );
+
+    // Back in the personal space: organization posts are not listed there,
+    // and personal posts are not listed in the organization.
+    let personal = create_post(&app, &member_personal, "Diary").await;
+    assert_eq!(personal["org_id"], Value::Null);
+    let (_, page) = call(
+        &app,
+        Method::GET,
+        "/api/protected/posts",
+        Some(&member_personal),
+        None,
+    )
+    .await;
+    let titles: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Diary"]);
+    let (_, page) = call(
+        &app,
+        Method::GET,
+        "/api/protected/posts",
+        Some(&member),
+        None,
+    )
+    .await;
+    let titles: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Acme plans"]);
+    // Without the organization active, its post is out of reach.
+    assert_eq!(
+        call(&app, Method::GET, &url, Some(&member_personal), None)
+            .await
+            .0,
+        403
+    );
+
+    // Another organization, even as its admin: nothing of Acme's.
+    let (_, page) = call(
+        &app,
+        Method::GET,
+        "/api/protected/posts",
+        Some(&member_elsewhere),
+        None,
+    )
+    .await;
+    assert_eq!(page["total"], 0);
+    assert_eq!(
+        call(&app, Method::GET, &url, Some(&member_elsewhere), None)
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        call(&app, Method::DELETE, &url, Some(&member_elsewhere), None)
+            .await
+            .0,
+        403
+    );
+
+    // A role without permissions neither lists nor writes.
+    let (status, body) = call(
+        &app,
+        Method::GET,
+        "/api/protected/posts",
+        Some(&no_permissions),
+        None,
+    )
+    .await;
+    assert_error(status, &body, 403, "Forbidden");
+    let (status, body) = call(
+        &app,
+        Method::POST,
+        "/api/protected/posts",
+        Some(&no_permissions),
+        Some(json!({"title": "Sneaky", "content": "Should not land."})),
+    )
+    .await;
+    assert_error(status, &body, 403, "Forbidden");
+
+    // org:posts:manage deletes anyone's; the post is still there until then.
+    assert_eq!(
+        call(&app, Method::GET, &url, Some(&org_admin), None)
+            .await
+            .0,
+        200
+    );
+    let (status, _) = call(&app, Method::DELETE, &url, Some(&org_admin), None).await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        call(&app, Method::GET, &url, Some(&member), None).await.0,
+        404
+    );
+}
+
 on_both_backends!(
     posts_belong_to_their_author,
-    the_premium_export_is_for_the_pro_plan
+    the_premium_export_is_for_the_pro_plan,
+    organization_posts_are_shared_by_the_active_organizations_permissions
 );
 
 /// Admin operations go through the development instance's Backend API,

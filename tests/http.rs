@@ -133,7 +133,7 @@ async fn site_stats_server_function_round_trips_and_maps_errors_to_statuses() {
     inkpad::db::users::ensure_exists(&app.db, "user_1")
         .await
         .unwrap();
-    inkpad::db::posts::create(&app.db, "user_1", "Hello", "World")
+    inkpad::db::posts::create(&app.db, "user_1", None, "Hello", "World")
         .await
         .unwrap();
 
@@ -154,7 +154,7 @@ async fn site_stats_server_function_round_trips_and_maps_errors_to_statuses() {
     assert!(body["checked_at"].as_i64().unwrap() > 1_700_000_000_000);
 
     // Counted a moment ago: the same counts, without counting again.
-    inkpad::db::posts::create(&app.db, "user_1", "Again", "World")
+    inkpad::db::posts::create(&app.db, "user_1", None, "Again", "World")
         .await
         .unwrap();
     let again: Value = call().await.unwrap().json().await.unwrap();

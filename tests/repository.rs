@@ -103,11 +103,13 @@ async fn delete_removes_posts_and_personal_data_for_good(t: TestDb) {
     )
     .await
     .unwrap();
-    posts::create(db, "user_del", "mine", "text").await.unwrap();
-    posts::create(db, "user_del", "mine too", "text")
+    posts::create(db, "user_del", None, "mine", "text")
         .await
         .unwrap();
-    let kept = posts::create(db, "user_keep", "theirs", "text")
+    posts::create(db, "user_del", None, "mine too", "text")
+        .await
+        .unwrap();
+    let kept = posts::create(db, "user_keep", None, "theirs", "text")
         .await
         .unwrap();
 
@@ -189,7 +191,7 @@ async fn posts_crud_and_newest_first_paging(t: TestDb) {
     let mut ids = Vec::new();
     for i in 0..5 {
         ids.push(
-            posts::create(db, "user_w", &format!("Post {i}"), "body")
+            posts::create(db, "user_w", None, &format!("Post {i}"), "body")
                 .await
                 .unwrap()
                 .id,
@@ -197,22 +199,56 @@ async fn posts_crud_and_newest_first_paging(t: TestDb) {
     }
     assert_eq!(posts::count_by_author(db, "user_w").await.unwrap(), 5);
 
-    let (first_page, total) = posts::page_by_author(db, "user_w", 2, 0).await.unwrap();
+    let (first_page, total) = posts::page_in(
+        db,
+        posts::Space::Personal {
+            author_id: "user_w",
+        },
+        2,
+        0,
+    )
+    .await
+    .unwrap();
     let titles: Vec<_> = first_page.iter().map(|p| p.title.as_str()).collect();
     assert_eq!(titles, ["Post 4", "Post 3"], "newest first");
     assert_eq!(total, 5, "the total comes with the page");
-    let (last_page, total) = posts::page_by_author(db, "user_w", 2, 4).await.unwrap();
+    let (last_page, total) = posts::page_in(
+        db,
+        posts::Space::Personal {
+            author_id: "user_w",
+        },
+        2,
+        4,
+    )
+    .await
+    .unwrap();
     assert_eq!((last_page.len(), total), (1, 5));
     assert_eq!(last_page[0].title, "Post 0");
     assert_eq!(
-        posts::page_by_author(db, "user_w", 2, 10).await.unwrap(),
+        posts::page_in(
+            db,
+            posts::Space::Personal {
+                author_id: "user_w"
+            },
+            2,
+            10
+        )
+        .await
+        .unwrap(),
         (vec![], 5),
         "past the end: no posts, still the total"
     );
     assert_eq!(
-        posts::page_by_author(db, "user_other", 10, 0)
-            .await
-            .unwrap(),
+        posts::page_in(
+            db,
+            posts::Space::Personal {
+                author_id: "user_other"
+            },
+            10,
+            0
+        )
+        .await
+        .unwrap(),
         (vec![], 0)
     );
 
@@ -238,7 +274,7 @@ async fn posts_crud_and_newest_first_paging(t: TestDb) {
 }
 
 async fn posts_need_an_existing_author(t: TestDb) {
-    let err = posts::create(&t.db, "user_nobody", "orphan", "text")
+    let err = posts::create(&t.db, "user_nobody", None, "orphan", "text")
         .await
         .unwrap_err();
     assert!(

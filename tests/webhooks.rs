@@ -281,13 +281,13 @@ async fn deleting_a_user_removes_them_and_their_posts(test_db: TestDb) {
         ),
     )
     .await;
-    posts::create(&app.db, "user_gone", "mine", "text")
+    posts::create(&app.db, "user_gone", None, "mine", "text")
         .await
         .unwrap();
-    posts::create(&app.db, "user_gone", "mine too", "text")
+    posts::create(&app.db, "user_gone", None, "mine too", "text")
         .await
         .unwrap();
-    let kept = posts::create(&app.db, "user_stays", "theirs", "text")
+    let kept = posts::create(&app.db, "user_stays", None, "theirs", "text")
         .await
         .unwrap();
 

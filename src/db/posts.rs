@@ -4,15 +4,32 @@
 use super::{now_millis, Db, DbError};
 use crate::model::Post;
 
-const COLUMNS: &str = "id, author_id, title, content, created_at, updated_at";
+const COLUMNS: &str = "id, author_id, org_id, title, content, created_at, updated_at";
 
-pub async fn create(db: &Db, author_id: &str, title: &str, content: &str) -> Result<Post, DbError> {
+/// Which posts a list reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Space<'a> {
+    /// One author's personal posts (not those they wrote in organizations).
+    Personal { author_id: &'a str },
+    /// Every post of one organization.
+    Org { org_id: &'a str },
+}
+
+/// A new post by `author_id`, in `org_id` or (`None`) their personal space.
+pub async fn create(
+    db: &Db,
+    author_id: &str,
+    org_id: Option<&str>,
+    title: &str,
+    content: &str,
+) -> Result<Post, DbError> {
     let now = now_millis();
     let post = sqlx::query_as::<_, Post>(&format!(
-        "INSERT INTO posts (author_id, title, content, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $4) RETURNING {COLUMNS}"
+        "INSERT INTO posts (author_id, org_id, title, content, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
     ))
     .bind(author_id)
+    .bind(org_id)
     .bind(title)
     .bind(content)
     .bind(now)
@@ -29,25 +46,29 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Post>, DbError> {
     Ok(post)
 }
 
-/// A page of the author's posts, newest first, and how many they have in
-/// all — in one round trip: the count and the page are two index scans of
-/// one statement.
-pub async fn page_by_author(
+/// A page of a space's posts, newest first, and how many it has in all —
+/// in one round trip: the count and the page are two index scans of one
+/// statement.
+pub async fn page_in(
     db: &Db,
-    author_id: &str,
+    space: Space<'_>,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Post>, i64), DbError> {
-    let rows = sqlx::query_as::<_, PageRow>(
-        "WITH total AS (SELECT COUNT(*) AS n FROM posts WHERE author_id = $1), \
-         page AS (SELECT id, author_id, title, content, created_at, updated_at FROM posts \
-                  WHERE author_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3) \
-         SELECT total.n AS total, page.id, page.author_id, page.title, page.content, \
+    let (filter, key) = match space {
+        Space::Personal { author_id } => ("author_id = $1 AND org_id IS NULL", author_id),
+        Space::Org { org_id } => ("org_id = $1", org_id),
+    };
+    let rows = sqlx::query_as::<_, PageRow>(&format!(
+        "WITH total AS (SELECT COUNT(*) AS n FROM posts WHERE {filter}), \
+         page AS (SELECT id, author_id, org_id, title, content, created_at, updated_at FROM posts \
+                  WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3) \
+         SELECT total.n AS total, page.id, page.author_id, page.org_id, page.title, page.content, \
                 page.created_at, page.updated_at \
          FROM total LEFT JOIN page ON 1 = 1 \
-         ORDER BY page.created_at DESC, page.id DESC",
-    )
-    .bind(author_id)
+         ORDER BY page.created_at DESC, page.id DESC"
+    ))
+    .bind(key)
     .bind(limit)
     .bind(offset)
     .fetch_all(db.pool())
@@ -59,12 +80,13 @@ pub async fn page_by_author(
     ))
 }
 
-/// One row of `page_by_author`: the total, and a post unless the page is empty.
+/// One row of `page_in`: the total, and a post unless the page is empty.
 #[derive(sqlx::FromRow)]
 struct PageRow {
     total: i64,
     id: Option<i64>,
     author_id: Option<String>,
+    org_id: Option<String>,
     title: Option<String>,
     content: Option<String>,
     created_at: Option<i64>,
@@ -76,6 +98,7 @@ impl PageRow {
         Some(Post {
             id: self.id?,
             author_id: self.author_id?,
+            org_id: self.org_id,
             title: self.title?,
             content: self.content?,
             created_at: self.created_at?,

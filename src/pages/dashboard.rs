@@ -134,11 +134,18 @@ fn PostItem(
     let heading_id = format!("post-{id}");
     let labelled_by = heading_id.clone();
     let written = date(post.created_at);
+    // The page renders inside `AuthGuard`, so the caller is known here, on
+    // the server and when hydrating alike.
+    let can_change = crate::components::clerk::use_user()
+        .get_untracked()
+        .is_some_and(|u| u.caller().may_change(&post));
     view! {
         <li class="card post" data-testid="post" aria-labelledby=labelled_by>
             <h3 id=heading_id>{post.title.clone()}</h3>
             <p class="muted">{format!("Written {written}")}</p>
             <p class="post-content">{post.content.clone()}</p>
+            // Only for whoever may change it; the server decides again.
+            {can_change.then(|| view! {
             <div class="post-actions">
                 <details class="post-edit">
                     <summary class="button button-ghost">"Edit"</summary>
@@ -164,6 +171,7 @@ fn PostItem(
                     </ActionForm>
                 </details>
             </div>
+            })}
         </li>
     }
 }

@@ -134,6 +134,7 @@ mod tests {
         Post {
             id,
             author_id: "user_1".into(),
+            org_id: None,
             title: title.into(),
             content: content.into(),
             created_at,

@@ -1,12 +1,23 @@
-//! Posts: anyone signed in writes their own; only the author or an admin may
-//! read, change or delete one. The author is always the verified caller.
+//! Posts, in the caller's personal space or in the Clerk organization their
+//! session has active. The author is always the verified caller, and the
+//! organization always the verified token's `o` claim — never a request's.
+//!
+//! - Personal posts: only the author (or an app admin) reads, changes or
+//!   deletes them.
+//! - Organization posts: members with `org:posts:read` list and read them,
+//!   `org:posts:create` writes them, authors change and delete their own,
+//!   `org:posts:manage` changes and deletes anyone's — always with that
+//!   organization active. Which role holds which permission is the Clerk
+//!   instance's configuration (`org:admin` all, `org:member` read and
+//!   create); the server checks permissions, as Clerk's `has()` does.
+//! - The app's own admins (`metadata.role`) read and change everything.
 
 use super::PageRequest;
 use crate::{
     auth::{Auth, Session},
     db::{posts, users, Db},
     error::AppError,
-    model::{NewPost, Page, Post, PostPatch, Role},
+    model::{Caller, NewPost, Page, Post, PostPatch, Role, POSTS_CREATE, POSTS_READ},
 };
 use std::collections::BTreeMap;
 
@@ -47,28 +58,47 @@ pub fn validate(title: &str, content: &str) -> Result<(String, String), AppError
     Ok((title.to_owned(), content.to_owned()))
 }
 
-/// The caller's own posts, newest first.
+/// The posts of the space the caller is in, newest first: their personal
+/// posts, or — with an organization active and `org:posts:read` — all of
+/// that organization's.
 pub async fn list(auth: &Auth, db: &Db, page: PageRequest) -> Result<Page<Post>, AppError> {
     let session = auth.require()?;
-    let (items, total) =
-        posts::page_by_author(db, &session.user_id, page.per_page, page.offset()).await?;
+    let space = match &session.org {
+        None => posts::Space::Personal {
+            author_id: &session.user_id,
+        },
+        Some(org) if may(&session, POSTS_READ) => posts::Space::Org { org_id: &org.id },
+        Some(_) => return Err(missing(POSTS_READ, "read this organization's posts")),
+    };
+    let (items, total) = posts::page_in(db, space, page.per_page, page.offset()).await?;
     Ok(page.wrap(items, total))
 }
 
+/// A new post by the caller, in their active organization (which needs
+/// `org:posts:create`) or their personal space.
 pub async fn create(auth: &Auth, db: &Db, input: NewPost) -> Result<Post, AppError> {
     let session = auth.require()?;
+    let org_id = session.org.as_ref().map(|o| o.id.as_str());
+    if org_id.is_some() && !may(&session, POSTS_CREATE) {
+        return Err(missing(POSTS_CREATE, "write in this organization"));
+    }
     let (title, content) = validate(&input.title, &input.content)?;
     // The users row may not have arrived by webhook yet; a deleted user's
     // last token must not write to the tombstone.
     if !users::ensure_exists(db, &session.user_id).await? {
         return Err(AppError::Unauthenticated);
     }
-    Ok(posts::create(db, &session.user_id, &title, &content).await?)
+    Ok(posts::create(db, &session.user_id, org_id, &title, &content).await?)
 }
 
 pub async fn get(auth: &Auth, db: &Db, id: i64) -> Result<Post, AppError> {
     let session = auth.require()?;
-    owned(&session, db, id).await
+    let post = posts::get(db, id).await?.ok_or_else(not_found)?;
+    if may_read(&session, &post) {
+        Ok(post)
+    } else {
+        Err(forbidden())
+    }
 }
 
 /// Applies the fields present in `patch`.
@@ -98,21 +128,50 @@ fn not_found() -> AppError {
     AppError::NotFound("No such post.".into())
 }
 
-/// The post, if it exists (404) and the caller may touch it (403).
+fn forbidden() -> AppError {
+    AppError::Forbidden("Only the author or an admin can do that to this post.".into())
+}
+
+fn missing(permission: &str, to: &str) -> AppError {
+    AppError::Forbidden(format!("You need the {permission} permission to {to}."))
+}
+
+/// The post, if it exists (404) and the caller may change it (403).
 async fn owned(session: &Session, db: &Db, id: i64) -> Result<Post, AppError> {
     let post = posts::get(db, id).await?.ok_or_else(not_found)?;
     if may_change(session, &post) {
         Ok(post)
     } else {
-        Err(AppError::Forbidden(
-            "Only the author or an admin can do that to this post.".into(),
-        ))
+        Err(forbidden())
     }
 }
 
-/// The one ownership rule.
+/// An organization permission of the caller's active organization.
+fn may(session: &Session, permission: &str) -> bool {
+    session.has(crate::auth::Check::Permission(permission))
+}
+
+/// The caller as the post rules (`model::Caller`) see them.
+fn caller(session: &Session) -> Caller<'_> {
+    Caller {
+        user_id: &session.user_id,
+        app_admin: session.role == Role::Admin,
+        org_id: session.org.as_ref().map(|o| o.id.as_str()),
+        permissions: session
+            .org
+            .as_ref()
+            .map_or(&[][..], |o| o.permissions.as_slice()),
+    }
+}
+
+/// Who may read a post (`model::Caller::may_read`).
+pub fn may_read(session: &Session, post: &Post) -> bool {
+    caller(session).may_read(post)
+}
+
+/// Who may change or delete a post (`model::Caller::may_change`).
 pub fn may_change(session: &Session, post: &Post) -> bool {
-    post.author_id == session.user_id || session.role == Role::Admin
+    caller(session).may_change(post)
 }
 
 #[cfg(test)]
@@ -153,24 +212,70 @@ mod tests {
         );
     }
 
-    #[test]
-    fn authors_and_admins_may_change_a_post_nobody_else() {
-        let session = |sub: &str, role: &str| {
-            Session::from_claims(
-                serde_json::from_value(serde_json::json!({"sub": sub, "metadata": {"role": role}}))
-                    .unwrap(),
-            )
-        };
-        let post = Post {
+    fn post(author: &str, org: Option<&str>) -> Post {
+        Post {
             id: 1,
-            author_id: "user_a".into(),
+            author_id: author.into(),
+            org_id: org.map(Into::into),
             title: "t".into(),
             content: "c".into(),
             created_at: 0,
             updated_at: 0,
-        };
-        assert!(may_change(&session("user_a", "member"), &post));
-        assert!(may_change(&session("user_b", "admin"), &post));
-        assert!(!may_change(&session("user_b", "member"), &post));
+        }
+    }
+
+    fn session(sub: &str, role: &str) -> Session {
+        Session::from_claims(
+            serde_json::from_value(serde_json::json!({"sub": sub, "metadata": {"role": role}}))
+                .unwrap(),
+        )
+    }
+
+    /// A member of `org` whose role grants `per` (bits of `read,create,manage`).
+    fn in_org(sub: &str, org: &str, fpm: u8) -> Session {
+        Session::from_claims(
+            serde_json::from_value(serde_json::json!({
+                "sub": sub, "v": 2, "fea": "o:posts",
+                "o": {"id": org, "rol": "member", "per": "read,create,manage", "fpm": fpm.to_string()}
+            }))
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn authors_and_admins_may_change_a_personal_post_nobody_else() {
+        let personal = post("user_a", None);
+        assert!(may_change(&session("user_a", "member"), &personal));
+        assert!(may_change(&session("user_b", "admin"), &personal));
+        assert!(!may_change(&session("user_b", "member"), &personal));
+        assert!(!may_read(&session("user_b", "member"), &personal));
+        // Not even a manager of an organization the author belongs to.
+        assert!(!may_change(&in_org("user_b", "org_1", 7), &personal));
+    }
+
+    #[test]
+    fn organization_posts_follow_the_active_organizations_permissions() {
+        let theirs = post("user_admin", Some("org_1"));
+        let reader = in_org("user_r", "org_1", 0b001);
+        let writer = in_org("user_w", "org_1", 0b011);
+        let manager = in_org("user_m", "org_1", 0b111);
+        let outsider = in_org("user_o", "org_2", 0b111);
+        let no_role_permissions = in_org("user_n", "org_1", 0);
+        assert!(may_read(&reader, &theirs) && !may_change(&reader, &theirs));
+        assert!(may_read(&writer, &theirs) && !may_change(&writer, &theirs));
+        assert!(may_change(&manager, &theirs));
+        assert!(!may_read(&outsider, &theirs) && !may_change(&outsider, &theirs));
+        assert!(!may_read(&no_role_permissions, &theirs));
+        // Authors change their own, with that organization active only.
+        let own = post("user_w", Some("org_1"));
+        assert!(may_change(&writer, &own));
+        assert!(
+            !may_change(&session("user_w", "member"), &own),
+            "personal space"
+        );
+        assert!(!may_change(&in_org("user_w", "org_2", 7), &own));
+        // The app's admins keep seeing and changing everything.
+        assert!(may_read(&session("user_x", "admin"), &theirs));
+        assert!(may_change(&session("user_x", "admin"), &theirs));
     }
 }

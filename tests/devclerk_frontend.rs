@@ -1227,3 +1227,136 @@ async fn the_backend_api_mints_a_session_token_with_the_lifetime_asked_for() {
     assert_eq!(res.status(), 200);
     assert_eq!(bapi(json!({})).send().await.unwrap().status(), 404);
 }
+
+/// Organizations: the seeded "Acme" membership reaches the client, a
+/// session activates it as clerk-js's `setActive({ organization })` does,
+/// its tokens carry Clerk's `o` claim, and the app's posts follow it. An
+/// organization the user is not in cannot be activated, and a removed
+/// member's next token has no organization.
+#[tokio::test]
+async fn a_session_activates_its_users_organization_and_its_tokens_carry_it() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::default();
+    let res = sign_in(&app, &mut browser, "pro@inkpad.dev", "inkpad-pro-demo").await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let sid = session_id(&body);
+    let session = &body["client"]["sessions"][0];
+    assert_eq!(session["last_active_organization_id"], Value::Null);
+    let memberships = session["user"]["organization_memberships"]
+        .as_array()
+        .unwrap();
+    assert_eq!(memberships.len(), 1);
+    assert_eq!(memberships[0]["role"], "org:member");
+    assert_eq!(memberships[0]["organization"]["slug"], "acme");
+    assert_eq!(
+        memberships[0]["permissions"],
+        json!(["org:posts:read", "org:posts:create"])
+    );
+    let acme = memberships[0]["organization"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let touch = format!("/__clerk/v1/client/sessions/{sid}/touch");
+    let claims_now = |body: Value| payload_of(body["jwt"].as_str().unwrap());
+
+    // Not a member: refused, and nothing changes.
+    let res = browser
+        .send(
+            &app,
+            app.client
+                .post(app.url(&touch))
+                .form(&[("active_organization_id", "org_elsewhere")]),
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    let jwt: Value = token(&app, &mut browser, &sid).await.json().await.unwrap();
+    assert!(claims_now(jwt).get("o").is_none());
+
+    // Acme, as clerk-js sends it (form-encoded).
+    let res = browser
+        .send(
+            &app,
+            app.client.post(app.url(&touch)).form(&[
+                ("active_organization_id", acme.as_str()),
+                ("intent", "select_session"),
+            ]),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["response"]["last_active_organization_id"],
+        acme.as_str()
+    );
+    let jwt: Value = token(&app, &mut browser, &sid).await.json().await.unwrap();
+    let token_text = jwt["jwt"].as_str().unwrap().to_owned();
+    let claims = claims_now(jwt);
+    assert_eq!(
+        claims["o"],
+        json!({"id": acme, "slg": "acme", "rol": "member", "per": "read,create,manage", "fpm": "3"})
+    );
+    assert_eq!(claims["fea"], "o:posts");
+
+    // The app reads it: the organization and its permissions, and a post
+    // written now is Acme's.
+    let res = app
+        .request(reqwest::Method::GET, "/api/session", Some(&token_text))
+        .send()
+        .await
+        .unwrap();
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(me["org"]["id"], acme.as_str());
+    assert_eq!(me["org"]["role"], "org:member");
+    assert_eq!(
+        me["permissions"],
+        json!(["org:posts:read", "org:posts:create"])
+    );
+    let res = app
+        .request(
+            reqwest::Method::POST,
+            "/api/protected/posts",
+            Some(&token_text),
+        )
+        .json(&json!({"title": "For Acme", "content": "Team notes."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.json::<Value>().await.unwrap()["org_id"], acme.as_str());
+
+    // Removed from Acme: the next token carries no organization.
+    let user_id = claims["sub"].as_str().unwrap();
+    assert!(
+        inkpad::devclerk::orgs::remove_member(&app.db, &acme, user_id)
+            .await
+            .unwrap()
+    );
+    let jwt: Value = token(&app, &mut browser, &sid).await.json().await.unwrap();
+    assert!(claims_now(jwt).get("o").is_none());
+
+    // And an empty id is the personal space.
+    inkpad::devclerk::orgs::add_member(&app.db, &acme, user_id, "org:member")
+        .await
+        .unwrap();
+    let res = browser
+        .send(
+            &app,
+            app.client
+                .post(app.url(&touch))
+                .form(&[("active_organization_id", acme.as_str())]),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = browser
+        .send(
+            &app,
+            app.client
+                .post(app.url(&touch))
+                .form(&[("active_organization_id", "")]),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let jwt: Value = token(&app, &mut browser, &sid).await.json().await.unwrap();
+    assert!(claims_now(jwt).get("o").is_none());
+}

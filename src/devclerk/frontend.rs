@@ -6,6 +6,7 @@
 
 use super::{
     backend::{ClerkApiError, DevState},
+    orgs,
     store::{self, NewUser, SessionInfo, StoreError},
     MOUNT,
 };
@@ -163,12 +164,21 @@ async fn client_json(
     for session in store::active_sessions(&state.db, client_id).await? {
         if let Some(user) = store::get_user(&state.db, &session.user_id).await? {
             let jwt = mint(state, &session, requesting_origin(headers)).await?;
+            let active_org = orgs::active_membership(&state.db, &session.id, &user.id)
+                .await?
+                .map(|m| m.organization_id);
+            let mut user_json = user.to_frontend_json();
+            user_json["organization_memberships"] = orgs::memberships_of(&state.db, &user.id)
+                .await?
+                .iter()
+                .map(orgs::Membership::to_json)
+                .collect();
             sessions.push(json!({
                 "object": "session", "id": session.id, "status": session.status,
                 "expire_at": session.expire_at,
                 "abandon_at": session.expire_at,
                 "last_active_at": now_millis(),
-                "last_active_organization_id": null,
+                "last_active_organization_id": active_org,
                 "actor": null,
                 "factor_verification_age": [store::factor_age_minutes(session.factor_verified_at), -1],
                 "last_active_token": {"object": "token", "jwt": jwt},
@@ -177,7 +187,7 @@ async fn client_json(
                     "image_url": null, "has_image": false,
                     "identifier": user.primary_email(),
                 },
-                "user": user.to_frontend_json(),
+                "user": user_json,
                 "created_at": session.created_at, "updated_at": now_millis(),
             }));
         }
@@ -825,6 +835,12 @@ pub(super) async fn mint_for(
     if let Some(azp) = azp {
         claims["azp"] = json!(azp);
     }
+    // The active organization, while the user still belongs to it.
+    if let Some(membership) = orgs::active_membership(&state.db, &session.id, &user.id).await? {
+        let (o, fea) = membership.claims();
+        claims["o"] = o;
+        claims["fea"] = json!(fea);
+    }
     Ok(state.instance.signing_key().sign(&claims))
 }
 
@@ -910,14 +926,37 @@ async fn end_all_sessions_with_override(
     }
 }
 
+#[derive(Deserialize)]
+struct Touch {
+    #[serde(default)]
+    active_organization_id: Option<String>,
+}
+
 /// clerk-js's `setActive` and its periodic touch: marks the session
-/// active now and answers it with the client.
+/// active now, with the organization it names (if any), and answers it
+/// with the client.
 async fn touch_session(
     State(state): State<DevState>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    Params(touch): Params<Touch>,
 ) -> Result<Json<Value>, ClerkApiError> {
     let session = owned_session(&state, &headers, &id).await?;
+    // `setActive({ organization })`: only an organization the user belongs
+    // to; an empty id is the personal space. Absent: unchanged.
+    match touch.active_organization_id.as_deref() {
+        None => {}
+        Some("") => orgs::set_active(&state.db, &session.id, None).await?,
+        Some(org_id) => {
+            if orgs::membership(&state.db, org_id, &session.user_id)
+                .await?
+                .is_none()
+            {
+                return Err(ClerkApiError::not_found("Organization"));
+            }
+            orgs::set_active(&state.db, &session.id, Some(org_id)).await?;
+        }
+    }
     store::touch_session(&state.db, &session.id).await?;
     let client = client_json(&state, &session.client_id, &headers).await?;
     let response = client["sessions"]

@@ -9,6 +9,7 @@ pub mod console;
 pub mod console_api;
 pub mod environment;
 pub mod frontend;
+pub mod orgs;
 pub mod routes;
 pub mod store;
 pub mod webhooks;
@@ -108,6 +109,9 @@ impl DevInstance {
         store::seed_demo_users(db)
             .await
             .map_err(|e| DevInstanceError::Corrupt(format!("seeding demo users: {e}")))?;
+        orgs::seed_acme(db)
+            .await
+            .map_err(|e| DevInstanceError::Corrupt(format!("seeding Acme: {e}")))?;
         Self::load(db, addr)
             .await?
             .ok_or_else(|| DevInstanceError::Corrupt("row missing after insert".into()))

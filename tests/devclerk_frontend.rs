@@ -1360,3 +1360,79 @@ async fn a_session_activates_its_users_organization_and_its_tokens_carry_it() {
     let jwt: Value = token(&app, &mut browser, &sid).await.json().await.unwrap();
     assert!(claims_now(jwt).get("o").is_none());
 }
+
+/// Deleting an organization through the Backend API: `organization.deleted`
+/// reaches the app, which removes that organization's posts and nothing
+/// else, and a token minted before the deletion cannot write there again.
+#[tokio::test]
+async fn deleting_an_organization_removes_its_posts_once_the_webhook_arrives() {
+    let app = TestApp::spawn().await;
+    let instance = inkpad::devclerk::DevInstance::load_or_create(&app.db, app.addr)
+        .await
+        .unwrap();
+    let mut browser = Browser::default();
+    let res = sign_in(&app, &mut browser, "pro@inkpad.dev", "inkpad-pro-demo").await;
+    let body: Value = res.json().await.unwrap();
+    let sid = session_id(&body);
+    let user_id = body["client"]["sessions"][0]["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let acme = body["client"]["sessions"][0]["user"]["organization_memberships"][0]["organization"]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let touch = format!("/__clerk/v1/client/sessions/{sid}/touch");
+    let res = browser
+        .send(
+            &app,
+            app.client
+                .post(app.url(&touch))
+                .form(&[("active_organization_id", acme.as_str())]),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let jwt: Value = token(&app, &mut browser, &sid).await.json().await.unwrap();
+    let in_acme = jwt["jwt"].as_str().unwrap().to_owned();
+    let create = |token: String, title: &'static str| {
+        app.request(reqwest::Method::POST, "/api/protected/posts", Some(&token))
+            .json(&json!({"title": title, "content": "Words."}))
+            .send()
+    };
+    let res = create(in_acme.clone(), "Acme's").await.unwrap();
+    assert_eq!(res.status(), 201);
+    let acme_post = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let personal = inkpad::db::posts::create(&app.db, &user_id, None, "Mine", "Words.")
+        .await
+        .unwrap();
+
+    let delete = |id: String| {
+        app.bare_client
+            .delete(app.url(&format!("/__clerk/v1/organizations/{id}")))
+            .bearer_auth(instance.secret_key().expose())
+            .send()
+    };
+    assert_eq!(delete(acme.clone()).await.unwrap().status(), 200);
+    assert_eq!(delete(acme.clone()).await.unwrap().status(), 404);
+
+    common::eventually("Acme's post removed by the webhook", 15, || async {
+        inkpad::db::posts::get(&app.db, acme_post)
+            .await
+            .unwrap()
+            .is_none()
+            .then_some(())
+    })
+    .await;
+    assert!(inkpad::db::posts::get(&app.db, personal.id)
+        .await
+        .unwrap()
+        .is_some());
+    // The token from before the deletion still verifies for a few seconds,
+    // but cannot write into the deleted organization.
+    let res = create(in_acme, "Too late").await.unwrap();
+    assert_eq!(res.status(), 403);
+    // And the session's next token has no organization.
+    let jwt: Value = token(&app, &mut browser, &sid).await.json().await.unwrap();
+    assert!(payload_of(jwt["jwt"].as_str().unwrap()).get("o").is_none());
+}

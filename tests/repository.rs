@@ -5,6 +5,7 @@ mod common;
 use common::TestDb;
 use inkpad::{
     db::{
+        organizations::{self, OrgRecord},
         posts,
         users::{self, Applied, UserRecord},
         DbError,
@@ -34,6 +35,7 @@ on_both_backends!(
     posts_crud_and_newest_first_paging,
     posts_need_an_existing_author,
     user_search_and_paging,
+    organizations_move_forward_and_their_deletion_takes_their_posts,
 );
 
 async fn migrations_are_idempotent(t: TestDb) {
@@ -357,4 +359,89 @@ async fn user_search_and_paging(t: TestDb) {
     );
     assert_eq!(users::page(db, None, 2, 2).await.unwrap().0.len(), 2);
     assert!(users::page(db, None, 2, 4).await.unwrap().0.is_empty());
+}
+
+async fn organizations_move_forward_and_their_deletion_takes_their_posts(t: TestDb) {
+    let mut conn = t.db.acquire().await.unwrap();
+    let org = |name: &str, event_at| OrgRecord {
+        id: "org_1".into(),
+        name: Some(name.into()),
+        slug: Some("acme".into()),
+        event_at,
+    };
+    assert_eq!(
+        organizations::apply_upsert(&mut conn, &org("Acme", 5))
+            .await
+            .unwrap(),
+        Applied::Changed
+    );
+    assert_eq!(
+        organizations::apply_upsert(&mut conn, &org("Older", 3))
+            .await
+            .unwrap(),
+        Applied::Stale,
+        "an older event never overwrites a newer one"
+    );
+    drop(conn);
+    users::apply_upsert(
+        &mut t.db.acquire().await.unwrap(),
+        &record("user_w", "w@x.io", 1),
+    )
+    .await
+    .unwrap();
+    let in_org = posts::create(&t.db, "user_w", Some("org_1"), "Team", "text")
+        .await
+        .unwrap();
+    let elsewhere = posts::create(&t.db, "user_w", Some("org_2"), "Other", "text")
+        .await
+        .unwrap();
+    let personal = posts::create(&t.db, "user_w", None, "Mine", "text")
+        .await
+        .unwrap();
+    let (page, total) = posts::page_in(&t.db, posts::Space::Org { org_id: "org_1" }, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!((page.len(), total), (1, 1));
+    let (page, _) = posts::page_in(
+        &t.db,
+        posts::Space::Personal {
+            author_id: "user_w",
+        },
+        10,
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        page.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [personal.id],
+        "personal space only"
+    );
+
+    let mut conn = t.db.acquire().await.unwrap();
+    assert_eq!(
+        organizations::apply_delete(&mut conn, "org_1", 9)
+            .await
+            .unwrap(),
+        Applied::Changed
+    );
+    assert_eq!(
+        organizations::apply_delete(&mut conn, "org_1", 10)
+            .await
+            .unwrap(),
+        Applied::Stale
+    );
+    assert_eq!(
+        organizations::apply_upsert(&mut conn, &org("Back", 11))
+            .await
+            .unwrap(),
+        Applied::Stale,
+        "a deletion is final"
+    );
+    drop(conn);
+    assert!(organizations::is_deleted(&t.db, "org_1").await.unwrap());
+    assert!(!organizations::is_deleted(&t.db, "org_2").await.unwrap());
+    assert!(posts::get(&t.db, in_org.id).await.unwrap().is_none());
+    assert!(posts::get(&t.db, elsewhere.id).await.unwrap().is_some());
+    assert!(posts::get(&t.db, personal.id).await.unwrap().is_some());
 }

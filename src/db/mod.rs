@@ -6,6 +6,7 @@
 //! so a query is written once and tested on both.
 
 pub mod audit;
+pub mod organizations;
 pub mod posts;
 pub mod receipts;
 pub mod users;

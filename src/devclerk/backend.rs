@@ -43,6 +43,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
         .route("/users/{id}/metadata", patch(update_metadata))
         .route("/sessions/{id}/revoke", post(revoke_session))
         .route("/sessions/{id}/tokens", post(create_session_token))
+        .route(
+            "/organizations/{id}",
+            axum::routing::delete(delete_organization),
+        )
         .layer(middleware::from_fn_with_state(
             state.clone(),
             require_secret_key,
@@ -341,6 +345,21 @@ async fn create_session_token(
         .ok_or_else(|| ClerkApiError::not_found("Session"))?;
     let jwt = super::frontend::mint_for(&state, &session, None, lifetime).await?;
     Ok(Json(json!({"object": "token", "jwt": jwt})))
+}
+
+/// `DELETE /organizations/{id}`: the organization and its memberships go;
+/// `organization.deleted` tells the app to remove its posts.
+async fn delete_organization(
+    State(state): State<DevState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ClerkApiError> {
+    if super::orgs::delete(&state.db, &id).await? {
+        Ok(Json(
+            json!({"object": "organization", "id": id, "deleted": true}),
+        ))
+    } else {
+        Err(ClerkApiError::not_found("Organization"))
+    }
 }
 
 /// `POST /sessions/{id}/revoke` (the console reuses it).

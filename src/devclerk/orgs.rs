@@ -9,7 +9,10 @@
 //! organization feature `o:posts`, `o.per` the permission names and `o.fpm`
 //! one bitmask per feature.
 
-use super::store::{new_id, StoreError};
+use super::{
+    store::{new_id, StoreError},
+    webhooks,
+};
 use crate::db::{now_millis, Db};
 use serde_json::{json, Value};
 
@@ -99,7 +102,19 @@ impl Membership {
 const MEMBERSHIP_COLUMNS: &str = "m.id, m.organization_id, o.name, o.slug, m.role, \
      m.created_at, m.updated_at";
 
-/// A new organization; `created_by` becomes its `org:admin`.
+/// Clerk's `organization` object, as its webhooks carry it.
+fn organization_json(id: &str, name: &str, slug: &str, created_by: &str, at: i64) -> Value {
+    json!({
+        "object": "organization", "id": id, "name": name, "slug": slug,
+        "created_by": created_by, "image_url": "", "has_image": false,
+        "max_allowed_memberships": 0, "admin_delete_enabled": true,
+        "public_metadata": {}, "private_metadata": {},
+        "created_at": at, "updated_at": at,
+    })
+}
+
+/// A new organization; `created_by` becomes its `org:admin`. Queues
+/// `organization.created` in the same transaction.
 pub async fn create(
     db: &Db,
     name: &str,
@@ -119,6 +134,8 @@ pub async fn create(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    let data = organization_json(&id, name, slug, created_by, now);
+    webhooks::enqueue(&mut tx, "organization.created", &id, data).await?;
     tx.commit().await?;
     add_member(db, &id, created_by, "org:admin").await?;
     Ok(id)
@@ -145,6 +162,29 @@ pub async fn add_member(
     .execute(db.pool())
     .await?;
     Ok(())
+}
+
+/// Deletes the organization and its memberships; queues
+/// `organization.deleted` (the app then removes its posts). `false` when
+/// there is no such organization.
+pub async fn delete(db: &Db, id: &str) -> Result<bool, StoreError> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM clerk_dev_memberships WHERE organization_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let deleted = sqlx::query("DELETE FROM clerk_dev_organizations WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        > 0;
+    if deleted {
+        let data = json!({"object": "organization", "id": id, "deleted": true});
+        webhooks::enqueue(&mut tx, "organization.deleted", id, data).await?;
+    }
+    tx.commit().await?;
+    Ok(deleted)
 }
 
 /// Removes the membership; `true` when there was one. The member's next

@@ -15,7 +15,7 @@
 use super::PageRequest;
 use crate::{
     auth::{Auth, Session},
-    db::{posts, users, Db},
+    db::{organizations, posts, users, Db},
     error::AppError,
     model::{Caller, NewPost, Page, Post, PostPatch, Role, POSTS_CREATE, POSTS_READ},
 };
@@ -87,6 +87,15 @@ pub async fn create(auth: &Auth, db: &Db, input: NewPost) -> Result<Post, AppErr
     // last token must not write to the tombstone.
     if !users::ensure_exists(db, &session.user_id).await? {
         return Err(AppError::Unauthenticated);
+    }
+    // Nor may a token minted before its organization was deleted write
+    // into it once Clerk's organization.deleted has arrived.
+    if let Some(org_id) = org_id {
+        if organizations::is_deleted(db, org_id).await? {
+            return Err(AppError::Forbidden(
+                "This organization has been deleted.".into(),
+            ));
+        }
     }
     Ok(posts::create(db, &session.user_id, org_id, &title, &content).await?)
 }

@@ -1,6 +1,7 @@
 //! Clerk's webhook events applied to the local database: users upserted in
 //! event order (settling the admin changes they bring), deleted with their
-//! posts, session events written to the audit log. Each delivery is applied
+//! posts, session events written to the audit log, organizations upserted
+//! in event order and deleted with their posts. Each delivery is applied
 //! at most once, keyed by its `svix-id`, in one transaction with its receipt,
 //! so a failure applies nothing and the sender's retry applies it exactly once.
 //!
@@ -8,7 +9,10 @@
 
 use crate::{
     clerk::backend::{ClerkSession, ClerkUser},
-    db::{audit, receipts, users, users::UserRecord, Db, DbError},
+    db::{
+        audit, organizations, organizations::OrgRecord, receipts, users, users::UserRecord, Db,
+        DbError,
+    },
     error::AppError,
     model::AuditStatus,
 };
@@ -50,6 +54,8 @@ enum Change {
     Upsert(UserRecord),
     Delete(String),
     Session { user_id: String, session_id: String },
+    OrgUpsert(OrgRecord),
+    OrgDelete(String),
     Unknown,
 }
 
@@ -101,6 +107,22 @@ pub fn parse(body: &[u8]) -> Result<Event, AppError> {
                 session_id: session.id,
             }
         }
+        "organization.created" | "organization.updated" => {
+            let text = |key: &str| {
+                envelope
+                    .data
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            };
+            Change::OrgUpsert(OrgRecord {
+                id: id()?,
+                name: text("name"),
+                slug: text("slug"),
+                event_at: envelope.timestamp,
+            })
+        }
+        "organization.deleted" => Change::OrgDelete(id()?),
         _ => Change::Unknown,
     };
     Ok(Event {
@@ -150,6 +172,8 @@ pub async fn apply(db: &Db, svix_id: &str, event: &Event) -> Result<Outcome, App
             .await?;
             users::Applied::Changed
         }
+        Change::OrgUpsert(org) => organizations::apply_upsert(&mut tx, org).await?,
+        Change::OrgDelete(id) => organizations::apply_delete(&mut tx, id, event.timestamp).await?,
         Change::Unknown => {
             tx.commit().await.map_err(DbError::from)?;
             return Ok(Outcome::Ignored);
@@ -212,5 +236,32 @@ mod tests {
         let event =
             parse(br#"{"type": "email.created", "timestamp": 1, "data": {"x": 1}}"#).unwrap();
         assert_eq!(event.change, Change::Unknown);
+        for body in [
+            r#"{"type": "organization.created", "timestamp": 1, "data": {"name": "no id"}}"#,
+            r#"{"type": "organization.deleted", "timestamp": 1, "data": {"deleted": true}}"#,
+        ] {
+            assert_eq!(parse(body.as_bytes()).unwrap_err().status(), 400, "{body}");
+        }
+    }
+
+    #[test]
+    fn organizations_are_read_with_their_name_and_slug() {
+        let body = br#"{"type": "organization.updated", "timestamp": 7,
+            "data": {"object": "organization", "id": "org_1", "name": "Acme", "slug": "acme"}}"#;
+        assert_eq!(
+            parse(body).unwrap().change,
+            Change::OrgUpsert(OrgRecord {
+                id: "org_1".into(),
+                name: Some("Acme".into()),
+                slug: Some("acme".into()),
+                event_at: 7,
+            })
+        );
+        let body = br#"{"type": "organization.deleted", "timestamp": 8,
+            "data": {"object": "organization", "id": "org_1", "deleted": true}}"#;
+        assert_eq!(
+            parse(body).unwrap().change,
+            Change::OrgDelete("org_1".into())
+        );
     }
 }

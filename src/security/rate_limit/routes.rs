@@ -116,7 +116,7 @@ fn classify_dev(method: &Method, dev: &str, reads: bool) -> Option<Route> {
         ["v1", "client", "sign_ins" | "sign_ups", ..] if !reads => address(Budget::SignIn),
         ["v1", "client", "sessions", _, "verify", ..] if !reads => address(Budget::SignIn),
         ["v1", "client", "sessions", _, "tokens", ..] => user(Budget::Read),
-        ["v1", "users" | "sessions" | "jwks", ..] => None,
+        ["v1", "users" | "sessions" | "organizations" | "jwks", ..] => None,
         _ if *method == Method::GET || *method == Method::HEAD => user(Budget::Read),
         _ => user(Budget::Write),
     }

@@ -30,6 +30,9 @@ pub fn Dashboard() -> impl IntoView {
     let create = ServerAction::<CreatePost>::new();
     let update = ServerAction::<UpdatePost>::new();
     let delete = ServerAction::<DeletePost>::new();
+    // Switching organizations (Clerk's setActive) changes the caller's
+    // space, and with it the list.
+    let organization = crate::components::clerk::use_organization();
     let posts = Resource::new(
         move || {
             (
@@ -37,6 +40,7 @@ pub fn Dashboard() -> impl IntoView {
                 create.version().get(),
                 update.version().get(),
                 delete.version().get(),
+                organization.get().map(|o| o.id),
             )
         },
         |(page, ..)| list_posts(page),
@@ -67,6 +71,17 @@ pub fn Dashboard() -> impl IntoView {
         <AuthGuard>
             <section class="container">
                 <h1>"Your posts"</h1>
+                // Which space the list and the new post belong to: the
+                // organization the session has active, or the personal one.
+                <p class="muted" data-testid="space">
+                    {move || match organization.get() {
+                        Some(org) => format!(
+                            "In the organization {}: its members' posts, and yours are written there.",
+                            org.slug.unwrap_or(org.id)
+                        ),
+                        None => "In your personal space: only you see these.".to_owned(),
+                    }}
+                </p>
                 <ActionForm action=create node_ref=create_form attr:class="card form" attr:novalidate="" attr:aria-label="New post">
                     <h2>"New post"</h2>
                     <label for="new-title">"Title"</label>

@@ -159,7 +159,8 @@ async fn a_failing_endpoint_is_retried_until_it_answers_then_never_again() {
     let db = test_db.db.clone();
     let dev = instance(&db).await;
     let (url, received) = receiver(dev.webhook_secret().unwrap()).await;
-    // Three demo users were seeded: three user.created events. The first
+    // A new instance seeds three demo users and the Acme organization:
+    // three user.created events and one organization.created. The first
     // one fails twice before it is accepted.
     received.lock().unwrap().first_event_answers = vec![500, 503];
     let deliverer = Deliverer::new(
@@ -181,10 +182,10 @@ async fn a_failing_endpoint_is_retried_until_it_answers_then_never_again() {
     distinct.dedup();
     assert_eq!(
         distinct.len(),
-        3,
+        4,
         "every event delivered, once it succeeded: {ids:?}"
     );
-    assert_eq!(got.len(), 5);
+    assert_eq!(got.len(), 6);
     let recorded = attempts(&db, first_id).await.unwrap();
     let statuses: Vec<_> = recorded.iter().rev().map(|a| a.status).collect();
     assert_eq!(statuses, [Some(500), Some(503), Some(200)]);
@@ -203,13 +204,13 @@ async fn undelivered_events_survive_a_restart_and_are_delivered_once() {
         dev.webhook_secret().unwrap(),
         fast(),
     );
-    drain(&down, 3).await;
+    drain(&down, 4).await;
     let (pending,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM clerk_dev_webhook_events WHERE delivered_at IS NULL")
             .fetch_one(db.pool())
             .await
             .unwrap();
-    assert_eq!(pending, 3);
+    assert_eq!(pending, 4);
     let (failed_attempts,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM clerk_dev_webhook_attempts WHERE status IS NULL")
             .fetch_one(db.pool())
@@ -229,7 +230,12 @@ async fn undelivered_events_survive_a_restart_and_are_delivered_once() {
     drain(&up, 10).await;
     assert_eq!(
         types(&received),
-        ["user.created", "user.created", "user.created"]
+        [
+            "user.created",
+            "user.created",
+            "user.created",
+            "organization.created"
+        ]
     );
 }
 
@@ -246,7 +252,7 @@ async fn events_go_out_in_order_per_user_and_one_stuck_user_does_not_block_other
         dev.webhook_secret().unwrap(),
         fast(),
     );
-    drain(&deliverer, 5).await; // the demo users
+    drain(&deliverer, 6).await; // the demo users and Acme
     received.lock().unwrap().received.clear();
 
     let stuck = store::create_user(

@@ -527,6 +527,24 @@ async fn organization_posts_are_shared_by_the_active_organizations_permissions(t
         403
     );
 
+    // The app's own admin, in Acme with a role granting nothing, still
+    // sees its posts.
+    let app_admin_in_org = clerk.token(
+        "user_app_admin",
+        json!({"v": 2, "fea": "o:posts", "metadata": {"role": "admin"},
+               "o": {"id": "org_acme", "rol": "viewer", "per": "read", "fpm": "0"}}),
+    );
+    let (status, page) = call(
+        &app,
+        Method::GET,
+        "/api/protected/posts",
+        Some(&app_admin_in_org),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(page["items"][0]["title"], "Acme plans");
+
     // A role without permissions neither lists nor writes.
     let (status, body) = call(
         &app,

@@ -36,11 +36,7 @@ pub async fn apply_upsert(conn: &mut AnyConnection, org: &OrgRecord) -> Result<A
     .bind(org.event_at)
     .execute(conn)
     .await?;
-    Ok(if result.rows_affected() > 0 {
-        Applied::Changed
-    } else {
-        Applied::Stale
-    })
+    Ok(Applied::from_rows(result.rows_affected()))
 }
 
 /// Deletes the organization's posts and leaves a tombstone; `Stale` when it
@@ -70,11 +66,7 @@ pub async fn apply_delete(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(if result.rows_affected() > 0 {
-        Applied::Changed
-    } else {
-        Applied::Stale
-    })
+    Ok(Applied::from_rows(result.rows_affected()))
 }
 
 /// Whether Clerk has told this app the organization is deleted.

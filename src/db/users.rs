@@ -26,6 +26,18 @@ pub enum Applied {
     Stale,
 }
 
+impl Applied {
+    /// `Changed` when the guarded write touched a row, `Stale` when its
+    /// `WHERE` (a newer event, a tombstone) held it back.
+    pub fn from_rows(rows_affected: u64) -> Self {
+        if rows_affected > 0 {
+            Applied::Changed
+        } else {
+            Applied::Stale
+        }
+    }
+}
+
 const COLUMNS: &str = "id, email, first_name, last_name, image_url, role, plan, \
                        created_at, updated_at, deleted_at, last_event_at";
 
@@ -58,11 +70,7 @@ pub async fn apply_upsert(conn: &mut AnyConnection, user: &UserRecord) -> Result
     .bind(user.event_at)
     .execute(conn)
     .await?;
-    Ok(if result.rows_affected() > 0 {
-        Applied::Changed
-    } else {
-        Applied::Stale
-    })
+    Ok(Applied::from_rows(result.rows_affected()))
 }
 
 /// Deletes the user's posts and turns the user into a tombstone with no
@@ -95,11 +103,7 @@ pub async fn apply_delete(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(if result.rows_affected() > 0 {
-        Applied::Changed
-    } else {
-        Applied::Stale
-    })
+    Ok(Applied::from_rows(result.rows_affected()))
 }
 
 /// Makes sure a row exists for a signed-in user before they own anything,

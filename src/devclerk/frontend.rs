@@ -164,15 +164,15 @@ async fn client_json(
     for session in store::active_sessions(&state.db, client_id).await? {
         if let Some(user) = store::get_user(&state.db, &session.user_id).await? {
             let jwt = mint(state, &session, requesting_origin(headers)).await?;
-            let active_org = orgs::active_membership(&state.db, &session.id, &user.id)
-                .await?
-                .map(|m| m.organization_id);
-            let mut user_json = user.to_frontend_json();
-            user_json["organization_memberships"] = orgs::memberships_of(&state.db, &user.id)
-                .await?
+            let memberships = orgs::memberships_of(&state.db, &user.id).await?;
+            // The active organization, while the user still belongs to it.
+            let active_org = memberships
                 .iter()
-                .map(orgs::Membership::to_json)
-                .collect();
+                .find(|m| Some(&m.organization_id) == session.active_organization_id.as_ref())
+                .map(|m| m.organization_id.clone());
+            let mut user_json = user.to_frontend_json();
+            user_json["organization_memberships"] =
+                memberships.iter().map(orgs::Membership::to_json).collect();
             sessions.push(json!({
                 "object": "session", "id": session.id, "status": session.status,
                 "expire_at": session.expire_at,
@@ -836,7 +836,7 @@ pub(super) async fn mint_for(
         claims["azp"] = json!(azp);
     }
     // The active organization, while the user still belongs to it.
-    if let Some(membership) = orgs::active_membership(&state.db, &session.id, &user.id).await? {
+    if let Some(membership) = orgs::active_membership(&state.db, session).await? {
         let (o, fea) = membership.claims();
         claims["o"] = o;
         claims["fea"] = json!(fea);

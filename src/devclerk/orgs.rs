@@ -10,7 +10,7 @@
 //! one bitmask per feature.
 
 use super::{
-    store::{new_id, StoreError},
+    store::{new_id, SessionInfo, StoreError},
     webhooks,
 };
 use crate::db::{now_millis, Db};
@@ -235,17 +235,10 @@ pub async fn memberships_of(db: &Db, user_id: &str) -> Result<Vec<Membership>, S
 /// belongs to: a removed member's next token has none.
 pub async fn active_membership(
     db: &Db,
-    session_id: &str,
-    user_id: &str,
+    session: &SessionInfo,
 ) -> Result<Option<Membership>, StoreError> {
-    let (active,): (Option<String>,) =
-        sqlx::query_as("SELECT active_organization_id FROM clerk_dev_sessions WHERE id = $1")
-            .bind(session_id)
-            .fetch_optional(db.pool())
-            .await?
-            .unwrap_or((None,));
-    match active {
-        Some(org_id) => membership(db, &org_id, user_id).await,
+    match &session.active_organization_id {
+        Some(org_id) => membership(db, org_id, &session.user_id).await,
         None => Ok(None),
     }
 }

@@ -559,7 +559,7 @@ pub async fn create_session(
 
 const SESSION_COLUMNS: &str = "id, user_id, client_id, status, last_active_at, expire_at, \
      created_at, updated_at, COALESCE(factor_verified_at, created_at) AS factor_verified_at, \
-     user_agent, ip_address";
+     user_agent, ip_address, active_organization_id";
 
 /// Where a session was started: the browser's `User-Agent` and address,
 /// which Clerk's account panel lists under "Active devices".
@@ -634,6 +634,7 @@ struct SessionRow {
     factor_verified_at: i64,
     user_agent: Option<String>,
     ip_address: Option<String>,
+    active_organization_id: Option<String>,
 }
 
 /// Clerk's session object.
@@ -672,6 +673,7 @@ impl SessionRow {
             expire_at: self.expire_at,
             created_at: self.created_at,
             factor_verified_at: self.factor_verified_at,
+            active_organization_id: self.active_organization_id,
         }
     }
 }
@@ -712,6 +714,9 @@ pub struct SessionInfo {
     pub created_at: i64,
     /// When the user last proved who they are (unix ms).
     pub factor_verified_at: i64,
+    /// The organization the session has active (set by clerk-js's
+    /// `setActive`), whether or not the user still belongs to it.
+    pub active_organization_id: Option<String>,
 }
 
 pub async fn session_info(db: &Db, id: &str) -> Result<Option<SessionInfo>, StoreError> {
@@ -781,30 +786,40 @@ pub async fn touch_session(db: &Db, id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The client's active, unexpired sessions, newest first.
-pub async fn active_sessions(db: &Db, client_id: &str) -> Result<Vec<SessionInfo>, StoreError> {
-    let rows: Vec<SessionRow> = sqlx::query_as(&format!(
+/// Whose active sessions to read: one browser's client, or one user's.
+enum SessionsOf<'a> {
+    Client(&'a str),
+    User(&'a str),
+}
+
+/// Active, unexpired sessions, newest first.
+async fn active_session_rows(db: &Db, of: SessionsOf<'_>) -> Result<Vec<SessionRow>, StoreError> {
+    // The column is one of two fixed names, never input.
+    let (column, key) = match of {
+        SessionsOf::Client(id) => ("client_id", id),
+        SessionsOf::User(id) => ("user_id", id),
+    };
+    let rows = sqlx::query_as(&format!(
         "SELECT {SESSION_COLUMNS} FROM clerk_dev_sessions \
-         WHERE client_id = $1 AND status = 'active' AND expire_at > $2 ORDER BY created_at DESC, id DESC"
+         WHERE {column} = $1 AND status = 'active' AND expire_at > $2 ORDER BY created_at DESC, id DESC"
     ))
-    .bind(client_id)
+    .bind(key)
     .bind(now_millis())
     .fetch_all(db.pool())
     .await?;
+    Ok(rows)
+}
+
+/// The client's active, unexpired sessions, newest first.
+pub async fn active_sessions(db: &Db, client_id: &str) -> Result<Vec<SessionInfo>, StoreError> {
+    let rows = active_session_rows(db, SessionsOf::Client(client_id)).await?;
     Ok(rows.into_iter().map(SessionRow::into_info).collect())
 }
 
 /// The user's active sessions on every client, newest first, each with its
 /// `latest_activity` (Clerk's `GET /v1/me/sessions/active`).
 pub async fn active_sessions_of_user(db: &Db, user_id: &str) -> Result<Vec<Value>, StoreError> {
-    let rows: Vec<SessionRow> = sqlx::query_as(&format!(
-        "SELECT {SESSION_COLUMNS} FROM clerk_dev_sessions \
-         WHERE user_id = $1 AND status = 'active' AND expire_at > $2 ORDER BY created_at DESC, id DESC"
-    ))
-    .bind(user_id)
-    .bind(now_millis())
-    .fetch_all(db.pool())
-    .await?;
+    let rows = active_session_rows(db, SessionsOf::User(user_id)).await?;
     Ok(rows
         .into_iter()
         .map(|row| {

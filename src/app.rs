@@ -12,6 +12,7 @@ use crate::{
         home::HomePage,
         lazy::{AdminRoute, DashboardRoute, OnboardingRoute, PremiumRoute, SettingsRoute},
         not_found::NotFound,
+        organization::{NewOrganizationPage, OrganizationPage},
         pricing::Pricing,
         unauthorized::Unauthorized,
     },
@@ -81,6 +82,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/pricing") view=Pricing ssr=SsrMode::Async/>
                         <Route path=path!("/premium") view={Lazy::<PremiumRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/organization") view=OrganizationPage ssr=SsrMode::Async/>
+                        <Route path=path!("/organization/*any") view=OrganizationPage ssr=SsrMode::Async/>
+                        <Route path=path!("/organizations/new") view=NewOrganizationPage ssr=SsrMode::Async/>
+                        <Route path=path!("/organizations/new/*any") view=NewOrganizationPage ssr=SsrMode::Async/>
                         <Route path=path!("/unauthorized") view=Unauthorized/>
                     </Routes>
                 </main>

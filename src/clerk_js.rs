@@ -1,6 +1,7 @@
 //! A Rust face for `window.Clerk` (clerk-js, or the development instance's
 //! script, which speaks the same API): loading it with `@clerk/ui`, `load`,
-//! `addListener`, mounting the sign-in, sign-up and user-button widgets,
+//! `addListener`, mounting the sign-in, sign-up, user-button and
+//! organization (switcher, create, profile) widgets,
 //! `openSignIn`, `openUserProfile`, `signOut`, `session.getToken()` and the session's
 //! reverification (`startVerification`, `attemptFirstFactorVerification`).
 //! Browser only.
@@ -34,6 +35,18 @@ extern "C" {
     fn mount_user_button(this: &Clerk, node: &HtmlElement, props: &JsValue);
     #[wasm_bindgen(method, js_name = unmountUserButton)]
     fn unmount_user_button(this: &Clerk, node: &HtmlElement);
+    #[wasm_bindgen(method, js_name = mountOrganizationSwitcher)]
+    fn mount_organization_switcher(this: &Clerk, node: &HtmlElement, props: &JsValue);
+    #[wasm_bindgen(method, js_name = unmountOrganizationSwitcher)]
+    fn unmount_organization_switcher(this: &Clerk, node: &HtmlElement);
+    #[wasm_bindgen(method, js_name = mountCreateOrganization)]
+    fn mount_create_organization(this: &Clerk, node: &HtmlElement, props: &JsValue);
+    #[wasm_bindgen(method, js_name = unmountCreateOrganization)]
+    fn unmount_create_organization(this: &Clerk, node: &HtmlElement);
+    #[wasm_bindgen(method, js_name = mountOrganizationProfile)]
+    fn mount_organization_profile(this: &Clerk, node: &HtmlElement, props: &JsValue);
+    #[wasm_bindgen(method, js_name = unmountOrganizationProfile)]
+    fn unmount_organization_profile(this: &Clerk, node: &HtmlElement);
     #[wasm_bindgen(method, js_name = openSignIn)]
     fn open_sign_in(this: &Clerk, props: &JsValue);
     #[wasm_bindgen(method, js_name = openUserProfile)]
@@ -62,6 +75,9 @@ pub enum Widget {
     SignIn,
     SignUp,
     UserButton,
+    OrganizationSwitcher,
+    CreateOrganization,
+    OrganizationProfile,
 }
 
 /// Props for a widget or call: string-valued, as all of ours are.
@@ -145,6 +161,9 @@ impl Clerk {
             Widget::SignIn => self.mount_sign_in(node, props),
             Widget::SignUp => self.mount_sign_up(node, props),
             Widget::UserButton => self.mount_user_button(node, props),
+            Widget::OrganizationSwitcher => self.mount_organization_switcher(node, props),
+            Widget::CreateOrganization => self.mount_create_organization(node, props),
+            Widget::OrganizationProfile => self.mount_organization_profile(node, props),
         }
     }
 
@@ -153,6 +172,9 @@ impl Clerk {
             Widget::SignIn => self.unmount_sign_in(node),
             Widget::SignUp => self.unmount_sign_up(node),
             Widget::UserButton => self.unmount_user_button(node),
+            Widget::OrganizationSwitcher => self.unmount_organization_switcher(node),
+            Widget::CreateOrganization => self.unmount_create_organization(node),
+            Widget::OrganizationProfile => self.unmount_organization_profile(node),
         }
     }
 

@@ -238,6 +238,15 @@ pub struct PostPatch {
     pub content: Option<String>,
 }
 
+/// The caller's active organization as the app's own tables know it
+/// (kept by Clerk's webhooks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSummary {
+    pub id: String,
+    pub name: Option<String>,
+    pub members: i64,
+}
+
 /// One page of a longer list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
@@ -344,6 +353,9 @@ pub struct AuthSnapshot {
     /// Clerk features, scoped (`u:export`, `o:teams`), from `fea`.
     #[serde(default)]
     pub features: Vec<String>,
+    /// Clerk billing plans, scoped (`u:pro`, `o:team`), from `pla`.
+    #[serde(default)]
+    pub plans: Vec<String>,
 }
 
 /// The session's active organization, as the token names it.
@@ -377,6 +389,18 @@ impl AuthSnapshot {
             Some(_) => f == feature,
             None => f.split_once(':').is_some_and(|(_, name)| name == feature),
         })
+    }
+
+    /// Clerk's `has({ plan })`, as the server answers it: `u:pro` or
+    /// `o:team` in that scope; unscoped, the user's plan (metadata) or the
+    /// active organization's.
+    pub fn has_plan(&self, plan: &str) -> bool {
+        match plan.split_once(':') {
+            Some(_) => self.plans.iter().any(|p| p == plan),
+            None => {
+                self.plan.as_str() == plan || self.plans.iter().any(|p| *p == format!("o:{plan}"))
+            }
+        }
     }
 
     /// "Ada Lovelace", else the email, else "Your account" (before the
@@ -460,6 +484,7 @@ mod tests {
             permissions: Vec::new(),
             org: None,
             features: Vec::new(),
+            plans: Vec::new(),
         };
         assert_eq!(s.display_name(), "Ada Lovelace");
         s.last_name = None;

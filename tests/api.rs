@@ -604,7 +604,7 @@ mod through_clerk {
     async fn backend_user(app: &TestApp, id: &str) -> Value {
         let secret = dev_secret_key(app).await;
         app.client
-            .get(app.url(&format!("/__clerk/v1/users/{id}")))
+            .get(app.url(&format!("/__clerk/api/v1/users/{id}")))
             .bearer_auth(secret)
             .send()
             .await
@@ -803,7 +803,10 @@ mod through_clerk {
         let secret = dev_secret_key(&app).await;
         let res = app
             .client
-            .patch(app.url(&format!("/__clerk/v1/users/{}/metadata", session.user_id)))
+            .patch(app.url(&format!(
+                "/__clerk/api/v1/users/{}/metadata",
+                session.user_id
+            )))
             .bearer_auth(&secret)
             .json(&json!({"private_metadata": {"stripe_customer": "cus_PRIVATE_42"}}))
             .send()

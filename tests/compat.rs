@@ -77,7 +77,7 @@ async fn official_clerk_and_svix_libraries_accept_the_instance() {
             .0;
     let signature = sign(&dev.webhook_secret().unwrap(), &event_id, ts, &payload);
 
-    let api_url = dev.base_url().to_owned();
+    let api_url = dev.api_url();
     let (py_whsec, py_id, py_sig, py_body) = (
         whsec.clone(),
         event_id.clone(),

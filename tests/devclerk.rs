@@ -37,13 +37,13 @@ async fn without_keys_the_instance_serves_its_jwks() {
     assert!(key.get("d").is_none(), "no private parts: {key}");
 
     // The Backend API's copy needs the secret key, and says so Clerk's way.
-    let res = app.get("/__clerk/v1/jwks").await;
+    let res = app.get("/__clerk/api/v1/jwks").await;
     assert_eq!(res.status(), 401);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "authentication_invalid");
     let res = app
         .client
-        .get(app.url("/__clerk/v1/jwks"))
+        .get(app.url("/__clerk/api/v1/jwks"))
         .bearer_auth(dev.secret_key().expose())
         .send()
         .await
@@ -51,7 +51,7 @@ async fn without_keys_the_instance_serves_its_jwks() {
     assert_eq!(res.status(), 200);
     let wrong = app
         .client
-        .get(app.url("/__clerk/v1/jwks"))
+        .get(app.url("/__clerk/api/v1/jwks"))
         .bearer_auth("sk_test_guessguessguessguess")
         .send();
     assert_eq!(wrong.await.unwrap().status(), 401);
@@ -165,7 +165,7 @@ mod backend_api {
         let dev = instance_of(app).await;
         let api = BackendApi::new(
             reqwest::Client::new(),
-            &dev.base_url().replace("/v1", ""),
+            &dev.api_url(),
             dev.secret_key().expose(),
         );
         (api, dev)
@@ -333,7 +333,7 @@ mod backend_api {
 
         let res = app
             .client
-            .patch(app.url(&format!("/__clerk/v1/users/{}", pro.id)))
+            .patch(app.url(&format!("/__clerk/api/v1/users/{}", pro.id)))
             .bearer_auth(dev.secret_key().expose())
             .json(&json!({"public_metadata": {"role": "admin"}}))
             .send()
@@ -386,7 +386,7 @@ mod backend_api {
         let (_, dev) = client(&app).await;
         let wrong = BackendApi::new(
             reqwest::Client::new(),
-            dev.base_url(),
+            &dev.api_url(),
             "sk_test_notthekeynotthekeynot",
         );
         let err = wrong.count_users(None).await.unwrap_err();
@@ -395,9 +395,9 @@ mod backend_api {
             "{err:?}"
         );
         for path in [
-            "/__clerk/v1/users",
-            "/__clerk/v1/users/count",
-            "/__clerk/v1/users/user_x",
+            "/__clerk/api/v1/users",
+            "/__clerk/api/v1/users/count",
+            "/__clerk/api/v1/users/user_x",
         ] {
             assert_eq!(app.get(path).await.status(), 401, "{path}");
         }

@@ -1188,7 +1188,7 @@ async fn the_backend_api_mints_a_session_token_with_the_lifetime_asked_for() {
         .unwrap();
     let mut browser = Browser::default();
     let sid = session_id(&sign_up(&app, &mut browser, "minted@example.com").await);
-    let tokens = format!("/__clerk/v1/sessions/{sid}/tokens");
+    let tokens = format!("/__clerk/api/v1/sessions/{sid}/tokens");
     let bapi = |body: Value| {
         app.bare_client
             .post(app.url(&tokens))
@@ -1409,7 +1409,7 @@ async fn deleting_an_organization_removes_its_posts_once_the_webhook_arrives() {
 
     let delete = |id: String| {
         app.bare_client
-            .delete(app.url(&format!("/__clerk/v1/organizations/{id}")))
+            .delete(app.url(&format!("/__clerk/api/v1/organizations/{id}")))
             .bearer_auth(instance.secret_key().expose())
             .send()
     };

@@ -304,7 +304,10 @@ async fn world(test_db: TestDb, extra: &[(&str, &str)]) -> World {
         .unwrap();
     let res = app
         .bare_client
-        .patch(app.url(&format!("/__clerk/v1/users/{}/metadata", member.user_id)))
+        .patch(app.url(&format!(
+            "/__clerk/api/v1/users/{}/metadata",
+            member.user_id
+        )))
         .bearer_auth(&secret_key)
         .json(&json!({"private_metadata": {"stripe": PRIVATE_MARKER}}))
         .send()

@@ -208,7 +208,7 @@ test("a free writer is upgraded by an admin and gets the Pro feature without sig
 test("an admin who changes their own plan sees it at once, without focus or sign-out", async ({ page, request }) => {
   const { secretKey } = instanceSecrets();
   const auth = { authorization: `Bearer ${secretKey}` };
-  const [admin] = await (await request.get("/__clerk/v1/users?email_address=admin@inkpad.dev", { headers: auth })).json();
+  const [admin] = await (await request.get("/__clerk/api/v1/users?email_address=admin@inkpad.dev", { headers: auth })).json();
   const choosePlan = async (plan) => {
     await page.getByRole("combobox", { name: "Plan of admin@inkpad.dev" }).selectOption(plan);
     await expect(page.getByTestId("audit")).toContainText(`plan.changed ${plan === "free" ? "pro → free" : "free → pro"}`);
@@ -229,7 +229,7 @@ test("an admin who changes their own plan sees it at once, without focus or sign
     await expect(page.getByTestId("exporter")).toBeVisible();
   } finally {
     // The demo admin stays Pro for the other journeys whatever happened.
-    await request.patch(`/__clerk/v1/users/${admin.id}/metadata`, {
+    await request.patch(`/__clerk/api/v1/users/${admin.id}/metadata`, {
       headers: auth,
       data: { public_metadata: { plan: "pro" } },
     });
@@ -296,7 +296,7 @@ test("a session token that has lapsed is renewed by Clerk's handshake on the nex
   // A token for this session that lapses in a second (the Backend API's
   // "create a session token"), in place of the browser's __session.
   const { secretKey } = instanceSecrets();
-  const minted = await request.post(`/__clerk/v1/sessions/${sid}/tokens`, {
+  const minted = await request.post(`/__clerk/api/v1/sessions/${sid}/tokens`, {
     headers: { authorization: `Bearer ${secretKey}` },
     data: { expires_in_seconds: 1 },
   });
@@ -340,11 +340,11 @@ test("every page renders, and none carries a secret or private metadata", async 
   const secrets = [secretKey, webhookSecret, webhookSecret.replace("whsec_", ""), "cus_E2E_PRIVATE_7731"];
 
   // Private metadata on the admin demo account, set through the Backend API.
-  const users = await request.get("/__clerk/v1/users?email_address=admin@inkpad.dev", {
+  const users = await request.get("/__clerk/api/v1/users?email_address=admin@inkpad.dev", {
     headers: { authorization: `Bearer ${secretKey}` },
   });
   const [adminUser] = await users.json();
-  const meta = await request.patch(`/__clerk/v1/users/${adminUser.id}/metadata`, {
+  const meta = await request.patch(`/__clerk/api/v1/users/${adminUser.id}/metadata`, {
     headers: { authorization: `Bearer ${secretKey}` },
     data: { private_metadata: { stripe_customer: "cus_E2E_PRIVATE_7731" } },
   });

@@ -73,7 +73,7 @@ test("in Acme, a member reads the admin's post but cannot delete it; the persona
 
   // Deleting Acme (Clerk's Backend API): organization.deleted reaches the
   // app and the post is gone, even for the admin.
-  const res = await request.delete(`/__clerk/v1/organizations/${acme}`, {
+  const res = await request.delete(`/__clerk/api/v1/organizations/${acme}`, {
     headers: { authorization: `Bearer ${secretKey()}` },
   });
   expect(res.status()).toBe(200);

@@ -238,6 +238,8 @@ impl AuthService {
                 Access::SignedIn => auth.require().map(drop),
                 Access::Role(role) => auth.require_role(role).map(drop),
                 Access::Plan(plan) => auth.require_plan(plan).map(drop),
+                Access::ActiveOrganization => auth.require_organization().map(drop),
+                Access::Permission(permission) => auth.require_permission(permission).map(drop),
             };
             if let Err(err) = verdict {
                 return Some(self.deny(err, uri, headers));

@@ -16,6 +16,11 @@ pub enum Access {
     SignedIn,
     Role(Role),
     Plan(Plan),
+    /// An active organization in the verified token (Clerk's `o` claim).
+    ActiveOrganization,
+    /// An organization permission in the verified token, such as
+    /// `org:posts:manage` (so also an active organization).
+    Permission(&'static str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +91,9 @@ impl Policy {
             ("/dashboard/*", Access::SignedIn),
             ("/onboarding/*", Access::SignedIn),
             ("/settings/*", Access::SignedIn),
+            // Clerk's OrganizationProfile manages the active organization.
+            ("/organization/*", Access::ActiveOrganization),
+            ("/organizations/*", Access::SignedIn),
             // The page shows an upgrade prompt to free users; the API is Pro-only.
             ("/premium/*", Access::SignedIn),
         ])
@@ -241,6 +249,29 @@ mod tests {
             [Access::Role(Role::Admin)]
         );
         assert_eq!(Policy::none().requirements("/dashboard"), []);
+    }
+
+    #[test]
+    fn organization_rules_match_like_the_others() {
+        let policy = Policy::new(&[
+            (
+                "/team/settings/*",
+                Access::Permission("org:sys_profile:manage"),
+            ),
+            ("/team/*", Access::ActiveOrganization),
+        ])
+        .unwrap();
+        assert_eq!(
+            policy.requirements("/Team/Settings/x"),
+            [Access::Permission("org:sys_profile:manage")]
+        );
+        assert_eq!(policy.requirements("/team"), [Access::ActiveOrganization]);
+        let app = Policy::app();
+        assert_eq!(
+            app.requirements("/organization/organization-members"),
+            [Access::ActiveOrganization]
+        );
+        assert_eq!(app.requirements("/organizations/new"), [Access::SignedIn]);
     }
 
     #[test]

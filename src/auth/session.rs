@@ -219,6 +219,31 @@ impl Auth {
         }
     }
 
+    /// The session, if its token names an active organization.
+    pub fn require_organization(&self) -> Result<Arc<Session>, AppError> {
+        let session = self.require()?;
+        if session.org.is_some() {
+            Ok(session)
+        } else {
+            Err(AppError::Forbidden(
+                "This needs an active organization: choose one in the organization switcher."
+                    .into(),
+            ))
+        }
+    }
+
+    /// The session, if the active organization grants `permission`.
+    pub fn require_permission(&self, permission: &str) -> Result<Arc<Session>, AppError> {
+        let session = self.require()?;
+        if session.has(Check::Permission(permission)) {
+            Ok(session)
+        } else {
+            Err(AppError::Forbidden(format!(
+                "This needs the {permission} permission in the active organization."
+            )))
+        }
+    }
+
     pub fn require_plan(&self, plan: Plan) -> Result<Arc<Session>, AppError> {
         let session = self.require()?;
         if session.plan == plan {

@@ -34,15 +34,16 @@ pub async fn snapshot(session: &Session, db: &Db) -> Result<AuthSnapshot, DbErro
             slug: o.slug.clone(),
             role: o.role.clone(),
         }),
-        features: ["u", "o"]
-            .into_iter()
-            .flat_map(|scope| {
-                session
-                    .claims
-                    .features(scope)
-                    .into_iter()
-                    .map(move |f| format!("{scope}:{f}"))
-            })
-            .collect(),
+        features: scoped(|scope| session.claims.features(scope)),
+        plans: scoped(|scope| session.claims.plans(scope)),
     })
+}
+
+/// A claim's user and organization entries, each with its scope
+/// (`u:export`, `o:teams`).
+fn scoped(read: impl Fn(&str) -> Vec<String>) -> Vec<String> {
+    ["u", "o"]
+        .into_iter()
+        .flat_map(|scope| read(scope).into_iter().map(move |f| format!("{scope}:{f}")))
+        .collect()
 }

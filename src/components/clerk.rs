@@ -51,6 +51,9 @@ pub enum When {
     OrgRole(String),
     /// A Clerk feature: `u:export`, `o:teams`, or unscoped for either.
     Feature(String),
+    /// A Clerk billing plan: `u:pro`, `o:team`, or unscoped (the user's
+    /// plan or the active organization's).
+    BillingPlan(String),
     Check(Arc<dyn Fn(&AuthSnapshot) -> bool + Send + Sync>),
 }
 
@@ -70,6 +73,7 @@ impl When {
             (When::Permission(p), Some(u)) => u.permissions.iter().any(|x| x == p),
             (When::OrgRole(role), Some(u)) => u.has_org_role(role),
             (When::Feature(feature), Some(u)) => u.has_feature(feature),
+            (When::BillingPlan(plan), Some(u)) => u.has_plan(plan),
             (When::Check(f), Some(u)) => f(u),
         }
     }
@@ -597,6 +601,9 @@ fn ClerkWidget(
         let kind = match widget {
             "sign-in" => Widget::SignIn,
             "sign-up" => Widget::SignUp,
+            "organization-switcher" => Widget::OrganizationSwitcher,
+            "create-organization" => Widget::CreateOrganization,
+            "organization-profile" => Widget::OrganizationProfile,
             _ => Widget::UserButton,
         };
         let auth = use_auth();
@@ -720,6 +727,55 @@ pub fn UserButton() -> impl IntoView {
     }
 }
 
+/// Clerk's organization switcher: the personal space and the user's
+/// organizations, pending invitations to accept, and links to create one
+/// and to manage the active one (the app's own pages, below). Switching
+/// changes the session's active organization; the app then asks the server
+/// again, which reads the new token's `o` claim.
+#[component]
+pub fn OrganizationSwitcher() -> impl IntoView {
+    let props = vec![
+        ("createOrganizationMode", "navigation".to_owned()),
+        ("createOrganizationUrl", "/organizations/new".to_owned()),
+        ("organizationProfileMode", "navigation".to_owned()),
+        ("organizationProfileUrl", "/organization".to_owned()),
+        ("afterCreateOrganizationUrl", "/dashboard".to_owned()),
+        ("afterLeaveOrganizationUrl", "/dashboard".to_owned()),
+    ];
+    view! {
+        <div class="organization-switcher" data-testid="organization-switcher">
+            <ClerkWidget widget="organization-switcher" props loading=""/>
+        </div>
+    }
+}
+
+/// Clerk's form to create an organization (its creator becomes its admin
+/// and it becomes active).
+#[component]
+pub fn CreateOrganization() -> impl IntoView {
+    let props = vec![
+        ("routing", "path".to_owned()),
+        ("path", "/organizations/new".to_owned()),
+        ("afterCreateOrganizationUrl", "/dashboard".to_owned()),
+        ("skipInvitationScreen", "true".to_owned()),
+    ];
+    view! { <ClerkWidget widget="create-organization" props loading="Loading the form…"/> }
+}
+
+/// Clerk's management of the active organization: its name, members and
+/// their roles, invitations, leaving it and, for admins, deleting it.
+/// What each member may do there is Clerk's to decide (its frontend API
+/// checks the caller's role on every call); the widget hides the rest.
+#[component]
+pub fn OrganizationProfile() -> impl IntoView {
+    let props = vec![
+        ("routing", "path".to_owned()),
+        ("path", "/organization".to_owned()),
+        ("afterLeaveOrganizationUrl", "/dashboard".to_owned()),
+    ];
+    view! { <ClerkWidget widget="organization-profile" props loading="Loading the organization…"/> }
+}
+
 /// A link to the sign-in page that comes back to this page afterwards (it
 /// works before and without the WASM).
 #[component]
@@ -823,6 +879,7 @@ mod tests {
                 role: Some("org:member".into()),
             }),
             features: vec!["u:export".into(), "o:teams".into()],
+            plans: vec!["o:team".into()],
         }
     }
 
@@ -844,6 +901,20 @@ mod tests {
     }
 
     #[test]
+    fn billing_plan_conditions_read_each_scope() {
+        let member = user(Role::Member, Plan::Pro);
+        // Unscoped: the user's plan, or the organization's.
+        assert!(When::BillingPlan("pro".into()).matches(Some(&member)));
+        assert!(When::BillingPlan("team".into()).matches(Some(&member)));
+        // Scoped: only that scope.
+        assert!(When::BillingPlan("o:team".into()).matches(Some(&member)));
+        assert!(!When::BillingPlan("u:team".into()).matches(Some(&member)));
+        assert!(!When::BillingPlan("o:pro".into()).matches(Some(&member)));
+        assert!(!When::BillingPlan("enterprise".into()).matches(Some(&member)));
+        assert!(!When::BillingPlan("pro".into()).matches(None));
+    }
+
+    #[test]
     fn organization_role_and_feature_conditions_read_the_active_organization() {
         let member = user(Role::Member, Plan::Free);
         assert!(When::OrgRole("org:member".into()).matches(Some(&member)));
@@ -857,6 +928,7 @@ mod tests {
             org: None,
             permissions: Vec::new(),
             features: Vec::new(),
+            plans: Vec::new(),
             ..member
         };
         assert!(!When::OrgRole("org:member".into()).matches(Some(&personal)));

@@ -1,8 +1,10 @@
 //! The site header (brand, navigation that follows the auth state, the user
-//! button or sign-in/up buttons) and footer.
+//! button with the organization switcher, or sign-in/up buttons) and footer.
 
 use crate::{
-    components::clerk::{Show, SignInButton, SignUpButton, SignedIn, SignedOut, UserButton},
+    components::clerk::{
+        OrganizationSwitcher, Show, SignInButton, SignUpButton, SignedIn, SignedOut, UserButton,
+    },
     model::Role,
 };
 use leptos::prelude::*;
@@ -33,6 +35,7 @@ pub fn Header() -> impl IntoView {
                 </ul>
                 <div class="nav-actions">
                     <SignedIn>
+                        <OrganizationSwitcher/>
                         <UserButton/>
                     </SignedIn>
                     <SignedOut>

@@ -1,7 +1,8 @@
-//! The local copy of Clerk's organizations: order-safe upserts from
-//! `organization.created`/`updated`, and deletion (its posts with it) from
-//! `organization.deleted`, leaving a tombstone so that a token minted before
-//! the deletion cannot write into the organization afterwards.
+//! The local copy of Clerk's organizations and their memberships:
+//! order-safe upserts from `organization.created`/`updated` and
+//! `organizationMembership.*`, and deletion (its posts and memberships with
+//! it) from `organization.deleted`, leaving a tombstone so that a token
+//! minted before the deletion cannot write into the organization afterwards.
 
 use super::users::Applied;
 use super::{now_millis, Db, DbError};
@@ -48,10 +49,15 @@ pub async fn apply_delete(
 ) -> Result<Applied, DbError> {
     let now = now_millis();
     let mut tx = conn.begin().await?;
-    sqlx::query("DELETE FROM posts WHERE org_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    for table in [
+        "posts WHERE org_id",
+        "organization_memberships WHERE organization_id",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} = $1"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let result = sqlx::query(
         "INSERT INTO organizations (id, created_at, updated_at, deleted_at, last_event_at) \
          VALUES ($1, $2, $2, $2, $3) \
@@ -77,4 +83,94 @@ pub async fn is_deleted(db: &Db, id: &str) -> Result<bool, DbError> {
             .fetch_optional(db.pool())
             .await?;
     Ok(row.is_some_and(|(deleted_at,)| deleted_at.is_some()))
+}
+
+/// What a Clerk event says about a membership, at the event's `timestamp`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipRecord {
+    pub organization_id: String,
+    pub user_id: String,
+    pub role: String,
+    pub event_at: i64,
+}
+
+/// Records the membership (or its new role) unless the row has seen a
+/// newer event or the organization is deleted. A removal is undone only by
+/// a newer event: people rejoin.
+pub async fn apply_membership(
+    conn: &mut AnyConnection,
+    m: &MembershipRecord,
+) -> Result<Applied, DbError> {
+    let result = sqlx::query(
+        "INSERT INTO organization_memberships \
+             (organization_id, user_id, role, updated_at, deleted_at, last_event_at) \
+         SELECT $1, $2, $3, $4, NULL, $5 \
+         WHERE NOT EXISTS (SELECT 1 FROM organizations \
+                           WHERE id = $1 AND deleted_at IS NOT NULL) \
+         ON CONFLICT (organization_id, user_id) DO UPDATE SET \
+             role = excluded.role, updated_at = excluded.updated_at, deleted_at = NULL, \
+             last_event_at = excluded.last_event_at \
+         WHERE organization_memberships.last_event_at < excluded.last_event_at",
+    )
+    .bind(&m.organization_id)
+    .bind(&m.user_id)
+    .bind(&m.role)
+    .bind(now_millis())
+    .bind(m.event_at)
+    .execute(conn)
+    .await?;
+    Ok(Applied::from_rows(result.rows_affected()))
+}
+
+/// Marks the membership removed unless the row has seen a newer event (a
+/// removal that arrives before its creation still wins over it).
+pub async fn apply_membership_removed(
+    conn: &mut AnyConnection,
+    m: &MembershipRecord,
+) -> Result<Applied, DbError> {
+    let now = now_millis();
+    let result = sqlx::query(
+        "INSERT INTO organization_memberships \
+             (organization_id, user_id, role, updated_at, deleted_at, last_event_at) \
+         VALUES ($1, $2, $3, $4, $4, $5) \
+         ON CONFLICT (organization_id, user_id) DO UPDATE SET \
+             updated_at = excluded.updated_at, deleted_at = excluded.deleted_at, \
+             last_event_at = excluded.last_event_at \
+         WHERE organization_memberships.last_event_at < excluded.last_event_at",
+    )
+    .bind(&m.organization_id)
+    .bind(&m.user_id)
+    .bind(&m.role)
+    .bind(now)
+    .bind(m.event_at)
+    .execute(conn)
+    .await?;
+    Ok(Applied::from_rows(result.rows_affected()))
+}
+
+/// How many current members the app knows the organization to have.
+pub async fn member_count(db: &Db, id: &str) -> Result<i64, DbError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM organization_memberships \
+         WHERE organization_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(n)
+}
+
+/// The organization's name as the app last heard it, and its current
+/// member count (both from webhooks); `None` when the app has not heard of
+/// it or it is deleted.
+pub async fn summary(db: &Db, id: &str) -> Result<Option<(Option<String>, i64)>, DbError> {
+    let row: Option<(Option<String>, Option<i64>)> =
+        sqlx::query_as("SELECT name, deleted_at FROM organizations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
+    match row {
+        Some((name, None)) => Ok(Some((name, member_count(db, id).await?))),
+        _ => Ok(None),
+    }
 }

@@ -88,6 +88,15 @@ pub async fn apply_delete(
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    // A deleted user belongs to no organization any more.
+    sqlx::query(
+        "UPDATE organization_memberships SET deleted_at = $2, updated_at = $2 \
+         WHERE user_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
     let result = sqlx::query(
         "INSERT INTO users (id, created_at, updated_at, deleted_at, last_event_at) \
          VALUES ($1, $2, $2, $2, $3) \

@@ -1,7 +1,8 @@
-//! The development instance's Backend API subset under `/v1`: users (get,
-//! list, count, update, delete, metadata merge), session revocation and the
-//! JWKS. Every call needs the instance's secret key, as Clerk's do; errors
-//! come in Clerk's `{"errors": [...]}` format.
+//! The development instance's Backend API subset under `/api/v1`: users
+//! (get, list, count, update, delete, metadata merge), session revocation
+//! and tokens, organizations (`backend_orgs`) and the JWKS. Every call
+//! needs the instance's secret key, as Clerk's do; errors come in Clerk's
+//! `{"errors": [...]}` format.
 
 use super::{
     store::{self, MetadataPatch, StoreError, UserChanges, UserFilter, ORDER_FIELDS},
@@ -43,10 +44,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
         .route("/users/{id}/metadata", patch(update_metadata))
         .route("/sessions/{id}/revoke", post(revoke_session))
         .route("/sessions/{id}/tokens", post(create_session_token))
-        .route(
-            "/organizations/{id}",
-            axum::routing::delete(delete_organization),
-        )
+        .merge(super::backend_orgs::router(state.clone()))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             require_secret_key,
@@ -223,7 +221,7 @@ async fn get_user(
 }
 
 /// A JSON object body, or Clerk's 400.
-fn object_body(body: &Bytes) -> Result<Map<String, Value>, ClerkApiError> {
+pub(super) fn object_body(body: &Bytes) -> Result<Map<String, Value>, ClerkApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(ClerkApiError::new(
@@ -236,7 +234,10 @@ fn object_body(body: &Bytes) -> Result<Map<String, Value>, ClerkApiError> {
 }
 
 /// Optional string field: absent or null leaves it alone.
-fn string_field(body: &Map<String, Value>, key: &str) -> Result<Option<String>, ClerkApiError> {
+pub(super) fn string_field(
+    body: &Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, ClerkApiError> {
     match body.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.chars().count() <= 256 => Ok(Some(s.clone())),
@@ -345,21 +346,6 @@ async fn create_session_token(
         .ok_or_else(|| ClerkApiError::not_found("Session"))?;
     let jwt = super::frontend::mint_for(&state, &session, None, lifetime).await?;
     Ok(Json(json!({"object": "token", "jwt": jwt})))
-}
-
-/// `DELETE /organizations/{id}`: the organization and its memberships go;
-/// `organization.deleted` tells the app to remove its posts.
-async fn delete_organization(
-    State(state): State<DevState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ClerkApiError> {
-    if super::orgs::delete(&state.db, &id).await? {
-        Ok(Json(
-            json!({"object": "organization", "id": id, "deleted": true}),
-        ))
-    } else {
-        Err(ClerkApiError::not_found("Organization"))
-    }
 }
 
 /// `POST /sessions/{id}/revoke` (the console reuses it).

@@ -130,16 +130,16 @@ pub fn environment_json(paths: &AppPaths) -> Value {
                 "min_zxcvbn_strength": 0,
                 "enforce_hibp_on_sign_in": false,
             },
-            "actions": {"delete_self": true, "create_organization": false},
+            "actions": {"delete_self": true, "create_organization": true},
             "passkey_settings": {"allow_autofill": false, "show_sign_in_button": false},
         },
         // Every field clerk-js 6's OrganizationSettings reads, so that
         // turning organizations on is a matter of values, not shape.
         "organization_settings": {
-            "enabled": false,
+            "enabled": true,
             "max_allowed_memberships": 0,
             "force_organization_selection": false,
-            "actions": {"admin_delete": false},
+            "actions": {"admin_delete": true},
             "domains": {"enabled": false, "enrollment_modes": [], "default_role": null},
             "slug": {"disabled": false},
             "organization_creation_defaults": {"enabled": false},

@@ -155,7 +155,7 @@ async fn current_client_id(
 /// each with a fresh session token (`last_active_token`, which clerk-js
 /// sets as the `__session` cookie), and any sign-in waiting for its
 /// password.
-async fn client_json(
+pub(super) async fn client_json(
     state: &DevState,
     client_id: &str,
     headers: &HeaderMap,
@@ -427,7 +427,13 @@ async fn sign_up(
 
 #[derive(Deserialize)]
 struct SignIn {
+    #[serde(default)]
     identifier: String,
+    /// `ticket` with `ticket`: an organization invitation's link.
+    #[serde(default)]
+    strategy: Option<String>,
+    #[serde(default)]
+    ticket: Option<String>,
     /// Absent in the two-step flow Clerk's widget uses: the identifier
     /// first, the password through `attempt_first_factor`.
     #[serde(default)]
@@ -554,12 +560,42 @@ async fn sign_in(
     uri: axum::http::Uri,
     Params(form): Params<SignIn>,
 ) -> Result<Response, ClerkApiError> {
+    if form.strategy.as_deref() == Some("ticket") {
+        return ticket_sign_in(&state, &headers, &activity, form.ticket.unwrap_or_default()).await;
+    }
     let email = form.identifier.trim().to_lowercase();
     match form.password {
         None => start_sign_in(&state, &headers, email).await,
         Some(password) => {
             password_sign_in(&state, &headers, &activity, uri.path(), email, password).await
         }
+    }
+}
+
+/// Signs in with an invitation's ticket (see
+/// [`super::frontend_orgs::redeem_ticket`]); a ticket that is not a
+/// pending invitation's is Clerk's `ticket_invalid`.
+async fn ticket_sign_in(
+    state: &DevState,
+    headers: &HeaderMap,
+    activity: &store::Activity,
+    ticket: String,
+) -> Result<Response, ClerkApiError> {
+    match super::frontend_orgs::redeem_ticket(state, &ticket).await? {
+        Some((user, email)) => {
+            start_session(
+                state,
+                headers,
+                activity,
+                &user.id,
+                Attempt::SignIn { identifier: &email },
+            )
+            .await
+        }
+        None => Err(form_error(
+            "ticket_invalid",
+            "This invitation link is no longer valid.",
+        )),
     }
 }
 
@@ -976,7 +1012,7 @@ struct NameChange {
 }
 
 /// The session this browser is signed in with (its most recent active one).
-async fn signed_in_session(
+pub(super) async fn signed_in_session(
     state: &DevState,
     headers: &HeaderMap,
 ) -> Result<SessionInfo, ClerkApiError> {

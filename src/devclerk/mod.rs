@@ -2,13 +2,17 @@
 //! when no Clerk keys are configured (never in production): it gives the app
 //! a publishable key, a secret key, a webhook secret and a JWKS of its own,
 //! so the app verifies tokens and calls the Backend API exactly as with Clerk.
+//! The frontend API is at `/__clerk/v1/…`, the Backend API at
+//! `/__clerk/api/v1/…`.
 
 pub mod backend;
+pub mod backend_orgs;
 pub mod bundles;
 pub mod console;
 pub mod console_api;
 pub mod environment;
 pub mod frontend;
+pub mod frontend_orgs;
 pub mod orgs;
 pub mod routes;
 pub mod store;
@@ -29,6 +33,8 @@ use std::{sync::Arc, time::Duration};
 
 /// Where the instance is mounted on the app's own origin.
 pub const MOUNT: &str = "/__clerk";
+/// Where its Backend API is, under the mount point.
+pub const API_PATH: &str = "/api";
 
 /// The instance's persistent identity.
 pub struct DevInstance {
@@ -166,7 +172,7 @@ impl DevInstance {
         };
         clerk.publishable_key = Some(self.publishable_key());
         clerk.secret_key = Some(self.secret_key.clone());
-        clerk.api_url = self.base_url.clone();
+        clerk.api_url = self.api_url();
         // Browsers reach the instance on whatever origin they use for the app.
         clerk.proxy_url = Some(MOUNT.to_owned());
         clerk.webhook_signing_secret = Some(self.webhook_secret()?);
@@ -191,6 +197,13 @@ impl DevInstance {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// Its Backend API (`…/__clerk/api`, under which `/v1/users` etc.).
+    /// Apart from the frontend API, as Clerk's `api.clerk.com` is apart
+    /// from an instance's frontend API host: both have `/v1/organizations`.
+    pub fn api_url(&self) -> String {
+        format!("{}{API_PATH}", self.base_url)
     }
 }
 

@@ -1,10 +1,11 @@
 //! The development instance's HTTP surface under `/__clerk`: the frontend
 //! API (JWKS, environment, client, sign-up/in/out, tokens, handshake) and
-//! the Backend API under `/v1`.
+//! the Backend API under `/api/v1`.
 
 use super::{
     backend::{self, DevState},
-    bundles, console, console_api, environment, frontend, DevInstance, MOUNT,
+    bundles, console, console_api, environment, frontend, frontend_orgs, DevInstance, API_PATH,
+    MOUNT,
 };
 use crate::{db::Db, security::rate_limit::RateLimiter};
 use axum::{extract::State, response::Redirect, routing::get, Json, Router};
@@ -34,9 +35,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(
         .with_state(state.clone())
         .merge(bundles::router(bundles_dir))
         .merge(frontend::router(state.clone()))
+        .merge(frontend_orgs::router(state.clone()))
         .merge(environment::router(state.clone()))
         .nest("/console/api", console_api::router(state.clone()))
-        .nest("/v1", backend::router(state.clone()));
+        .nest(&format!("{API_PATH}/v1"), backend::router(state.clone()));
     Router::new()
         .route(&format!("{MOUNT}/"), get(console::page).with_state(state))
         .nest(MOUNT, mounted)

@@ -72,7 +72,7 @@ impl DevUser {
             object.remove("private_metadata");
             for (key, value) in [
                 ("delete_self_enabled", json!(true)),
-                ("create_organization_enabled", json!(false)),
+                ("create_organization_enabled", json!(true)),
                 ("create_organizations_limit", json!(0)),
                 ("organization_memberships", json!([])),
                 ("passkeys", json!([])),

@@ -4,7 +4,7 @@ use crate::{
     components::clerk::{use_auth, AuthGuard, CallError},
     error::AppError,
     model::{format_date as date, Post},
-    rpc::posts::{list_posts, CreatePost, DeletePost, UpdatePost},
+    rpc::posts::{active_organization, list_posts, CreatePost, DeletePost, UpdatePost},
 };
 use leptos::{form::ActionForm, prelude::*};
 use leptos_meta::Title;
@@ -45,6 +45,17 @@ pub fn Dashboard() -> impl IntoView {
         },
         |(page, ..)| list_posts(page),
     );
+    // Loaded in the browser only: the line first renders (on the server
+    // and at hydration alike) from the token, then fills in.
+    let summary = LocalResource::new(move || {
+        let org = organization.get().map(|o| o.id);
+        async move {
+            match org {
+                Some(_) => active_organization().await,
+                None => Ok(None),
+            }
+        }
+    });
     // A successful create empties the form.
     let create_form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
@@ -75,10 +86,21 @@ pub fn Dashboard() -> impl IntoView {
                 // organization the session has active, or the personal one.
                 <p class="muted" data-testid="space">
                     {move || match organization.get() {
-                        Some(org) => format!(
-                            "In the organization {}: its members' posts, and yours are written there.",
-                            org.slug.unwrap_or(org.id)
-                        ),
+                        Some(org) => {
+                            // The name and head count the webhooks brought,
+                            // once known; the token's slug until then.
+                            let known = summary.get().and_then(Result::ok).flatten()
+                                .filter(|s| s.id == org.id);
+                            let name = known.as_ref().and_then(|s| s.name.clone())
+                                .or(org.slug).unwrap_or(org.id);
+                            let members = known.map(|s| match s.members {
+                                1 => " (1 member)".to_owned(),
+                                n => format!(" ({n} members)"),
+                            }).unwrap_or_default();
+                            format!(
+                                "In the organization {name}{members}: its members' posts, and yours are written there."
+                            )
+                        }
                         None => "In your personal space: only you see these.".to_owned(),
                     }}
                 </p>

@@ -7,6 +7,7 @@ pub mod home;
 pub mod lazy;
 pub mod not_found;
 pub mod onboarding;
+pub mod organization;
 pub mod premium;
 pub mod pricing;
 pub mod settings;

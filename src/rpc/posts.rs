@@ -15,6 +15,26 @@ pub async fn list_posts(page: i64) -> Result<Page<Post>, AppError> {
     .await
 }
 
+/// The active organization's name and member count, from the app's
+/// webhook-synced tables; `None` in the personal space (or before the
+/// organization's webhook has arrived).
+#[server(endpoint = "protected/active_organization")]
+pub async fn active_organization() -> Result<Option<crate::model::OrgSummary>, AppError> {
+    super::with_auth(|state, auth| async move {
+        let session = auth.require()?;
+        let Some(org) = session.org.as_ref() else {
+            return Ok(None);
+        };
+        let summary = crate::db::organizations::summary(&state.db, &org.id).await?;
+        Ok(summary.map(|(name, members)| crate::model::OrgSummary {
+            id: org.id.clone(),
+            name,
+            members,
+        }))
+    })
+    .await
+}
+
 #[server(endpoint = "protected/create_post")]
 pub async fn create_post(title: String, content: String) -> Result<Post, AppError> {
     super::with_auth(|state, auth| async move {

@@ -1,7 +1,9 @@
 //! Clerk's webhook events applied to the local database: users upserted in
 //! event order (settling the admin changes they bring), deleted with their
 //! posts, session events written to the audit log, organizations upserted
-//! in event order and deleted with their posts. Each delivery is applied
+//! in event order and deleted with their posts, memberships recorded and
+//! removed in event order. Invitation events are not kept: a membership is
+//! what grants anything. Each delivery is applied
 //! at most once, keyed by its `svix-id`, in one transaction with its receipt,
 //! so a failure applies nothing and the sender's retry applies it exactly once.
 //!
@@ -10,8 +12,11 @@
 use crate::{
     clerk::backend::{ClerkSession, ClerkUser},
     db::{
-        audit, organizations, organizations::OrgRecord, receipts, users, users::UserRecord, Db,
-        DbError,
+        audit, organizations,
+        organizations::{MembershipRecord, OrgRecord},
+        receipts, users,
+        users::UserRecord,
+        Db, DbError,
     },
     error::AppError,
     model::AuditStatus,
@@ -56,6 +61,8 @@ enum Change {
     Session { user_id: String, session_id: String },
     OrgUpsert(OrgRecord),
     OrgDelete(String),
+    Membership(MembershipRecord),
+    MembershipRemoved(MembershipRecord),
     Unknown,
 }
 
@@ -123,12 +130,40 @@ pub fn parse(body: &[u8]) -> Result<Event, AppError> {
             })
         }
         "organization.deleted" => Change::OrgDelete(id()?),
+        "organizationMembership.created" | "organizationMembership.updated" => {
+            Change::Membership(membership_record(&envelope)?)
+        }
+        "organizationMembership.deleted" => {
+            Change::MembershipRemoved(membership_record(&envelope)?)
+        }
         _ => Change::Unknown,
     };
     Ok(Event {
         event_type: envelope.event_type,
         timestamp: envelope.timestamp,
         change,
+    })
+}
+
+/// An `organization_membership` object: its organization's id, its
+/// member's user id and role are required.
+fn membership_record(envelope: &Envelope) -> Result<MembershipRecord, AppError> {
+    let text = |value: Option<&Value>, what: &str| {
+        value
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| malformed(format!("{what} is missing")))
+    };
+    let data = &envelope.data;
+    Ok(MembershipRecord {
+        organization_id: text(data.pointer("/organization/id"), "data.organization.id")?,
+        user_id: text(
+            data.pointer("/public_user_data/user_id"),
+            "data.public_user_data.user_id",
+        )?,
+        role: text(data.get("role"), "data.role")?,
+        event_at: envelope.timestamp,
     })
 }
 
@@ -174,6 +209,8 @@ pub async fn apply(db: &Db, svix_id: &str, event: &Event) -> Result<Outcome, App
         }
         Change::OrgUpsert(org) => organizations::apply_upsert(&mut tx, org).await?,
         Change::OrgDelete(id) => organizations::apply_delete(&mut tx, id, event.timestamp).await?,
+        Change::Membership(m) => organizations::apply_membership(&mut tx, m).await?,
+        Change::MembershipRemoved(m) => organizations::apply_membership_removed(&mut tx, m).await?,
         Change::Unknown => {
             tx.commit().await.map_err(DbError::from)?;
             return Ok(Outcome::Ignored);
@@ -263,5 +300,34 @@ mod tests {
             parse(body).unwrap().change,
             Change::OrgDelete("org_1".into())
         );
+    }
+
+    #[test]
+    fn memberships_are_read_with_their_organization_member_and_role() {
+        let body = br#"{"type": "organizationMembership.created", "timestamp": 9,
+            "data": {"object": "organization_membership", "id": "orgmem_1", "role": "org:member",
+                     "organization": {"id": "org_1", "name": "Acme"},
+                     "public_user_data": {"user_id": "user_1", "identifier": "a@b.io"}}}"#;
+        let record = MembershipRecord {
+            organization_id: "org_1".into(),
+            user_id: "user_1".into(),
+            role: "org:member".into(),
+            event_at: 9,
+        };
+        assert_eq!(
+            parse(body).unwrap().change,
+            Change::Membership(record.clone())
+        );
+        let removed = String::from_utf8_lossy(body).replace(".created", ".deleted");
+        assert_eq!(
+            parse(removed.as_bytes()).unwrap().change,
+            Change::MembershipRemoved(record)
+        );
+        let no_user = br#"{"type": "organizationMembership.deleted", "timestamp": 9,
+            "data": {"role": "org:member", "organization": {"id": "org_1"}}}"#;
+        assert_eq!(parse(no_user).unwrap_err().status(), 400);
+        let invitation = br#"{"type": "organizationInvitation.accepted", "timestamp": 9,
+            "data": {"object": "organization_invitation", "id": "orginv_1"}}"#;
+        assert_eq!(parse(invitation).unwrap().change, Change::Unknown);
     }
 }

@@ -76,7 +76,7 @@ async fn a_bearer_token_or_session_cookie_signs_the_caller_in() {
         json!({
             "user_id": "user_ada", "session_id": "sess_user_ada", "role": "admin", "plan": "pro",
             "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "image_url": null,
-            "permissions": [], "org": null, "features": []
+            "permissions": [], "org": null, "features": [], "plans": []
         })
     );
 

@@ -4,132 +4,12 @@
 
 mod common;
 
-use common::TestApp;
-use reqwest::{header, Response};
+use common::{
+    browser::{end_session, payload_of, session_id, sign_in, sign_up, token, Browser},
+    TestApp,
+};
+use reqwest::header;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
-
-/// A browser's cookies for the app's origin (paths are ignored: the jar
-/// sends every cookie, which only makes the tests stricter).
-#[derive(Default)]
-struct Browser {
-    cookies: BTreeMap<String, String>,
-}
-
-impl Browser {
-    fn absorb(&mut self, res: &Response) {
-        for value in res.headers().get_all(header::SET_COOKIE) {
-            let text = value.to_str().unwrap();
-            let (pair, attrs) = text.split_once(';').unwrap_or((text, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if attrs.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-
-    fn header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn send(&mut self, app: &TestApp, req: reqwest::RequestBuilder) -> Response {
-        let origin = format!("http://{}", app.addr);
-        let res = req
-            .header(header::COOKIE, self.header())
-            .header(header::ORIGIN, origin)
-            .send()
-            .await
-            .unwrap();
-        self.absorb(&res);
-        res
-    }
-
-    async fn post(&mut self, app: &TestApp, path: &str, body: Value) -> Response {
-        self.send(app, app.client.post(app.url(path)).json(&body))
-            .await
-    }
-
-    async fn page(&mut self, app: &TestApp, path: &str) -> Response {
-        let req = app
-            .client
-            .get(app.url(path))
-            .header(header::ACCEPT, "text/html");
-        self.send(app, req).await
-    }
-}
-
-async fn sign_up(app: &TestApp, browser: &mut Browser, email: &str) -> Value {
-    let res = browser
-        .post(
-            app,
-            "/__clerk/v1/client/sign_ups",
-            json!({"email_address": email, "password": "correct horse battery", "first_name": "Grace", "last_name": "Hopper"}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
-}
-
-fn session_id(client: &Value) -> String {
-    client["client"]["last_active_session_id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// A JWT's payload, unverified (the tests that verify go through the app).
-fn payload_of(jwt: &str) -> Value {
-    use base64::Engine;
-    let part = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(part)
-            .unwrap(),
-    )
-    .unwrap()
-}
-
-/// A sign-in attempt through the frontend API, as the sign-in widget makes.
-async fn sign_in(
-    app: &TestApp,
-    browser: &mut Browser,
-    identifier: &str,
-    password: &str,
-) -> Response {
-    browser
-        .post(
-            app,
-            "/__clerk/v1/client/sign_ins",
-            json!({"identifier": identifier, "password": password}),
-        )
-        .await
-}
-
-async fn end_session(app: &TestApp, browser: &mut Browser, sid: &str) -> Response {
-    browser
-        .post(
-            app,
-            &format!("/__clerk/v1/client/sessions/{sid}/end"),
-            json!({}),
-        )
-        .await
-}
-
-async fn token(app: &TestApp, browser: &mut Browser, sid: &str) -> Response {
-    browser
-        .post(
-            app,
-            &format!("/__clerk/v1/client/sessions/{sid}/tokens"),
-            json!({}),
-        )
-        .await
-}
 
 #[tokio::test]
 async fn sign_up_starts_a_session_on_an_httponly_client_cookie() {
@@ -1251,7 +1131,11 @@ async fn a_session_activates_its_users_organization_and_its_tokens_carry_it() {
     assert_eq!(memberships[0]["organization"]["slug"], "acme");
     assert_eq!(
         memberships[0]["permissions"],
-        json!(["org:posts:read", "org:posts:create"])
+        json!([
+            "org:posts:read",
+            "org:posts:create",
+            "org:sys_memberships:read"
+        ])
     );
     let acme = memberships[0]["organization"]["id"]
         .as_str()
@@ -1308,6 +1192,7 @@ async fn a_session_activates_its_users_organization_and_its_tokens_carry_it() {
     let me: Value = res.json().await.unwrap();
     assert_eq!(me["org"]["id"], acme.as_str());
     assert_eq!(me["org"]["role"], "org:member");
+    // Tokens carry the custom permissions only, never Clerk's `org:sys_*`.
     assert_eq!(
         me["permissions"],
         json!(["org:posts:read", "org:posts:create"])
@@ -1327,11 +1212,10 @@ async fn a_session_activates_its_users_organization_and_its_tokens_carry_it() {
 
     // Removed from Acme: the next token carries no organization.
     let user_id = claims["sub"].as_str().unwrap();
-    assert!(
-        inkpad::devclerk::orgs::remove_member(&app.db, &acme, user_id)
-            .await
-            .unwrap()
-    );
+    let removed = inkpad::devclerk::orgs::remove_member(&app.db, &acme, user_id)
+        .await
+        .unwrap();
+    assert_eq!(removed.user_id, user_id);
     let jwt: Value = token(&app, &mut browser, &sid).await.json().await.unwrap();
     assert!(claims_now(jwt).get("o").is_none());
 

@@ -160,8 +160,9 @@ async fn a_failing_endpoint_is_retried_until_it_answers_then_never_again() {
     let dev = instance(&db).await;
     let (url, received) = receiver(dev.webhook_secret().unwrap()).await;
     // A new instance seeds three demo users and the Acme organization:
-    // three user.created events and one organization.created. The first
-    // one fails twice before it is accepted.
+    // three user.created events, organization.created and two
+    // organizationMembership.created. The first one fails twice before it
+    // is accepted.
     received.lock().unwrap().first_event_answers = vec![500, 503];
     let deliverer = Deliverer::new(
         db.clone(),
@@ -182,10 +183,10 @@ async fn a_failing_endpoint_is_retried_until_it_answers_then_never_again() {
     distinct.dedup();
     assert_eq!(
         distinct.len(),
-        4,
+        6,
         "every event delivered, once it succeeded: {ids:?}"
     );
-    assert_eq!(got.len(), 6);
+    assert_eq!(got.len(), 8);
     let recorded = attempts(&db, first_id).await.unwrap();
     let statuses: Vec<_> = recorded.iter().rev().map(|a| a.status).collect();
     assert_eq!(statuses, [Some(500), Some(503), Some(200)]);
@@ -204,13 +205,13 @@ async fn undelivered_events_survive_a_restart_and_are_delivered_once() {
         dev.webhook_secret().unwrap(),
         fast(),
     );
-    drain(&down, 4).await;
+    drain(&down, 6).await;
     let (pending,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM clerk_dev_webhook_events WHERE delivered_at IS NULL")
             .fetch_one(db.pool())
             .await
             .unwrap();
-    assert_eq!(pending, 4);
+    assert_eq!(pending, 6);
     let (failed_attempts,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM clerk_dev_webhook_attempts WHERE status IS NULL")
             .fetch_one(db.pool())
@@ -234,7 +235,9 @@ async fn undelivered_events_survive_a_restart_and_are_delivered_once() {
             "user.created",
             "user.created",
             "user.created",
-            "organization.created"
+            "organization.created",
+            "organizationMembership.created",
+            "organizationMembership.created"
         ]
     );
 }

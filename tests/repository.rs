@@ -5,7 +5,7 @@ mod common;
 use common::TestDb;
 use inkpad::{
     db::{
-        organizations::{self, OrgRecord},
+        organizations::{self, MembershipRecord, OrgRecord},
         posts,
         users::{self, Applied, UserRecord},
         DbError,
@@ -36,6 +36,7 @@ on_both_backends!(
     posts_need_an_existing_author,
     user_search_and_paging,
     organizations_move_forward_and_their_deletion_takes_their_posts,
+    memberships_follow_their_events_in_order,
 );
 
 async fn migrations_are_idempotent(t: TestDb) {
@@ -444,4 +445,113 @@ async fn organizations_move_forward_and_their_deletion_takes_their_posts(t: Test
     assert!(posts::get(&t.db, in_org.id).await.unwrap().is_none());
     assert!(posts::get(&t.db, elsewhere.id).await.unwrap().is_some());
     assert!(posts::get(&t.db, personal.id).await.unwrap().is_some());
+}
+
+async fn memberships_follow_their_events_in_order(t: TestDb) {
+    let member = |user: &str, role: &str, event_at| MembershipRecord {
+        organization_id: "org_1".into(),
+        user_id: user.into(),
+        role: role.into(),
+        event_at,
+    };
+    let count = || organizations::member_count(&t.db, "org_1");
+    let mut conn = t.db.acquire().await.unwrap();
+    let apply = organizations::apply_membership;
+    let remove = organizations::apply_membership_removed;
+    assert_eq!(
+        apply(&mut conn, &member("u1", "org:member", 5))
+            .await
+            .unwrap(),
+        Applied::Changed
+    );
+    assert_eq!(
+        apply(&mut conn, &member("u1", "org:admin", 3))
+            .await
+            .unwrap(),
+        Applied::Stale,
+        "an older role change never overwrites a newer one"
+    );
+    assert_eq!(
+        remove(&mut conn, &member("u1", "org:member", 7))
+            .await
+            .unwrap(),
+        Applied::Changed
+    );
+    assert_eq!(
+        apply(&mut conn, &member("u1", "org:member", 6))
+            .await
+            .unwrap(),
+        Applied::Stale,
+        "a late creation does not undo a newer removal"
+    );
+    drop(conn);
+    assert_eq!(count().await.unwrap(), 0);
+    let mut conn = t.db.acquire().await.unwrap();
+    assert_eq!(
+        apply(&mut conn, &member("u1", "org:member", 8))
+            .await
+            .unwrap(),
+        Applied::Changed,
+        "people rejoin"
+    );
+    // A removal that arrives before its creation still wins.
+    assert_eq!(
+        remove(&mut conn, &member("u2", "org:member", 10))
+            .await
+            .unwrap(),
+        Applied::Changed
+    );
+    assert_eq!(
+        apply(&mut conn, &member("u2", "org:member", 9))
+            .await
+            .unwrap(),
+        Applied::Stale
+    );
+    drop(conn);
+    assert_eq!(count().await.unwrap(), 1);
+    assert_eq!(
+        organizations::summary(&t.db, "org_1").await.unwrap(),
+        None,
+        "no summary before the organization's own event"
+    );
+
+    // A deleted user belongs nowhere; a deleted organization has no members
+    // and takes none on.
+    let mut conn = t.db.acquire().await.unwrap();
+    organizations::apply_upsert(
+        &mut conn,
+        &OrgRecord {
+            id: "org_1".into(),
+            name: Some("Acme".into()),
+            slug: Some("acme".into()),
+            event_at: 1,
+        },
+    )
+    .await
+    .unwrap();
+    apply(&mut conn, &member("u3", "org:admin", 11))
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(
+        organizations::summary(&t.db, "org_1").await.unwrap(),
+        Some((Some("Acme".into()), 2))
+    );
+    users::apply_delete(&mut t.db.acquire().await.unwrap(), "u3", 12)
+        .await
+        .unwrap();
+    assert_eq!(count().await.unwrap(), 1);
+    let mut conn = t.db.acquire().await.unwrap();
+    organizations::apply_delete(&mut conn, "org_1", 13)
+        .await
+        .unwrap();
+    assert_eq!(
+        apply(&mut conn, &member("u4", "org:member", 14))
+            .await
+            .unwrap(),
+        Applied::Stale
+    );
+    drop(conn);
+    assert_eq!(count().await.unwrap(), 0);
+    assert_eq!(organizations::summary(&t.db, "org_1").await.unwrap(), None);
 }

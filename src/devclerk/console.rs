@@ -1,5 +1,6 @@
 //! The development instance's console at `/__clerk/`: its users (role and
-//! plan), its webhook deliveries and the demo accounts, with Clerk's widgets
+//! plan), organizations, pending invitations with their links (the
+//! instance's mailbox), its webhook deliveries and the demo accounts, with Clerk's widgets
 //! mounted for the visitor's own account (sign in, sign up, user button).
 
 use super::{backend::DevState, store::DEMO_USERS, MOUNT};
@@ -63,6 +64,15 @@ a{{color:#3b4cca}}
   <h2 id="users-heading">Users</h2>
   <p class="note">Role and plan go into public metadata, so each user's next session token carries them.</p>
   <div id="users" aria-live="polite">Loading…</div>
+</section>
+<section aria-labelledby="orgs-heading">
+  <h2 id="orgs-heading">Organizations</h2>
+  <div id="organizations" aria-live="polite">Loading…</div>
+</section>
+<section aria-labelledby="invitations-heading">
+  <h2 id="invitations-heading">Pending invitations</h2>
+  <p class="note">No mail leaves this machine: each invitation's link is here, as its email would carry it. Opening it signs the invitee in and adds them to the organization.</p>
+  <div id="invitations" aria-live="polite">Loading…</div>
 </section>
 <section aria-labelledby="webhooks-heading">
   <h2 id="webhooks-heading">Webhooks</h2>
@@ -164,7 +174,38 @@ a{{color:#3b4cca}}
       document.getElementById("webhooks").replaceChildren(events.length ? table : h("p", "No events yet."));
     }});
   }}
-  function refreshAll() {{ return Promise.all([loadUsers(), loadWebhooks()]); }}
+  function loadOrganizations() {{
+    return api("/organizations").then(function (orgs) {{
+      var table = h("table");
+      table.appendChild(h("thead")).innerHTML = "<tr><th>Organization</th><th>Members</th></tr>";
+      var body = table.appendChild(h("tbody"));
+      orgs.forEach(function (o) {{
+        var row = body.appendChild(h("tr", null, {{ "data-organization": o.slug }}));
+        var what = row.appendChild(h("td"));
+        what.appendChild(h("div", o.name));
+        what.appendChild(h("div", o.slug + " · " + o.id, {{ class: "muted" }}));
+        var cell = row.appendChild(h("td"));
+        o.members.forEach(function (m) {{ cell.appendChild(h("div", (m.identifier || m.user_id) + " · " + m.role)); }});
+      }});
+      document.getElementById("organizations").replaceChildren(orgs.length ? table : h("p", "No organizations yet."));
+    }});
+  }}
+  function loadInvitations() {{
+    return api("/invitations").then(function (invitations) {{
+      var table = h("table");
+      table.appendChild(h("thead")).innerHTML = "<tr><th>To</th><th>Organization</th><th>Role</th><th>Link</th></tr>";
+      var body = table.appendChild(h("tbody"));
+      invitations.forEach(function (i) {{
+        var row = body.appendChild(h("tr", null, {{ "data-invitation": i.email_address }}));
+        row.appendChild(h("td", i.email_address));
+        row.appendChild(h("td", i.organization_name));
+        row.appendChild(h("td", i.role));
+        row.appendChild(h("td")).appendChild(h("a", "Accept invitation", {{ href: i.accept_url, "aria-label": "Accept the invitation of " + i.email_address + " to " + i.organization_name }}));
+      }});
+      document.getElementById("invitations").replaceChildren(invitations.length ? table : h("p", "No pending invitations."));
+    }});
+  }}
+  function refreshAll() {{ return Promise.all([loadUsers(), loadOrganizations(), loadInvitations(), loadWebhooks()]); }}
   refreshAll();
   setInterval(loadWebhooks, 5000);
   // Clerk's clerk-js 6 takes its widgets from @clerk/ui's constructor.

@@ -7,8 +7,9 @@
 
 use super::{
     backend::{self, ClerkApiError, DevState},
-    store,
+    orgs, store,
     webhooks::{self, EventSummary},
+    MOUNT,
 };
 use crate::model::{Plan, Role};
 use axum::{
@@ -26,6 +27,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
         .route("/users/{id}/access", post(set_access))
         .route("/sessions/{id}/revoke", post(backend::revoke_session))
         .route("/sessions/{id}/verified", post(set_verified))
+        .route("/organizations", get(organizations))
+        .route("/invitations", get(invitations))
         .route("/webhooks", get(events))
         .route("/webhooks/{id}/redeliver", post(redeliver))
         .with_state(state)
@@ -173,4 +176,40 @@ async fn redeliver(
     } else {
         Err(ClerkApiError::not_found("Event"))
     }
+}
+
+/// Every organization with its members (the console lists them).
+async fn organizations(State(state): State<DevState>) -> Result<Json<Vec<Value>>, ClerkApiError> {
+    let (all, _) = orgs::list(&state.db, None, 500, 0).await?;
+    let mut out = Vec::new();
+    for org in all {
+        let (members, _) = orgs::members(&state.db, &org.id, None, 500, 0).await?;
+        let mut json = org.to_json();
+        json["members"] = members
+            .iter()
+            .map(|m| json!({"user_id": m.user_id, "identifier": m.identifier, "role": m.role}))
+            .collect();
+        out.push(json);
+    }
+    Ok(Json(out))
+}
+
+/// The instance's outbox: pending invitations with the link each invitee
+/// would get by email (no mail leaves the machine). The link is the
+/// invitation's credential, shown here as Clerk's email would carry it:
+/// the console is the development instance's mailbox, never in production.
+async fn invitations(State(state): State<DevState>) -> Result<Json<Vec<Value>>, ClerkApiError> {
+    let pending = orgs::pending_invitations(&state.db).await?;
+    Ok(Json(
+        pending
+            .iter()
+            .map(|i| {
+                let mut json = i.to_json();
+                json["organization_name"] = json!(i.organization_name);
+                json["accept_url"] =
+                    json!(format!("{MOUNT}/v1/tickets/accept?ticket={}", i.ticket));
+                json
+            })
+            .collect(),
+    ))
 }

@@ -1,7 +1,7 @@
 //! The development instance's environment (`/v1/environment`): what Clerk's
 //! browser code reads first to learn how this instance signs people in —
 //! here email address and password only, names optional, public sign-up,
-//! no second factor, no organizations or billing — and where the app's
+//! no second factor, organizations without domains, no billing — and where the app's
 //! sign-in, sign-up and after-auth pages are. clerk-js fetches it with
 //! `PATCH` (its "touch"), sent as `POST ?_method=PATCH`.
 
@@ -188,6 +188,13 @@ mod tests {
             MIN_PASSWORD_LENGTH
         );
         assert_eq!(env["user_settings"]["actions"]["delete_self"], true);
-        assert_eq!(env["organization_settings"]["enabled"], false);
+        // Organizations on, with their widgets' actions: creating one,
+        // and admins deleting theirs.
+        assert_eq!(env["organization_settings"]["enabled"], true);
+        assert_eq!(
+            env["organization_settings"]["actions"]["admin_delete"],
+            true
+        );
+        assert_eq!(env["user_settings"]["actions"]["create_organization"], true);
     }
 }

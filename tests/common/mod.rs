@@ -2,6 +2,7 @@
 //! booted on a random port.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod fault_proxy;
 pub mod stub_clerk;
 

@@ -80,6 +80,20 @@ pub enum Widget {
     OrganizationProfile,
 }
 
+impl Widget {
+    /// clerk-js's method that mounts it.
+    fn mount_method(self) -> &'static str {
+        match self {
+            Widget::SignIn => "mountSignIn",
+            Widget::SignUp => "mountSignUp",
+            Widget::UserButton => "mountUserButton",
+            Widget::OrganizationSwitcher => "mountOrganizationSwitcher",
+            Widget::CreateOrganization => "mountCreateOrganization",
+            Widget::OrganizationProfile => "mountOrganizationProfile",
+        }
+    }
+}
+
 /// Props for a widget or call: string-valued, as all of ours are.
 pub fn props(pairs: &[(&str, &str)]) -> JsValue {
     let object = Object::new();
@@ -156,7 +170,14 @@ impl Clerk {
         closure.forget();
     }
 
+    /// Mounts `widget` into `node`. A Clerk build without that widget (the
+    /// development instance's fallback script has no organization widgets)
+    /// leaves the node empty rather than throwing.
     pub fn mount(&self, widget: Widget, node: &HtmlElement, props: &JsValue) {
+        if !self.offers(widget.mount_method()) {
+            leptos::logging::warn!("this Clerk build has no {}", widget.mount_method());
+            return;
+        }
         match widget {
             Widget::SignIn => self.mount_sign_in(node, props),
             Widget::SignUp => self.mount_sign_up(node, props),
@@ -168,6 +189,9 @@ impl Clerk {
     }
 
     pub fn unmount(&self, widget: Widget, node: &HtmlElement) {
+        if !self.offers(widget.mount_method()) {
+            return;
+        }
         match widget {
             Widget::SignIn => self.unmount_sign_in(node),
             Widget::SignUp => self.unmount_sign_up(node),
@@ -176,6 +200,11 @@ impl Clerk {
             Widget::CreateOrganization => self.unmount_create_organization(node),
             Widget::OrganizationProfile => self.unmount_organization_profile(node),
         }
+    }
+
+    /// Does `window.Clerk` have a method called `name`?
+    fn offers(&self, name: &str) -> bool {
+        Reflect::get(self, &JsValue::from_str(name)).is_ok_and(|f| f.is_function())
     }
 
     pub fn open_sign_in_modal(&self, props: &JsValue) {

@@ -18,6 +18,7 @@ on_both_backends!(
     members_and_strangers_are_refused_what_their_role_does_not_allow,
     invitations_wait_in_the_invitees_list_and_only_they_can_accept,
     the_backend_api_manages_organizations_members_and_invitations,
+    the_organization_page_needs_an_active_organization,
 );
 
 /// A signed-in browser, with its session id and its client object.
@@ -607,4 +608,44 @@ async fn the_backend_api_manages_organizations_members_and_invitations(t: TestDb
             "{expected} in {events:?}"
         );
     }
+}
+
+async fn organization_page(app: &TestApp, token: &str) -> reqwest::Response {
+    app.request(
+        reqwest::Method::GET,
+        "/organization/organization-members",
+        Some(token),
+    )
+    .header(header::ACCEPT, "text/html")
+    .send()
+    .await
+    .unwrap()
+}
+
+async fn the_organization_page_needs_an_active_organization(t: TestDb) {
+    let app = TestApp::spawn_on(t).await;
+    let (mut member, sid, client) = signed_in(&app, "pro@inkpad.dev", "inkpad-pro-demo").await;
+    let acme = acme_id(&client);
+    // The personal space: no organization to manage.
+    let jwt: Value = token(&app, &mut member, &sid).await.json().await.unwrap();
+    let res = organization_page(&app, jwt["jwt"].as_str().unwrap()).await;
+    assert_eq!(res.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(res.headers()[header::LOCATION], "/unauthorized");
+    // With Acme active, the page (Clerk's OrganizationProfile) opens.
+    let res = form(
+        &app,
+        &mut member,
+        &format!("/__clerk/v1/client/sessions/{sid}/touch"),
+        &[("active_organization_id", acme.as_str())],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let jwt: Value = token(&app, &mut member, &sid).await.json().await.unwrap();
+    let res = organization_page(&app, jwt["jwt"].as_str().unwrap()).await;
+    assert_eq!(res.status(), 200);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("clerk-organization-profile"));
 }

@@ -561,23 +561,33 @@ pub fn SignedOut(children: ChildrenFn) -> impl IntoView {
     view! { <Show when=When::SignedOut>{children()}</Show> }
 }
 
-/// Shows `children` to callers with the role, plan and permission given
-/// (all that are given), else `fallback`.
+/// Shows `children` to callers who meet every condition given, else
+/// `fallback`: the app's `role` and `plan` (public metadata), and Clerk's
+/// organization `permission` and `org_role`, `feature` and `billing_plan`
+/// (scoped `u:`/`o:` or not), as `Show`'s `When` reads them.
 #[component]
 pub fn Protect(
     #[prop(optional)] role: Option<Role>,
     #[prop(optional)] plan: Option<Plan>,
     #[prop(optional, into)] permission: Option<String>,
+    #[prop(optional, into)] org_role: Option<String>,
+    #[prop(optional, into)] feature: Option<String>,
+    #[prop(optional, into)] billing_plan: Option<String>,
     #[prop(optional, into)] fallback: ViewFn,
     children: ChildrenFn,
 ) -> impl IntoView {
-    let when = When::check(move |u| {
-        role.is_none_or(|r| u.role == r)
-            && plan.is_none_or(|p| u.plan == p)
-            && permission
-                .as_ref()
-                .is_none_or(|p| u.permissions.contains(p))
-    });
+    let conditions: Vec<When> = [
+        role.map(When::Role),
+        plan.map(When::Plan),
+        permission.map(When::Permission),
+        org_role.map(When::OrgRole),
+        feature.map(When::Feature),
+        billing_plan.map(When::BillingPlan),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let when = When::check(move |u| conditions.iter().all(|c| c.matches(Some(u))));
     view! { <Show when fallback>{children()}</Show> }
 }
 

@@ -49,15 +49,9 @@ pub async fn apply_delete(
 ) -> Result<Applied, DbError> {
     let now = now_millis();
     let mut tx = conn.begin().await?;
-    for table in [
-        "posts WHERE org_id",
-        "organization_memberships WHERE organization_id",
-    ] {
-        sqlx::query(&format!("DELETE FROM {table} = $1"))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-    }
+    // The tombstone first: it takes the organization's row, so a post being
+    // written there (which holds that row, `posts::create_in_org`) either
+    // commits before the posts below are removed, or sees the tombstone.
     let result = sqlx::query(
         "INSERT INTO organizations (id, created_at, updated_at, deleted_at, last_event_at) \
          VALUES ($1, $2, $2, $2, $3) \
@@ -71,6 +65,15 @@ pub async fn apply_delete(
     .bind(event_at)
     .execute(&mut *tx)
     .await?;
+    for table in [
+        "posts WHERE org_id",
+        "organization_memberships WHERE organization_id",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} = $1"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     Ok(Applied::from_rows(result.rows_affected()))
 }

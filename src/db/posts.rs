@@ -1,7 +1,7 @@
 //! Posts and their authors. Ownership rules live in the service layer; this
 //! module only stores and fetches.
 
-use super::{now_millis, Db, DbError};
+use super::{now_millis, Backend, Db, DbError};
 use crate::model::Post;
 
 const COLUMNS: &str = "id, author_id, org_id, title, content, created_at, updated_at";
@@ -36,6 +36,59 @@ pub async fn create(
     .fetch_one(db.pool())
     .await?;
     Ok(post)
+}
+
+/// A new post in organization `org_id`, unless Clerk has told this app the
+/// organization is deleted (`None`). The check and the insert are one
+/// transaction holding the organization's row: on PostgreSQL the row is
+/// read `FOR SHARE`, so an `organization.deleted` being applied (which
+/// writes the tombstone before removing the posts) either waits for this
+/// post and then removes it, or commits first and this sees the tombstone;
+/// on SQLite the transaction's write lock orders the two the same way.
+pub async fn create_in_org(
+    db: &Db,
+    author_id: &str,
+    org_id: &str,
+    title: &str,
+    content: &str,
+) -> Result<Option<Post>, DbError> {
+    let now = now_millis();
+    let mut tx = db.begin().await?;
+    // A row to hold, before the organization's own webhook brings its name.
+    sqlx::query(
+        "INSERT INTO organizations (id, created_at, updated_at) VALUES ($1, $2, $2) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(org_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let lock = match db.backend() {
+        Backend::Postgres => " FOR SHARE",
+        Backend::Sqlite => "",
+    };
+    let (deleted_at,): (Option<i64>,) = sqlx::query_as(&format!(
+        "SELECT deleted_at FROM organizations WHERE id = $1{lock}"
+    ))
+    .bind(org_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if deleted_at.is_some() {
+        return Ok(None);
+    }
+    let post = sqlx::query_as::<_, Post>(&format!(
+        "INSERT INTO posts (author_id, org_id, title, content, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
+    ))
+    .bind(author_id)
+    .bind(org_id)
+    .bind(title)
+    .bind(content)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(post))
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Post>, DbError> {

@@ -15,7 +15,7 @@
 use super::PageRequest;
 use crate::{
     auth::{Auth, Session},
-    db::{organizations, posts, users, Db},
+    db::{posts, users, Db},
     error::AppError,
     model::{Caller, NewPost, Page, Post, PostPatch, Role, POSTS_CREATE, POSTS_READ},
 };
@@ -92,15 +92,14 @@ pub async fn create(auth: &Auth, db: &Db, input: NewPost) -> Result<Post, AppErr
         return Err(AppError::Unauthenticated);
     }
     // Nor may a token minted before its organization was deleted write
-    // into it once Clerk's organization.deleted has arrived.
-    if let Some(org_id) = org_id {
-        if organizations::is_deleted(db, org_id).await? {
-            return Err(AppError::Forbidden(
-                "This organization has been deleted.".into(),
-            ));
-        }
+    // into it once Clerk's organization.deleted has arrived (checked in the
+    // insert's own transaction, so a deletion being applied cannot miss it).
+    match org_id {
+        Some(org_id) => posts::create_in_org(db, &session.user_id, org_id, &title, &content)
+            .await?
+            .ok_or_else(|| AppError::Forbidden("This organization has been deleted.".into())),
+        None => Ok(posts::create(db, &session.user_id, None, &title, &content).await?),
     }
-    Ok(posts::create(db, &session.user_id, org_id, &title, &content).await?)
 }
 
 pub async fn get(auth: &Auth, db: &Db, id: i64) -> Result<Post, AppError> {

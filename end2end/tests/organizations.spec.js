@@ -104,6 +104,8 @@ test("an admin creates an organization and invites the free user, who joins thro
   await expect(page.getByTestId("post").filter({ hasText: title })).toHaveCount(0);
 
   // The switcher lists the new organization; switching shows its posts.
+  await openSwitcher(page);
+  await snap(page, testInfo, "organization-switcher");
   await switchTo(page, name);
   await expect(page.getByTestId("space")).toContainText("In the organization");
   const post = page.getByTestId("post").filter({ hasText: title });
@@ -140,7 +142,9 @@ test("an admin creates an organization and invites the free user, who joins thro
   await profile.getByRole("button", { name: "General" }).click();
   await profile.getByRole("button", { name: "Delete organization" }).click();
   await profile.getByRole("textbox", { name: `Type "${name}" below to continue.` }).fill(name);
+  const confirm = profile.getByRole("button", { name: "Delete organization" }).last();
+  await expect(confirm).toBeEnabled();
   await snap(admin, testInfo, "organization-delete");
-  await profile.getByRole("button", { name: "Delete organization" }).last().click();
+  await confirm.click();
   await expect.poll(() => postsTitled(title), { timeout: 15_000 }).toBe(0);
 });

@@ -50,21 +50,45 @@ pub fn router(state: DevState) -> Router<DevState> {
         .with_state(state)
 }
 
+/// Paging and filters on a list, as both APIs take them (`limit`,
+/// `offset`, `query`, `role`, `status`; several statuses comma-separated,
+/// as clerk-js sends an array in a query).
 #[derive(Deserialize, Default)]
-struct ListQuery {
+pub(super) struct ListQuery {
     limit: Option<i64>,
     offset: Option<i64>,
-    query: Option<String>,
+    pub query: Option<String>,
     role: Option<String>,
     status: Option<String>,
 }
 
 impl ListQuery {
-    fn page(&self) -> (i64, i64) {
+    /// `(limit, offset)`: 10 by default, at most 500.
+    pub fn page(&self) -> (i64, i64) {
         (
             self.limit.unwrap_or(10).clamp(1, 500),
             self.offset.unwrap_or(0).max(0),
         )
+    }
+
+    pub fn role(&self) -> Option<&str> {
+        self.role.as_deref().filter(|r| !r.is_empty())
+    }
+
+    pub fn statuses(&self) -> Vec<String> {
+        self.status
+            .iter()
+            .flat_map(|s| s.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// One page of an already-loaded list.
+    pub fn slice<'a, T>(&self, all: &'a [T]) -> impl Iterator<Item = &'a T> + use<'a, T> {
+        let (limit, offset) = self.page();
+        all.iter().skip(offset as usize).take(limit as usize)
     }
 }
 
@@ -159,8 +183,7 @@ async fn list_memberships(
         return Err(ClerkApiError::not_found("Organization"));
     }
     let (limit, offset) = query.page();
-    let role = query.role.as_deref().filter(|r| !r.is_empty());
-    let (members, total) = orgs::members(&state.db, &id, role, limit, offset).await?;
+    let (members, total) = orgs::members(&state.db, &id, query.role(), limit, offset).await?;
     Ok(paginated(
         members.iter().map(Membership::to_json).collect(),
         total,
@@ -209,22 +232,9 @@ async fn list_invitations(
     if orgs::get(&state.db, &id).await?.is_none() {
         return Err(ClerkApiError::not_found("Organization"));
     }
-    let statuses: Vec<String> = query
-        .status
-        .iter()
-        .flat_map(|s| s.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let all = orgs::invitations(&state.db, &id, &statuses).await?;
-    let (limit, offset) = query.page();
+    let all = orgs::invitations(&state.db, &id, &query.statuses()).await?;
     Ok(paginated(
-        all.iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .map(Invitation::to_json)
-            .collect(),
+        query.slice(&all).map(Invitation::to_json).collect(),
         all.len() as i64,
     ))
 }

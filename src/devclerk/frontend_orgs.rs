@@ -15,6 +15,7 @@
 
 use super::{
     backend::{ClerkApiError, DevState},
+    backend_orgs::ListQuery,
     frontend::{client_json, method_not_allowed, signed_in_session, MethodOverride},
     orgs::{self, Membership, OrgError},
     store::{self, SessionInfo},
@@ -189,36 +190,6 @@ impl Fields {
     }
 }
 
-/// Paging and filters as clerk-js sends them (`limit`, `offset`, `role`,
-/// `status`; several values comma-separated).
-#[derive(Deserialize, Default)]
-struct ListParams {
-    limit: Option<i64>,
-    offset: Option<i64>,
-    role: Option<String>,
-    status: Option<String>,
-}
-
-impl ListParams {
-    fn page(&self) -> (i64, i64) {
-        (
-            self.limit.unwrap_or(10).clamp(1, 500),
-            self.offset.unwrap_or(0).max(0),
-        )
-    }
-
-    fn statuses(&self) -> Vec<String> {
-        self.status
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
 /// Clerk's paginated envelope.
 fn page(data: Vec<Value>, total: i64) -> Json<Value> {
     Json(json!({"response": {"data": data, "total_count": total}}))
@@ -331,13 +302,12 @@ async fn list_members(
     State(state): State<DevState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(params): Query<ListParams>,
+    Query(params): Query<ListQuery>,
 ) -> Result<Json<Value>, ClerkApiError> {
     let session = signed_in_session(&state, &headers).await?;
     member_with(&state, &session, &id, "org:sys_memberships:read").await?;
     let (limit, offset) = params.page();
-    let role = params.role.as_deref().filter(|r| !r.is_empty());
-    let (members, total) = orgs::members(&state.db, &id, role, limit, offset).await?;
+    let (members, total) = orgs::members(&state.db, &id, params.role(), limit, offset).await?;
     Ok(page(
         members.iter().map(Membership::to_json).collect(),
         total,
@@ -404,19 +374,13 @@ async fn list_invitations(
     State(state): State<DevState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(params): Query<ListParams>,
+    Query(params): Query<ListQuery>,
 ) -> Result<Json<Value>, ClerkApiError> {
     let session = signed_in_session(&state, &headers).await?;
     member_with(&state, &session, &id, "org:sys_memberships:manage").await?;
     let all = orgs::invitations(&state.db, &id, &params.statuses()).await?;
-    let (limit, offset) = params.page();
     let total = all.len() as i64;
-    let data = all
-        .iter()
-        .skip(offset as usize)
-        .take(limit as usize)
-        .map(orgs::Invitation::to_json)
-        .collect();
+    let data = params.slice(&all).map(orgs::Invitation::to_json).collect();
     Ok(page(data, total))
 }
 
@@ -513,17 +477,11 @@ async fn empty_page() -> Json<Value> {
 async fn my_memberships(
     State(state): State<DevState>,
     headers: HeaderMap,
-    Query(params): Query<ListParams>,
+    Query(params): Query<ListQuery>,
 ) -> Result<Json<Value>, ClerkApiError> {
     let session = signed_in_session(&state, &headers).await?;
     let all = orgs::memberships_of(&state.db, &session.user_id).await?;
-    let (limit, offset) = params.page();
-    let data = all
-        .iter()
-        .skip(offset as usize)
-        .take(limit as usize)
-        .map(Membership::to_json)
-        .collect();
+    let data = params.slice(&all).map(Membership::to_json).collect();
     Ok(page(data, all.len() as i64))
 }
 
@@ -564,16 +522,13 @@ async fn my_emails(state: &DevState, user_id: &str) -> Result<Vec<String>, Clerk
 async fn my_invitations(
     State(state): State<DevState>,
     headers: HeaderMap,
-    Query(params): Query<ListParams>,
+    Query(params): Query<ListQuery>,
 ) -> Result<Json<Value>, ClerkApiError> {
     let session = signed_in_session(&state, &headers).await?;
     let emails = my_emails(&state, &session.user_id).await?;
     let all = orgs::invitations_for(&state.db, &emails, &params.statuses()).await?;
-    let (limit, offset) = params.page();
-    let data = all
-        .iter()
-        .skip(offset as usize)
-        .take(limit as usize)
+    let data = params
+        .slice(&all)
         .map(orgs::Invitation::to_user_json)
         .collect();
     Ok(page(data, all.len() as i64))

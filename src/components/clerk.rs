@@ -220,7 +220,31 @@ mod browser {
 }
 
 fn context() -> ClerkContext {
-    use_context::<ClerkContext>().expect("Clerk components need a ClerkProvider above them")
+    use_context::<ClerkContext>().unwrap_or_else(|| {
+        // Either a component outside `ClerkProvider` (a mistake, said here)
+        // or one rendered while a server render its client abandoned is
+        // being torn down (its owners already gone): neither may panic a
+        // server worker, so it gets a context that knows nobody.
+        leptos::logging::warn!(
+            "Clerk components need a ClerkProvider above them (or this render was abandoned)"
+        );
+        ClerkContext::detached()
+    })
+}
+
+impl ClerkContext {
+    /// A context with nobody signed in and Clerk not loaded.
+    fn detached() -> Self {
+        ClerkContext {
+            current: Resource::new(|| (), |_| async { Ok(None) }),
+            settings: Resource::new(
+                || (),
+                |_| async { Err(AppError::Unavailable("Clerk is not set up here.".into())) },
+            ),
+            clerk_loaded: RwSignal::new(false),
+            error: RwSignal::new(None),
+        }
+    }
 }
 
 /// The caller's auth state and actions, as Clerk's `useAuth()`. Its getters
@@ -250,7 +274,10 @@ pub fn use_organization() -> Signal<Option<crate::model::OrgSnapshot>> {
 
 impl UseAuth {
     fn state(&self) -> Option<Option<AuthSnapshot>> {
-        match self.ctx.current.get() {
+        // `try_get`: a server render whose client has gone away is torn
+        // down while resource tasks may still ask; they then see "loading"
+        // instead of panicking a server worker.
+        match self.ctx.current.try_get().flatten() {
             None => None,
             Some(Ok(user)) => Some(user),
             // Cannot tell (e.g. keys unavailable): show the signed-out UI;
@@ -540,12 +567,19 @@ pub fn Show(
         // Transition: a refetch keeps showing the last answer, never a flash.
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let user = current.await.ok().flatten();
-                if when.with_value(|w| w.matches(user.as_ref())) {
-                    children.with_value(|c| c()).into_any()
-                } else {
-                    fallback.with_value(|f| f.run()).into_any()
-                }
+                let Some(user) = super::settled(current).await else {
+                    return ().into_any();
+                };
+                let user = user.ok().flatten();
+                // `try_`: a server render abandoned by its client is torn
+                // down around this future; it then renders nothing rather
+                // than panicking a server worker.
+                let shown = match when.try_with_value(|w| w.matches(user.as_ref())) {
+                    Some(true) => children.try_with_value(|c| c().into_any()),
+                    Some(false) => fallback.try_with_value(|f| f.run()),
+                    None => None,
+                };
+                shown.unwrap_or_else(|| ().into_any())
             })}
         </Transition>
     }

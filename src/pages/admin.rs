@@ -36,15 +36,26 @@ pub fn Admin() -> impl IntoView {
     let set_plan = ServerAction::<SetPlan>::new();
     // Bumped when a change is abandoned, so the list shows what is stored.
     let reload = RwSignal::new(0_u32);
+    // Resource sources read with `try_get`, as the dashboard's do: an
+    // abandoned server render disposes these before its tasks stop.
+    // (The actions' version signals are taken now: asking a disposed
+    // action for them panics too.)
+    let (role_version, plan_version) = (set_role.version(), set_plan.version());
     let changes = move || {
         (
-            set_role.version().get(),
-            set_plan.version().get(),
-            reload.get(),
+            role_version.try_get().unwrap_or_default(),
+            plan_version.try_get().unwrap_or_default(),
+            reload.try_get().unwrap_or_default(),
         )
     };
     let users = Resource::new(
-        move || (query.get(), page.get(), changes()),
+        move || {
+            (
+                query.try_get().unwrap_or_default(),
+                page.try_get().unwrap_or(1),
+                changes(),
+            )
+        },
         |(q, page, _)| list_users((!q.is_empty()).then_some(q), page),
     );
     let audit = Resource::new(changes, |_| audit_log(1));
@@ -126,7 +137,10 @@ pub fn Admin() -> impl IntoView {
                 <p class="form-error" role="alert">{error}</p>
                 <Transition fallback=|| view! { <p>"Loading users…"</p> }>
                     {move || Suspend::new(async move {
-                        match users.await {
+                        let Some(users) = crate::components::settled(users).await else {
+                            return ().into_any();
+                        };
+                        match users {
                             Err(error) => view! { <CallError error/> }.into_any(),
                             Ok(list) => {
                                 let (current, pages) = (list.page, list.pages());
@@ -152,7 +166,10 @@ pub fn Admin() -> impl IntoView {
                 <h2>"Audit log"</h2>
                 <Transition fallback=|| view! { <p>"Loading the audit log…"</p> }>
                     {move || Suspend::new(async move {
-                        match audit.await {
+                        let Some(audit) = crate::components::settled(audit).await else {
+                            return ().into_any();
+                        };
+                        match audit {
                             Err(error) => view! { <CallError error/> }.into_any(),
                             Ok(log) => view! {
                                 <div class="table-wrap">

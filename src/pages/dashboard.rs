@@ -33,14 +33,17 @@ pub fn Dashboard() -> impl IntoView {
     // Switching organizations (Clerk's setActive) changes the caller's
     // space, and with it the list.
     let organization = crate::components::clerk::use_organization();
+    // Read with `try_get`: when a client abandons a server render, the
+    // page's signals are disposed while this resource's task may still ask
+    // for its source (a panic in a server worker otherwise). The actions'
+    // version signals are taken now: asking a disposed action panics too.
+    let versions = [create.version(), update.version(), delete.version()];
     let posts = Resource::new(
         move || {
             (
-                page.get(),
-                create.version().get(),
-                update.version().get(),
-                delete.version().get(),
-                organization.get().map(|o| o.id),
+                page.try_get().unwrap_or(1),
+                versions.map(|v| v.try_get().unwrap_or_default()),
+                organization.try_get().flatten().map(|o| o.id),
             )
         },
         |(page, ..)| list_posts(page),
@@ -122,7 +125,10 @@ pub fn Dashboard() -> impl IntoView {
                 <p class="form-error" role="alert" data-testid="post-error">{move || auth.error_message(update.value().get())}{move || auth.error_message(delete.value().get())}</p>
                 <Transition fallback=|| view! { <p>"Loading your posts…"</p> }>
                     {move || Suspend::new(async move {
-                        match posts.await {
+                        let Some(posts) = crate::components::settled(posts).await else {
+                            return ().into_any();
+                        };
+                        match posts {
                             Err(error) => view! { <CallError error/> }.into_any(),
                             Ok(list) if list.items.is_empty() && list.page == 1 => view! {
                                 <p class="empty" data-testid="no-posts">"No posts yet. Write your first one above."</p>

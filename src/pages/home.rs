@@ -43,7 +43,10 @@ fn LiveStats() -> impl IntoView {
                 set_pending
             >
                 {move || Suspend::new(async move {
-                    match stats.await {
+                    let Some(stats) = crate::components::settled(stats).await else {
+                        return ().into_any();
+                    };
+                    match stats {
                         Ok(s) => view! {
                             <p class="stats-line">
                                 <strong data-testid="writers">{s.writers}</strong>

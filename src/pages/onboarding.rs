@@ -30,7 +30,10 @@ pub fn Onboarding() -> impl IntoView {
                 // server: it works before and without the WASM too.
                 <Transition fallback=|| view! { <p>"Loading your profile…"</p> }>
                     {move || Suspend::new(async move {
-                        let (first, last) = match profile.await {
+                        let Some(profile) = crate::components::settled(profile).await else {
+                            return ().into_any();
+                        };
+                        let (first, last) = match profile {
                             Ok(p) => (p.first_name.unwrap_or_default(), p.last_name.unwrap_or_default()),
                             Err(error) => return view! { <CallError error/> }.into_any(),
                         };

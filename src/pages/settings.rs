@@ -18,7 +18,10 @@ pub fn Settings() -> impl IntoView {
                 <h1>"Settings"</h1>
                 <Transition fallback=|| view! { <p>"Loading your profile…"</p> }>
                     {move || Suspend::new(async move {
-                        match profile.await {
+                        let Some(profile) = crate::components::settled(profile).await else {
+                            return ().into_any();
+                        };
+                        match profile {
                             Err(error) => view! { <CallError error/> }.into_any(),
                             Ok(p) => {
                                 let name = [p.first_name.clone(), p.last_name.clone()]

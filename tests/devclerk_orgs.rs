@@ -157,6 +157,23 @@ async fn an_admin_creates_an_organization_invites_and_the_invitee_joins_through_
     )
     .await;
     assert_eq!(bad_role.status(), 422);
+    // All of a request or none: a refused address (a member, or one listed
+    // twice) leaves the good ones uninvited.
+    for pairs in [
+        [
+            ("email_address", "new@inkpad.dev"),
+            ("email_address", "admin@inkpad.dev"),
+            ("role", "org:member"),
+        ],
+        [
+            ("email_address", "new@inkpad.dev"),
+            ("email_address", "New@inkpad.dev"),
+            ("role", "org:member"),
+        ],
+    ] {
+        let res = form(&app, &mut admin, &invite, &pairs).await;
+        assert_eq!(res.status(), 400, "{pairs:?}");
+    }
     let listed: Value = get(
         &app,
         &mut admin,

@@ -246,7 +246,7 @@ async fn create_invitation(
     body: Bytes,
 ) -> Result<Json<Value>, ClerkApiError> {
     let body = object_body(&body)?;
-    let invitation = orgs::invite(
+    let invitation = orgs::invite_one(
         &state.db,
         &id,
         &required(&body, "email_address")?,

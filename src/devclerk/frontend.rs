@@ -338,7 +338,8 @@ fn form_error(code: &'static str, message: &str) -> ClerkApiError {
     ClerkApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message, message)
 }
 
-fn valid_email(email: &str) -> bool {
+/// A plausible email address (sign-ups and organization invitations).
+pub(super) fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
@@ -347,7 +348,7 @@ fn valid_email(email: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !email.contains(char::is_whitespace)
+        && !email.contains(|c: char| c.is_whitespace() || c.is_control())
         && !domain.contains('@')
 }
 

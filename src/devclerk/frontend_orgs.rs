@@ -393,7 +393,7 @@ async fn invite(
 ) -> Result<Json<Value>, ClerkApiError> {
     let session = signed_in_session(&state, &headers).await?;
     member_with(&state, &session, &id, "org:sys_memberships:manage").await?;
-    let invitation = orgs::invite(
+    let invitation = orgs::invite_one(
         &state.db,
         &id,
         fields.required("email_address")?,
@@ -406,9 +406,8 @@ async fn invite(
 /// Most invitations one request may send.
 const MAX_BULK_INVITATIONS: usize = 20;
 
-/// `OrganizationProfile`'s "Invite": several addresses, one role. Every
-/// address is checked before any invitation is made, so a bad one changes
-/// nothing.
+/// `OrganizationProfile`'s "Invite": several addresses, one role, all
+/// invited or none (`orgs::invite`), so a bad address changes nothing.
 async fn invite_bulk(
     State(state): State<DevState>,
     headers: HeaderMap,
@@ -425,21 +424,8 @@ async fn invite_bulk(
             format!("Invite 1 to {MAX_BULK_INVITATIONS} addresses at a time."),
         ));
     }
-    // Checked up front: refusals for one address must not leave the
-    // others half-invited.
-    for email in &emails {
-        let invited = orgs::invitations(&state.db, &id, &["pending".into()])
-            .await?
-            .iter()
-            .any(|i| i.email_address == email.trim().to_lowercase());
-        if invited {
-            return Err(OrgError::AlreadyInvited.into());
-        }
-    }
-    let mut created = Vec::new();
-    for email in emails {
-        created.push(orgs::invite(&state.db, &id, email, role).await?.to_json());
-    }
+    let invited = orgs::invite(&state.db, &id, &emails, role).await?;
+    let created: Vec<Value> = invited.iter().map(orgs::Invitation::to_json).collect();
     Ok(Json(json!({"response": created})))
 }
 
@@ -547,10 +533,8 @@ async fn accept_my_invitation(
         .await?
         .filter(|i| emails.contains(&i.email_address))
         .ok_or_else(|| ClerkApiError::not_found("Invitation"))?;
-    orgs::accept_invitation(&state.db, &invitation.id, &session.user_id).await?;
-    let accepted = orgs::invitation(&state.db, &id)
-        .await?
-        .ok_or_else(|| ClerkApiError::not_found("Invitation"))?;
+    let (accepted, _) =
+        orgs::accept_invitation(&state.db, &invitation.id, &session.user_id).await?;
     with_client(&state, &session, &headers, accepted.to_user_json()).await
 }
 

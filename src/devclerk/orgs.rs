@@ -14,6 +14,7 @@
 //! its widgets check) are on the membership object, never in tokens.
 
 use super::{
+    frontend::valid_email,
     store::{new_id, SessionInfo, StoreError},
     webhooks,
 };
@@ -748,18 +749,6 @@ pub async fn set_active(db: &Db, session_id: &str, org_id: Option<&str>) -> Resu
     Ok(())
 }
 
-fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && email.len() <= 320
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
 async fn load_invitation(
     conn: &mut AnyConnection,
     clause: &str,
@@ -774,20 +763,22 @@ async fn load_invitation(
     .await?)
 }
 
-/// Invites `email` with `role`; queues `organizationInvitation.created`.
-/// No mail leaves the machine: the console lists pending invitations with
-/// their links.
+/// Invites each of `emails` with `role`, queuing
+/// `organizationInvitation.created` for each: all of them or, when any is
+/// refused (not an address, already a member, already invited, twice in
+/// the list), none. No mail leaves the machine: the console lists pending
+/// invitations with their links.
 pub async fn invite(
     db: &Db,
     org_id: &str,
-    email: &str,
+    emails: &[&str],
     role: &str,
-) -> Result<Invitation, OrgError> {
-    let email = email.trim().to_lowercase();
-    if !valid_email(&email) {
+) -> Result<Vec<Invitation>, OrgError> {
+    let emails: Vec<String> = emails.iter().map(|e| e.trim().to_lowercase()).collect();
+    if let Some(bad) = emails.iter().find(|e| !valid_email(e)) {
         return Err(OrgError::Invalid(
             "email_address",
-            format!("{email:?} is not an email address."),
+            format!("{bad:?} is not an email address."),
         ));
     }
     check_role(role)?;
@@ -795,60 +786,79 @@ pub async fn invite(
     if load_org(&mut tx, org_id).await?.is_none() {
         return Err(OrgError::NotFound("Organization"));
     }
-    let (members,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM clerk_dev_memberships m \
-         JOIN clerk_dev_email_addresses e ON e.user_id = m.user_id \
-         WHERE m.organization_id = $1 AND e.email_address = $2",
-    )
-    .bind(org_id)
-    .bind(&email)
-    .fetch_one(&mut *tx)
-    .await?;
-    if members > 0 {
-        return Err(OrgError::AlreadyMember);
+    let mut invitations = Vec::with_capacity(emails.len());
+    for email in &emails {
+        let (members,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM clerk_dev_memberships m \
+             JOIN clerk_dev_email_addresses e ON e.user_id = m.user_id \
+             WHERE m.organization_id = $1 AND e.email_address = $2",
+        )
+        .bind(org_id)
+        .bind(email)
+        .fetch_one(&mut *tx)
+        .await?;
+        if members > 0 {
+            return Err(OrgError::AlreadyMember);
+        }
+        // Sees this transaction's own invitations too: an address listed
+        // twice is refused like one invited before.
+        let (pending,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM clerk_dev_org_invitations \
+             WHERE organization_id = $1 AND email_address = $2 AND status = 'pending'",
+        )
+        .bind(org_id)
+        .bind(email)
+        .fetch_one(&mut *tx)
+        .await?;
+        if pending > 0 {
+            return Err(OrgError::AlreadyInvited);
+        }
+        let id = new_id("orginv");
+        let ticket: String = rand::thread_rng()
+            .sample_iter(&Alphanumeric)
+            .take(48)
+            .map(char::from)
+            .collect();
+        sqlx::query(
+            "INSERT INTO clerk_dev_org_invitations \
+             (id, organization_id, email_address, role, status, ticket, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'pending', $5, $6, $6)",
+        )
+        .bind(&id)
+        .bind(org_id)
+        .bind(email)
+        .bind(role)
+        .bind(&ticket)
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+        let invitation = load_invitation(&mut tx, "i.id = $1", &id)
+            .await?
+            .ok_or(OrgError::NotFound("Invitation"))?;
+        webhooks::enqueue(
+            &mut tx,
+            "organizationInvitation.created",
+            &id,
+            invitation.to_json(),
+        )
+        .await?;
+        invitations.push(invitation);
     }
-    let (pending,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM clerk_dev_org_invitations \
-         WHERE organization_id = $1 AND email_address = $2 AND status = 'pending'",
-    )
-    .bind(org_id)
-    .bind(&email)
-    .fetch_one(&mut *tx)
-    .await?;
-    if pending > 0 {
-        return Err(OrgError::AlreadyInvited);
-    }
-    let id = new_id("orginv");
-    let ticket: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(48)
-        .map(char::from)
-        .collect();
-    sqlx::query(
-        "INSERT INTO clerk_dev_org_invitations \
-         (id, organization_id, email_address, role, status, ticket, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $6)",
-    )
-    .bind(&id)
-    .bind(org_id)
-    .bind(&email)
-    .bind(role)
-    .bind(&ticket)
-    .bind(now_millis())
-    .execute(&mut *tx)
-    .await?;
-    let invitation = load_invitation(&mut tx, "i.id = $1", &id)
-        .await?
-        .ok_or(OrgError::NotFound("Invitation"))?;
-    webhooks::enqueue(
-        &mut tx,
-        "organizationInvitation.created",
-        &id,
-        invitation.to_json(),
-    )
-    .await?;
     tx.commit().await.map_err(DbError::from)?;
-    Ok(invitation)
+    Ok(invitations)
+}
+
+/// [`invite`] for one address.
+pub async fn invite_one(
+    db: &Db,
+    org_id: &str,
+    email: &str,
+    role: &str,
+) -> Result<Invitation, OrgError> {
+    invite(db, org_id, &[email], role)
+        .await?
+        .pop()
+        .ok_or(OrgError::NotFound("Invitation"))
 }
 
 /// The organization's invitations with one of `statuses` (all when
@@ -967,8 +977,12 @@ pub async fn revoke_invitation(db: &Db, org_id: &str, id: &str) -> Result<Invita
 
 /// Accepts a pending invitation for `user_id` (whose email it must be
 /// addressed to: the caller checks): the membership and both events, or
-/// nothing.
-pub async fn accept_invitation(db: &Db, id: &str, user_id: &str) -> Result<Membership, OrgError> {
+/// nothing. Answers the accepted invitation and the membership.
+pub async fn accept_invitation(
+    db: &Db,
+    id: &str,
+    user_id: &str,
+) -> Result<(Invitation, Membership), OrgError> {
     let mut tx = db.begin().await?;
     let invitation = settle_invitation(&mut tx, id, "accepted").await?;
     // Added by other means meanwhile: the invitation is still used up.
@@ -986,7 +1000,7 @@ pub async fn accept_invitation(db: &Db, id: &str, user_id: &str) -> Result<Membe
         }
     };
     tx.commit().await.map_err(DbError::from)?;
-    Ok(membership)
+    Ok((invitation, membership))
 }
 
 /// Seeds "Acme" once: the admin demo user as `org:admin`, the pro demo

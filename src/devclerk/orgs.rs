@@ -189,12 +189,20 @@ pub struct Membership {
     /// The member's primary email address.
     pub identifier: Option<String>,
     pub members_count: i64,
+    pub pending_invitations_count: i64,
+    pub org_created_by: Option<String>,
+    pub org_created_at: i64,
+    pub org_updated_at: i64,
 }
 
 const MEMBERSHIP_COLUMNS: &str = "m.id, m.organization_id, o.name, o.slug, m.role, \
      m.created_at, m.updated_at, m.user_id, u.first_name, u.last_name, \
      e.email_address AS identifier, \
-     (SELECT COUNT(*) FROM clerk_dev_memberships c WHERE c.organization_id = o.id) AS members_count";
+     (SELECT COUNT(*) FROM clerk_dev_memberships c WHERE c.organization_id = o.id) AS members_count, \
+     (SELECT COUNT(*) FROM clerk_dev_org_invitations i \
+      WHERE i.organization_id = o.id AND i.status = 'pending') AS pending_invitations_count, \
+     o.created_by AS org_created_by, o.created_at AS org_created_at, \
+     o.updated_at AS org_updated_at";
 
 const MEMBERSHIP_FROM: &str = "FROM clerk_dev_memberships m \
      JOIN clerk_dev_organizations o ON o.id = m.organization_id \
@@ -225,6 +233,20 @@ impl Membership {
         (o, format!("o:{FEATURE}"))
     }
 
+    /// The organization this membership is in.
+    pub fn organization(&self) -> Organization {
+        Organization {
+            id: self.organization_id.clone(),
+            name: self.name.clone(),
+            slug: self.slug.clone(),
+            created_by: self.org_created_by.clone(),
+            created_at: self.org_created_at,
+            updated_at: self.org_updated_at,
+            members_count: self.members_count,
+            pending_invitations_count: self.pending_invitations_count,
+        }
+    }
+
     /// Clerk's `organization_membership` object, with its organization and
     /// its member's public data (the frontend API, Backend API and
     /// webhooks all use this shape).
@@ -238,21 +260,7 @@ impl Membership {
             "public_metadata": {},
             "created_at": self.created_at,
             "updated_at": self.updated_at,
-            "organization": {
-                "object": "organization",
-                "id": self.organization_id,
-                "name": self.name,
-                "slug": self.slug,
-                "image_url": "",
-                "has_image": false,
-                "members_count": self.members_count,
-                "pending_invitations_count": 0,
-                "max_allowed_memberships": 0,
-                "admin_delete_enabled": true,
-                "public_metadata": {},
-                "created_at": self.created_at,
-                "updated_at": self.updated_at,
-            },
+            "organization": self.organization().to_json(),
             "public_user_data": {
                 "user_id": self.user_id,
                 "identifier": self.identifier,
@@ -1045,6 +1053,10 @@ mod tests {
             last_name: None,
             identifier: Some("a@b.io".into()),
             members_count: 1,
+            pending_invitations_count: 0,
+            org_created_by: None,
+            org_created_at: 0,
+            org_updated_at: 0,
         }
     }
 

@@ -130,6 +130,31 @@ impl Policy {
 /// `.`/`..` resolved when that differs.
 pub fn normalize(raw_path: &str) -> Vec<String> {
     let path = raw_path.split(['?', '#']).next().unwrap_or("");
+    if is_normal(path) {
+        return vec![path.to_owned()];
+    }
+    normalize_in_full(path)
+}
+
+/// Already in normal form: lower-case letters, digits, `-`, `_` and `.` in
+/// non-empty segments, none of them `.` or `..` — so nothing to decode,
+/// lower or resolve. That is nearly every request, and normalising runs in
+/// several layers per request; the full path below allocates a copy per step.
+fn is_normal(path: &str) -> bool {
+    path == "/"
+        || path.strip_prefix('/').is_some_and(|rest| {
+            rest.split('/').all(|segment| {
+                !segment.is_empty()
+                    && segment != "."
+                    && segment != ".."
+                    && segment
+                        .bytes()
+                        .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.'))
+            })
+        })
+}
+
+fn normalize_in_full(path: &str) -> Vec<String> {
     let mut decoded = path.to_owned();
     // Decode until stable, so %2564 cannot hide a "d" behind two layers.
     for _ in 0..4 {
@@ -198,6 +223,40 @@ mod tests {
         );
         assert_eq!(normalize("/a/./b/../../c"), ["/a/./b/../../c", "/c"]);
         assert_eq!(normalize("/../../etc"), ["/../../etc", "/etc"]);
+    }
+
+    proptest::proptest! {
+        /// The shortcut for paths already in normal form answers exactly
+        /// what the full normalisation does, for any path built from the
+        /// characters that matter (case, escapes, dots, slashes), most of
+        /// them segment by segment so that many are in normal form.
+        #[test]
+        fn the_shortcut_agrees_with_the_full_normalisation(
+            path in "(/[a-z0-9._%A\\\\-]{0,5}){0,4}|[/a-zA-Z0-9._%\\\\-]{0,16}"
+        ) {
+            let path = path.as_str();
+            if is_normal(path) {
+                proptest::prop_assert_eq!(vec![path.to_owned()], normalize_in_full(path));
+            }
+            proptest::prop_assert_eq!(normalize(path), normalize_in_full(path));
+        }
+    }
+
+    #[test]
+    fn the_shortcut_takes_only_paths_in_normal_form() {
+        for path in [
+            "/",
+            "/dashboard",
+            "/api/protected/posts",
+            "/pkg/inkpad.abc-_1.wasm",
+        ] {
+            assert!(is_normal(path), "{path}");
+        }
+        for path in [
+            "", "//", "/x/", "/A", "/%61", "/a/./b", "/a/..", "\\a", "a", "/a b",
+        ] {
+            assert!(!is_normal(path), "{path}");
+        }
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub fn validate(title: &str, content: &str) -> Result<(String, String), AppError
     let mut fields = BTreeMap::new();
     if title.is_empty() {
         fields.insert("title", "Give your post a title.".to_owned());
+    } else if title.contains('\0') {
+        // PostgreSQL refuses NUL in text (a 500 there); neither backend keeps it.
+        fields.insert("title", "Titles cannot contain NUL characters.".to_owned());
     } else if title.chars().count() > TITLE_MAX {
         fields.insert(
             "title",
@@ -39,6 +42,8 @@ pub fn validate(title: &str, content: &str) -> Result<(String, String), AppError
     }
     if content.is_empty() {
         fields.insert("content", "Write something before saving.".to_owned());
+    } else if content.contains('\0') {
+        fields.insert("content", "Posts cannot contain NUL characters.".to_owned());
     } else if content.chars().count() > CONTENT_MAX {
         fields.insert(
             "content",
@@ -188,6 +193,19 @@ pub fn may_change(session: &Session, post: &Post) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_characters_are_refused_in_either_field() {
+        assert_eq!(
+            validate("a\0b", "x").unwrap_err().to_string(),
+            "Titles cannot contain NUL characters."
+        );
+        assert_eq!(
+            validate("t", "\0").unwrap_err().to_string(),
+            "Posts cannot contain NUL characters."
+        );
+        assert!(validate("tabs\tare fine", "and\nnew lines").is_ok());
+    }
 
     #[test]
     fn titles_and_content_are_trimmed_and_bounded() {

@@ -647,6 +647,16 @@ mod through_clerk {
         assert_eq!(page["total"], 1);
         assert_eq!(page["items"][0]["id"], free_id.as_str());
         assert_eq!(page["items"][0]["plan"], "free");
+        // NUL cannot be searched for (PostgreSQL refuses it in text): 400.
+        let (status, body) = call(
+            &app,
+            Method::GET,
+            "/api/admin/users?search=a%00b",
+            Some(&admin),
+            None,
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
 
         // Members cannot; the free user gets 403 from premium.
         let plan_path = format!("/api/admin/users/{free_id}/plan");

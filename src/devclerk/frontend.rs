@@ -319,7 +319,7 @@ fn signed_out(long_message: &str) -> ClerkApiError {
     )
 }
 
-/// Names are at most 256 characters (as Clerk allows).
+/// Names are at most 256 characters (as Clerk allows), without control characters.
 fn check_names(names: [&Option<String>; 2]) -> Result<(), ClerkApiError> {
     if names
         .iter()
@@ -328,6 +328,16 @@ fn check_names(names: [&Option<String>; 2]) -> Result<(), ClerkApiError> {
         return Err(form_error(
             "form_param_max_length_exceeded",
             "Names are at most 256 characters.",
+        ));
+    }
+    // As organization names: PostgreSQL refuses NUL in text (a 500).
+    if names
+        .iter()
+        .any(|n| n.as_ref().is_some_and(|n| n.chars().any(char::is_control)))
+    {
+        return Err(form_error(
+            "form_param_format_invalid",
+            "Names cannot contain control characters.",
         ));
     }
     Ok(())
@@ -1227,6 +1237,18 @@ async fn handshake(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_bounded_and_free_of_control_characters() {
+        let ok = Some("Ada Lovelace".to_owned());
+        assert!(check_names([&ok, &None]).is_ok());
+        for bad in ["a\0b", "tab\there", &"x".repeat(257)] {
+            assert!(
+                check_names([&None, &Some(bad.to_owned())]).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn passwords_follow_the_rules() {

@@ -59,6 +59,12 @@ pub async fn list_users(
             "Searches can be at most 100 characters.".into(),
         ));
     }
+    // PostgreSQL refuses NUL in text: a 400 here, not a 500 from the query.
+    if search.is_some_and(|s| s.contains('\0')) {
+        return Err(AppError::BadRequest(
+            "Searches cannot contain NUL characters.".into(),
+        ));
+    }
     let (items, total) = users::page(db, search, page.per_page, page.offset()).await?;
     Ok(page.wrap(items, total))
 }

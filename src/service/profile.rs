@@ -43,6 +43,16 @@ pub async fn rename(
     if last_name.chars().count() > NAME_MAX {
         return Err(AppError::invalid_field("last_name", too_long));
     }
+    // As Clerk's own name check and the organizations' do; NUL would also
+    // be a 500 on PostgreSQL, which refuses it in text.
+    for (field, name) in [("first_name", first_name), ("last_name", last_name)] {
+        if name.chars().any(char::is_control) {
+            return Err(AppError::invalid_field(
+                field,
+                "Names cannot contain control characters.",
+            ));
+        }
+    }
     let update = UserUpdate {
         first_name: Some(first_name.to_owned()),
         last_name: Some(last_name.to_owned()),

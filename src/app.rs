@@ -4,6 +4,7 @@ use crate::{
     components::{
         clerk::ClerkProvider,
         layout::{Footer, Header},
+        raw_text,
     },
     error::AppError,
     model::AuthSnapshot,
@@ -60,7 +61,8 @@ pub fn App() -> impl IntoView {
     view! {
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Meta name="description" content="Inkpad: write, publish and own your words — secured end to end with Clerk."/>
-        <Title formatter=|page: String| if page.is_empty() { "Inkpad".to_owned() } else { format!("{page} · Inkpad") }/>
+        // Raw text: whatever a page puts in its title goes in escaped.
+        <Title formatter=|page: String| raw_text::title_text(if page.is_empty() { "Inkpad".to_owned() } else { format!("{page} · Inkpad") })/>
         <ClerkProvider current>
             <Router>
                 <a class="skip-link" href="#main">"Skip to content"</a>

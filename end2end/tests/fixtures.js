@@ -2,6 +2,8 @@
 // and without a Content-Security-Policy violation, and pages are only
 // interacted with once the WASM has hydrated them.
 const base = require("@playwright/test");
+const { execFileSync } = require("node:child_process");
+const path = require("node:path");
 
 /** Records `page`'s console errors and CSP violations into the given lists. */
 async function watch(page, errors, violations) {
@@ -121,4 +123,16 @@ exports.openUserMenu = async (page) => {
 exports.signOutFromMenu = async (page) => {
   const menu = await exports.openUserMenu(page);
   await menu.getByRole("menuitem", { name: "Sign out" }).or(menu.getByRole("button", { name: "Sign out" })).first().click();
+};
+
+/** The development instance's keys, read from the end-to-end database. */
+exports.instanceSecrets = () => {
+  const db = path.resolve(__dirname, "../../target/e2e/app.db");
+  const out = execFileSync("python3", [
+    "-c",
+    "import sqlite3,sys,json; r=sqlite3.connect(sys.argv[1]).execute('SELECT secret_key, webhook_secret FROM clerk_dev_instance').fetchone(); print(json.dumps(r))",
+    db,
+  ]);
+  const [secretKey, webhookSecret] = JSON.parse(out.toString());
+  return { secretKey, webhookSecret };
 };

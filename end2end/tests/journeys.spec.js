@@ -3,9 +3,7 @@
 // @clerk/ui 1: the guide's six checks, a new writer's first posts, an
 // upgrade without signing out, a step-up, a revoked session, deleting an
 // account in Clerk's UserProfile, and no secret in any page, script or WASM.
-const { execFileSync } = require("node:child_process");
-const path = require("node:path");
-const { test, expect, hydrated, snap, call, signIn, signUp, openUserMenu, signOutFromMenu } = require("./fixtures");
+const { test, expect, hydrated, snap, call, signIn, signUp, openUserMenu, signOutFromMenu, instanceSecrets } = require("./fixtures");
 
 // Refusals the journeys provoke on purpose show up as resource errors.
 // (A 400 is the dashboard's validation message, provoked on purpose.)
@@ -19,18 +17,6 @@ const unique = (name) => `${name}.${Date.now()}.${Math.floor(Math.random() * 1e6
 /** What Clerk does when a tab regains focus: refresh the session, then tell listeners. */
 async function refocus(page) {
   await page.evaluate(() => window.dispatchEvent(new Event("focus")));
-}
-
-/** The development instance's keys, read from the end-to-end database. */
-function instanceSecrets() {
-  const db = path.resolve(__dirname, "../../target/e2e/app.db");
-  const out = execFileSync("python3", [
-    "-c",
-    "import sqlite3,sys,json; r=sqlite3.connect(sys.argv[1]).execute('SELECT secret_key, webhook_secret FROM clerk_dev_instance').fetchone(); print(json.dumps(r))",
-    db,
-  ]);
-  const [secretKey, webhookSecret] = JSON.parse(out.toString());
-  return { secretKey, webhookSecret };
 }
 
 test("guide check: unauthenticated /dashboard goes to sign-in and back after signing in", async ({ page }, testInfo) => {

@@ -1,8 +1,10 @@
 //! Reusable pieces of UI shared by the pages: Clerk's components for
-//! Leptos, the step-up dialog, and the layout.
+//! Leptos, the step-up dialog, the layout, and the one way user data goes
+//! into raw-text elements.
 
 pub mod clerk;
 pub mod layout;
+pub mod raw_text;
 pub mod step_up;
 
 use leptos::prelude::*;

@@ -1,7 +1,10 @@
 //! `/dashboard`: your posts — list, create, edit, delete.
 
 use crate::{
-    components::clerk::{use_auth, AuthGuard, CallError},
+    components::{
+        clerk::{use_auth, AuthGuard, CallError},
+        raw_text::field_text,
+    },
     error::AppError,
     model::{format_date as date, Post},
     rpc::posts::{active_organization, list_posts, CreatePost, DeletePost, UpdatePost},
@@ -197,7 +200,8 @@ fn PostItem(
                         <label for=format!("edit-title-{id}")>"Title"</label>
                         <input id=format!("edit-title-{id}") name="title" maxlength="200" value=post.title/>
                         <label for=format!("edit-content-{id}")>"Content"</label>
-                        <textarea id=format!("edit-content-{id}") name="content" rows="6">{post.content}</textarea>
+                        // Raw text: the content goes in escaped (components::raw_text).
+                        <textarea id=format!("edit-content-{id}") name="content" rows="6">{field_text(post.content)}</textarea>
                         <button type="submit" class="button button-primary" disabled=move || update.pending().get()>
                             {move || if update.pending().get() { "Saving…" } else { "Save" }}
                         </button>

@@ -67,6 +67,7 @@ async function deliver(request, webhookSecret, id, event) {
 
 /** Makes `org` the page's active organization, as the switcher does (clerk-js's setActive). */
 async function activate(page, org) {
+  await page.waitForFunction(() => window.Clerk && window.Clerk.loaded);
   await page.evaluate(async (id) => window.Clerk.setActive({ organization: id }), org);
 }
 
@@ -79,11 +80,12 @@ async function settle(page, path) {
     return;
   }
   await hydrated(page);
-  const mounts = page.locator(".clerk-mount");
-  for (let i = 0; i < (await mounts.count()); i++) {
-    // Clerk's widget has drawn into its mount point.
-    await expect(mounts.nth(i).locator("*").first()).toBeAttached({ timeout: 15_000 });
-  }
+  // Every Clerk widget has drawn (into its mount point, or its root box
+  // beside it: what the stylesheet waits for to hide "Loading…").
+  await expect
+    .poll(() => page.locator(".clerk-widget").evaluateAll((widgets) =>
+      widgets.filter((w) => !w.querySelector(":scope > .clerk-mount > *, :scope > [class*='cl-rootBox']")).length), { timeout: 15_000 })
+    .toBe(0);
   if (path.startsWith("/dashboard")) {
     await expect(page.getByTestId("space")).toContainText(/organization .*\(|personal space/);
   }
@@ -135,7 +137,7 @@ test("no page lets hostile text become markup: every field, every page, every vi
   // address; the writer and the app's admin join it as members.
   const proId = await userId("pro@inkpad.dev");
   const adminId = await userId("admin@inkpad.dev");
-  const org = (await backend("POST", "/organizations", { name: payload("org-name"), created_by: proId })).id;
+  const org = (await backend("POST", "/organizations", { name: payload("org-name"), slug: `hostile-${Date.now()}`, created_by: proId })).id;
   for (const user of [writerId, adminId]) {
     await backend("POST", `/organizations/${org}/memberships`, { user_id: user, role: "org:member" });
   }
@@ -224,8 +226,11 @@ test("no page lets hostile text become markup: every field, every page, every vi
   await snap(writer, testInfo, "hostile-writer-user-menu");
   await orgAdmin.goto("/organization");
   await settle(orgAdmin, "/organization");
-  await orgAdmin.locator(".clerk-organization-profile").getByText("Invitations", { exact: true }).click();
-  await expect(orgAdmin.locator(".clerk-organization-profile")).toContainText(payload("invitation-email"));
+  const profile = orgAdmin.locator(".clerk-organization-profile");
+  await profile.getByRole("button", { name: "Members" }).click();
+  await expect(profile).toContainText(payload("email"));
+  await profile.getByRole("tab", { name: /Invitations/ }).click();
+  await expect(profile).toContainText(payload("invitation-email"));
   await orgAdmin.locator(".cl-organizationSwitcherTrigger").click();
   await expect(orgAdmin.locator(".cl-organizationSwitcherPopoverCard")).toBeVisible();
   await expect(orgAdmin.locator(markerSelector)).toHaveCount(0);

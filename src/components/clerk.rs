@@ -765,7 +765,7 @@ pub fn UserButton() -> impl IntoView {
     // knows the caller, as hydration expects.
     view! {
         <div class="user-button" data-testid="user-button">
-            <span class="signed-in-as" data-testid="signed-in-as">{name}</span>
+            <span class="signed-in-as" data-testid="signed-in-as" title=name>{name}</span>
             <ClerkWidget widget="user-button" props=vec![("afterSignOutUrl", "/".to_owned())] loading=""/>
         </div>
     }

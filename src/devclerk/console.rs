@@ -110,6 +110,12 @@ a{{color:#3b4cca}}
     Object.keys(attrs || {{}}).forEach(function (k) {{ n.setAttribute(k, attrs[k]); }});
     return n;
   }}
+  // A table's heading row, built as nodes: the console writes no HTML strings.
+  function head(columns) {{
+    var thead = h("thead"), row = thead.appendChild(h("tr"));
+    columns.forEach(function (c) {{ row.appendChild(h("th", c)); }});
+    return thead;
+  }}
   function when(ms) {{ return ms ? new Date(ms).toLocaleTimeString() : "—"; }}
   function choose(label, value, options, onChange) {{
     var s = h("select", null, {{ "aria-label": label }});
@@ -121,7 +127,7 @@ a{{color:#3b4cca}}
   function loadUsers() {{
     return api("/users").then(function (users) {{
       var table = h("table");
-      table.appendChild(h("thead")).innerHTML = "<tr><th>User</th><th>Role</th><th>Plan</th><th>Sessions</th></tr>";
+      table.appendChild(head(["User", "Role", "Plan", "Sessions"]));
       var body = table.appendChild(h("tbody"));
       users.forEach(function (u) {{
         var row = body.appendChild(h("tr", null, {{ "data-user": u.email || u.id }}));
@@ -157,7 +163,7 @@ a{{color:#3b4cca}}
   function loadWebhooks() {{
     return api("/webhooks").then(function (events) {{
       var table = h("table");
-      table.appendChild(h("thead")).innerHTML = "<tr><th>Event</th><th>Status</th><th>Attempts</th><th></th></tr>";
+      table.appendChild(head(["Event", "Status", "Attempts", ""]));
       var body = table.appendChild(h("tbody"));
       events.forEach(function (e) {{
         var row = body.appendChild(h("tr"));
@@ -177,7 +183,7 @@ a{{color:#3b4cca}}
   function loadOrganizations() {{
     return api("/organizations").then(function (orgs) {{
       var table = h("table");
-      table.appendChild(h("thead")).innerHTML = "<tr><th>Organization</th><th>Members</th></tr>";
+      table.appendChild(head(["Organization", "Members"]));
       var body = table.appendChild(h("tbody"));
       orgs.forEach(function (o) {{
         var row = body.appendChild(h("tr", null, {{ "data-organization": o.slug }}));
@@ -193,7 +199,7 @@ a{{color:#3b4cca}}
   function loadInvitations() {{
     return api("/invitations").then(function (invitations) {{
       var table = h("table");
-      table.appendChild(h("thead")).innerHTML = "<tr><th>To</th><th>Organization</th><th>Role</th><th>Link</th></tr>";
+      table.appendChild(head(["To", "Organization", "Role", "Link"]));
       var body = table.appendChild(h("tbody"));
       invitations.forEach(function (i) {{
         var row = body.appendChild(h("tr", null, {{ "data-invitation": i.email_address }}));

@@ -178,7 +178,7 @@ pub fn Admin() -> impl IntoView {
                                         <tbody>
                                             {log.items.into_iter().map(|e| view! {
                                                 <tr>
-                                                    <td>{format_date(e.created_at)}</td>
+                                                    <td class="date">{format_date(e.created_at)}</td>
                                                     <td>{e.actor_email.or(e.actor_id).unwrap_or_else(|| "Clerk".into())}</td>
                                                     <td>{e.subject_email.unwrap_or(e.subject_id)}</td>
                                                     <td>
@@ -282,7 +282,7 @@ fn UserRow(user: User, send: Callback<Change>) -> impl IntoView {
                         aria-label=format!("Save plan of {label}")>"Save"</button>
                 </form>
             </td>
-            <td>{format_date(user.created_at)}</td>
+            <td class="date">{format_date(user.created_at)}</td>
         </tr>
     }
 }

@@ -86,7 +86,7 @@ impl SecurityHeaders {
                  connect-src 'self'{clerk_src}{reload}; \
                  worker-src 'self' blob:; \
                  frame-src {frames}; \
-                 object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+                 object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
             ),
         }
     }
@@ -250,7 +250,7 @@ mod tests {
         assert!(csp.contains("style-src 'self' 'unsafe-inline';"), "{csp}");
         for directive in [
             "frame-ancestors 'none'",
-            "base-uri 'self'",
+            "base-uri 'none'",
             "form-action 'self'",
             "object-src 'none'",
             "worker-src 'self' blob:",

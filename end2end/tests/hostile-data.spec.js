@@ -228,6 +228,7 @@ test("no page lets hostile text become markup: every field, every page, every vi
   await settle(orgAdmin, "/organization");
   const profile = orgAdmin.locator(".clerk-organization-profile");
   await profile.getByRole("button", { name: "Members" }).click();
+  await expect(profile).toContainText(payload("first-name"));
   await expect(profile).toContainText(payload("email"));
   await profile.getByRole("tab", { name: /Invitations/ }).click();
   await expect(profile).toContainText(payload("invitation-email"));

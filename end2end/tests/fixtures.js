@@ -106,9 +106,31 @@ exports.signUp = async (page, email, first, last) => {
   await widget.getByLabel("Last name").fill(last);
   await widget.getByLabel("Email address").fill(email);
   await widget.getByLabel("Password", { exact: true }).fill("correct horse battery");
+  // Clerk checks the password a moment after typing stops and writes its
+  // verdict under the field, pushing the button down: a click aimed before
+  // that lands on the gap (seen in CI). Click once the verdict is there, as
+  // a person reading the form would.
+  await base.expect(widget.locator("#password-success-feedback")).toContainText("meets all the necessary requirements");
   await widget.getByRole("button", { name: "Continue", exact: true }).click();
   await page.waitForURL("**/onboarding");
   await exports.hydrated(page);
+};
+
+/**
+ * Waits until `locator` stops moving (its box the same across two looks):
+ * Clerk's popovers open, then grow and reposition as their lists load, and a
+ * click aimed at a moving item hits whatever slides under it.
+ */
+exports.steady = async (locator) => {
+  let last = "";
+  await base.expect
+    .poll(async () => {
+      const box = JSON.stringify(await locator.boundingBox());
+      const same = box === last;
+      last = box;
+      return same;
+    }, { intervals: [200] })
+    .toBe(true);
 };
 
 /** Opens Clerk's user button menu (the header's avatar), unless it is open, and returns the menu. */
@@ -116,6 +138,7 @@ exports.openUserMenu = async (page) => {
   const menu = page.locator(".cl-userButtonPopoverCard");
   if (!(await menu.isVisible())) await page.locator(".cl-userButtonTrigger").click();
   await menu.waitFor();
+  await exports.steady(menu);
   return menu;
 };
 

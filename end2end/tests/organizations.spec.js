@@ -8,7 +8,7 @@
 // removes it once Clerk's webhook arrives.
 const path = require("node:path");
 const { execFileSync } = require("node:child_process");
-const { test, expect, hydrated, snap, call, signIn } = require("./fixtures");
+const { test, expect, hydrated, snap, call, signIn, steady } = require("./fixtures");
 
 // A forced delete of someone else's post is refused on purpose (403).
 const expectedErrors = /status of 403/;
@@ -36,6 +36,7 @@ async function openSwitcher(page) {
   const popover = page.locator(".cl-organizationSwitcherPopoverCard");
   if (!(await popover.isVisible())) await page.locator(".cl-organizationSwitcherTrigger").click();
   await popover.waitFor();
+  await steady(popover);
   return popover;
 }
 
@@ -76,7 +77,8 @@ test("an admin creates an organization and invites the free user, who joins thro
   await expect(admin.getByTestId("post").filter({ hasText: title })).toBeVisible();
 
   // …and invites the free user from OrganizationProfile ("Manage").
-  await (await openSwitcher(admin)).getByRole("menuitem", { name: "Manage" }).or(admin.getByRole("button", { name: "Manage" })).first().click();
+  const menu = await openSwitcher(admin);
+  await menu.getByRole("menuitem", { name: "Manage" }).or(menu.getByRole("button", { name: "Manage" })).first().click();
   await admin.waitForURL("**/organization**");
   await hydrated(admin);
   const profile = admin.locator(".clerk-organization-profile");

@@ -6,7 +6,7 @@ mod common;
 use common::{sqlite_db, TestApp, TestClerk};
 use inkpad::{
     auth::Policy,
-    clerk::verify::unix_now,
+    clerk::{backend::API_VERSION, verify::unix_now},
     db::users::{self, UserRecord},
     model::{Plan, Role},
 };
@@ -290,7 +290,8 @@ async fn page_loads_with_stale_cookies_go_through_the_handshake() {
         assert_eq!(res.status(), 307, "{what}");
         let to = location(&res);
         let expected = format!(
-            "{}/v1/client/handshake?redirect_url=http%3A%2F%2F{}%2F&__clerk_hs_reason={reason}",
+            "{}/v1/client/handshake?redirect_url=http%3A%2F%2F{}%2F\
+             &__clerk_api_version={API_VERSION}&suffixed_cookies=true&__clerk_hs_reason={reason}",
             TestClerk::ISSUER,
             app.addr.to_string().replace(':', "%3A")
         );
@@ -425,7 +426,7 @@ async fn clerk_unreachable_is_503_for_protected_routes_and_signed_out_for_public
     // JWKS from a Backend API that does not answer; no networkless key.
     let env = [
         ("CLERK_PUBLISHABLE_KEY", clerk.publishable_key.as_str()),
-        ("CLERK_SECRET_KEY", "sk_test_unreachableunreachable"),
+        ("CLERK_SECRET_KEY", "sk_live_unreachableunreachable"),
         ("CLERK_API_URL", "http://127.0.0.1:9"),
     ];
     let app = TestApp::spawn_with(sqlite_db().await, &env).await;
@@ -480,10 +481,11 @@ async fn a_signed_handshake_result_sets_its_cookies_and_returns_to_the_page() {
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
         .collect();
-    assert_eq!(set.len(), 3, "{set:?}");
+    assert_eq!(set.len(), 4, "{set:?}");
     assert!(set[0].starts_with(&format!("__session={session};")));
     assert!(set[1].starts_with(&format!("__client_uat={now};")));
     assert_eq!(set[2], "__clerk_handshake=; Path=/; Max-Age=0");
+    assert_eq!(set[3], "__clerk_handshake_nonce=; Path=/; Max-Age=0");
 
     // The same result as a cookie (production instances) works alike.
     let res = get(
@@ -532,4 +534,194 @@ async fn remembered_tokens_still_expire_on_time() {
         401,
         "expired, cached or not"
     );
+}
+
+/// Development keys, with the frontend API on another site: page loads
+/// follow Clerk's dev browser rules before looking at the session.
+mod dev_browser {
+    use super::*;
+
+    async fn app() -> TestApp {
+        TestApp::spawn_with(sqlite_db().await, &TestClerk::get().development_env()).await
+    }
+
+    /// The handshake a response sends the browser to, as its parameters.
+    fn handshake_params(res: &Response) -> Vec<(String, String)> {
+        let to = location(res);
+        let (base, query) = to.split_once('?').expect("a query");
+        assert_eq!(base, format!("{}/v1/client/handshake", TestClerk::ISSUER));
+        url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[tokio::test]
+    async fn a_page_load_without_a_dev_browser_gets_one_through_the_handshake() {
+        let app = app().await;
+        let res = get(&app, "/pricing", &[page()]).await;
+        assert_eq!(res.status(), 307);
+        let params = handshake_params(&res);
+        assert_eq!(
+            param(&params, "__clerk_hs_reason"),
+            Some("dev-browser-missing")
+        );
+        assert_eq!(param(&params, "__clerk_db_jwt"), None, "none to forward");
+        assert_eq!(
+            param(&params, "redirect_url"),
+            Some(app.url("/pricing").as_str())
+        );
+        // No secret key here, so no Backend API to redeem a nonce with.
+        assert_eq!(param(&params, "format"), None);
+
+        // Scripts' requests are never sent anywhere.
+        let res = get(&app, "/api/session", &[]).await;
+        assert_eq!(res.status(), 401);
+
+        // With one, the page is served (signed out).
+        let res = get(
+            &app,
+            "/pricing",
+            &[page(), ("cookie", "__clerk_db_jwt=dvb_1".into())],
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+    }
+
+    #[tokio::test]
+    async fn a_dev_browser_in_the_url_is_synced_and_dropped_from_the_way_back() {
+        let app = app().await;
+        let res = get(
+            &app,
+            "/pricing?plan=pro&__clerk_db_jwt=dvb_from_url",
+            &[page(), ("cookie", "__clerk_db_jwt=dvb_old".into())],
+        )
+        .await;
+        assert_eq!(res.status(), 307);
+        let params = handshake_params(&res);
+        assert_eq!(
+            param(&params, "__clerk_hs_reason"),
+            Some("dev-browser-sync")
+        );
+        assert_eq!(param(&params, "__clerk_db_jwt"), Some("dvb_from_url"));
+        assert_eq!(
+            param(&params, "redirect_url"),
+            Some(app.url("/pricing?plan=pro").as_str()),
+            "the way back no longer carries it"
+        );
+    }
+
+    #[tokio::test]
+    async fn stale_sessions_forward_the_dev_browser_the_browser_keeps() {
+        let app = app().await;
+        let clerk = TestClerk::get();
+        let now = unix_now();
+        let expired = clerk.token(
+            "user_1",
+            json!({"iat": now - 120, "nbf": now - 130, "exp": now - 60}),
+        );
+        let suffix = inkpad::auth::request::cookie_suffix(clerk.development_key.as_str());
+        let cookies = format!(
+            "{}; __clerk_db_jwt_{suffix}=dvb_suffixed; __clerk_db_jwt=dvb_plain",
+            cookie(&expired, now - 200)
+        );
+        let res = get(&app, "/dashboard", &[page(), ("cookie", cookies)]).await;
+        assert_eq!(res.status(), 307);
+        let params = handshake_params(&res);
+        assert_eq!(
+            param(&params, "__clerk_hs_reason"),
+            Some("session-token-expired")
+        );
+        assert_eq!(param(&params, "__clerk_db_jwt"), Some("dvb_suffixed"));
+
+        // A fresh session with a dev browser is simply signed in.
+        let fresh = clerk.member("user_1");
+        let cookies = format!("{}; __clerk_db_jwt=dvb_plain", cookie(&fresh, now - 5));
+        let res = get(&app, "/api/session", &[("cookie", cookies)]).await;
+        assert_eq!(res.status(), 200);
+    }
+
+    #[tokio::test]
+    async fn nonsense_dev_browsers_are_never_forwarded_or_echoed() {
+        let app = app().await;
+        for bad in ["%3Cscript%3E", "a%22b", "x%0Ay"] {
+            let res = get(
+                &app,
+                &format!("/pricing?__clerk_db_jwt={bad}"),
+                &[page(), ("cookie", format!("__clerk_db_jwt={bad}"))],
+            )
+            .await;
+            assert_eq!(res.status(), 307, "{bad}");
+            let to = location(&res);
+            let params = handshake_params(&res);
+            assert_eq!(
+                param(&params, "__clerk_hs_reason"),
+                Some("dev-browser-missing"),
+                "{bad}"
+            );
+            assert_eq!(param(&params, "__clerk_db_jwt"), None, "{bad}");
+            assert!(!to.contains(bad), "{to}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_loop_guard_still_stops_dev_browser_handshakes() {
+        let app = app().await;
+        let res = get(
+            &app,
+            "/pricing",
+            &[page(), ("cookie", "__clerk_redirect_count=3".into())],
+        )
+        .await;
+        assert_eq!(res.status(), 200, "served signed out after three tries");
+    }
+
+    #[tokio::test]
+    async fn a_handshake_sets_only_clerks_cookies() {
+        let app = app().await;
+        let clerk = TestClerk::get();
+        let now = unix_now();
+        let payload = json!({
+            "handshake": [
+                format!("__session={}; Path=/; SameSite=Lax", clerk.member("user_1")),
+                "__clerk_db_jwt=dvb_new; Path=/; SameSite=Lax",
+                "__clerk_db_jwt_abcd-_12=dvb_new; Path=/; SameSite=Lax",
+                "theme=evil; Path=/",
+                "__session_=x; Path=/",
+                "__Host-app=1; Path=/; Secure",
+            ],
+            "exp": now + 60,
+        });
+        let token = clerk.key.sign(&payload);
+        let res = get(
+            &app,
+            &format!("/pricing?__clerk_db_jwt=dvb_new&__clerk_handshake={token}"),
+            &[page()],
+        )
+        .await;
+        assert_eq!(res.status(), 307);
+        assert_eq!(location(&res), "/pricing");
+        let set: Vec<String> = res
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().split('=').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            set,
+            [
+                "__session",
+                "__clerk_db_jwt",
+                "__clerk_db_jwt_abcd-_12",
+                "__clerk_handshake",
+                "__clerk_handshake_nonce"
+            ]
+        );
+    }
 }

@@ -673,7 +673,7 @@ async fn the_instance_refuses_to_start_in_production() {
     let mut config = inkpad::config::Config::from_lookup(|name| match name {
         "APP_ENV" => Some("production".into()),
         "CLERK_PUBLISHABLE_KEY" => Some(clerk.publishable_key.as_str().into()),
-        "CLERK_SECRET_KEY" => Some("sk_test_0123456789abcdefghij".into()),
+        "CLERK_SECRET_KEY" => Some("sk_live_0123456789abcdefghij".into()),
         _ => None,
     })
     .unwrap();

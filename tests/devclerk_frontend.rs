@@ -252,10 +252,30 @@ async fn a_stale_page_load_goes_through_the_handshake_and_comes_back_signed_in()
         "through the proxy on this origin: {to}"
     );
 
+    assert!(
+        to.contains("&format=nonce"),
+        "the app can redeem a nonce: {to}"
+    );
+
+    // The instance answers with a one-time nonce, which the app's server
+    // redeems through the Backend API for the cookies to set.
     let res = browser.send(&app, app.client.get(&to)).await;
+    assert_eq!(res.status(), 307);
+    let back = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(
+        back.starts_with("/dashboard?tab=posts&__clerk_handshake_nonce="),
+        "{back}"
+    );
+    assert!(!browser.cookies.contains_key("__session"), "no cookies yet");
+    let res = browser.page(&app, &back).await;
     assert_eq!(res.status(), 307);
     assert_eq!(res.headers()[header::LOCATION], "/dashboard?tab=posts");
     assert!(browser.cookies.contains_key("__session"));
+    // Spent: the same nonce again sets nothing.
+    let mut replay = Browser::default();
+    let res = replay.page(&app, &back).await;
+    assert_eq!(res.status(), 307, "to sign-in");
+    assert!(!replay.cookies.contains_key("__session"));
     assert_ne!(browser.cookies["__client_uat"], "1");
     // And under the instance's suffixed names, which clerk-js 6 also writes
     // and the app prefers: a stale suffixed copy would win otherwise.

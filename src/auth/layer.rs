@@ -6,15 +6,17 @@ use super::{
     policy::{is_api_path, Access, Policy},
     request::{
         cookie_state, cookie_suffix, form_return_path, is_page_load, request_origin,
-        without_handshake_params, CookieState, Credentials, Reason, HANDSHAKE_TOKEN,
-        MAX_HANDSHAKE_REDIRECTS, REDIRECT_COUNT_COOKIE,
+        without_handshake_params, CookieState, Credentials, Reason, DEV_BROWSER, HANDSHAKE_NONCE,
+        HANDSHAKE_TOKEN, MAX_HANDSHAKE_REDIRECTS, REDIRECT_COUNT_COOKIE,
     },
     session::{Auth, Session},
     token_cache::TokenCache,
 };
 use crate::{
     clerk::{
+        backend::{BackendApi, API_VERSION},
         jwks::{CachePolicy, JwksCache, JwksFetcher},
+        keys::InstanceKind,
         verify::{unix_now, TokenError, Verifier},
     },
     config::ClerkConfig,
@@ -52,20 +54,33 @@ pub struct AuthService {
     sign_in_url: String,
     /// Tokens already verified, until they expire.
     verified: TokenCache,
+    /// Development keys with the frontend API on another site: the browser
+    /// is known to it by a dev browser (`__clerk_db_jwt`), which page loads
+    /// must carry and handshakes must forward.
+    dev_browser: bool,
+    /// Redeems `format=nonce` handshakes (needs the secret key); without it
+    /// handshakes ask for the signed-token format.
+    backend: Option<BackendApi>,
 }
 
 /// Where signed-in callers without the needed role or plan are sent.
 const UNAUTHORIZED_URL: &str = "/unauthorized";
+
+/// Why and how a page load goes through the frontend API's handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handshake {
+    pub reason: Reason,
+    pub redirect_count: u32,
+    /// The dev browser to hand to the frontend API (development keys).
+    pub dev_browser: Option<String>,
+}
 
 /// What authenticating a request decided.
 #[derive(Debug)]
 pub enum Outcome {
     Decided(Auth),
     /// Send the browser to the frontend API for fresh cookies.
-    Handshake {
-        reason: Reason,
-        redirect_count: u32,
-    },
+    Handshake(Handshake),
     /// The frontend API came back with a verified list of cookies to set.
     ResolveHandshake {
         cookies: Vec<String>,
@@ -89,6 +104,8 @@ impl AuthService {
             proxy_url: clerk.proxy_url.clone(),
             sign_in_url: clerk.sign_in_url.clone(),
             verified: TokenCache::default(),
+            dev_browser: false,
+            backend: None,
         };
         let Some(pk) = &clerk.publishable_key else {
             tracing::warn!("Clerk is not configured: every request is signed out");
@@ -101,14 +118,22 @@ impl AuthService {
                 .map_err(|e| format!("invalid CLERK_JWT_KEY: {e}"))?,
             None => {
                 let fetcher = match &clerk.secret_key {
-                    Some(sk) => JwksFetcher::backend_api(http, &clerk.api_url, sk.expose()),
-                    None => JwksFetcher::frontend_api(http, &issuer),
+                    Some(sk) => JwksFetcher::backend_api(http.clone(), &clerk.api_url, sk.expose()),
+                    None => JwksFetcher::frontend_api(http.clone(), &issuer),
                 };
                 let cache = Arc::new(JwksCache::new(fetcher, CachePolicy::default()));
                 Verifier::with_jwks(cache, &issuer, parties, clerk.clock_skew)
             }
         };
         service.verifier = Some(verifier);
+        // Clerk's own proxy is production-only; a development instance
+        // reached through a path proxy (the embedded one) is same-origin,
+        // its cookies first-party, and needs no dev browser.
+        service.dev_browser = pk.kind() == InstanceKind::Test && clerk.proxy_url.is_none();
+        service.backend = clerk
+            .secret_key
+            .as_ref()
+            .map(|sk| BackendApi::new(http, &clerk.api_url, sk.expose()));
         service.cookie_suffix = Some(cookie_suffix(pk.as_str()));
         service.frontend_api_url = Some(issuer);
         Ok(service)
@@ -131,6 +156,15 @@ impl AuthService {
                 Err(err) => tracing::debug!(reason = %err, "handshake token rejected"),
             }
         }
+        // A nonce is only a reference: the cookies come from the Backend
+        // API, asked with the secret key; an unknown or spent one is
+        // ignored as a forged token is.
+        if let (Some(nonce), Some(backend)) = (&creds.handshake_nonce, &self.backend) {
+            match backend.handshake_payload(nonce).await {
+                Ok(cookies) => return Outcome::ResolveHandshake { cookies },
+                Err(err) => tracing::debug!(reason = %err, "handshake nonce not redeemed"),
+            }
+        }
         if let Some(token) = &creds.bearer {
             return Outcome::Decided(match self.verify(verifier, token).await {
                 Ok(session) => Auth::SignedIn(session),
@@ -147,15 +181,35 @@ impl AuthService {
             && creds.redirect_count < MAX_HANDSHAKE_REDIRECTS;
         let handshake_or_signed_out = |reason: Reason| {
             if may_handshake {
-                Outcome::Handshake {
+                Outcome::Handshake(Handshake {
                     reason,
                     redirect_count: creds.redirect_count,
-                }
+                    dev_browser: self
+                        .dev_browser
+                        .then(|| {
+                            creds
+                                .dev_browser_in_url
+                                .clone()
+                                .or(creds.dev_browser.clone())
+                        })
+                        .flatten(),
+                })
             } else {
                 tracing::debug!(reason = reason.as_str(), "signed out");
                 Outcome::Decided(Auth::SignedOut)
             }
         };
+        // Development keys, before the session cookies are looked at (as
+        // Clerk's SDK does): a dev browser handed over in the URL is synced
+        // into a cookie; a browser without one gets one.
+        if self.dev_browser && may_handshake {
+            if creds.dev_browser_in_url.is_some() {
+                return handshake_or_signed_out(Reason::DevBrowserSync);
+            }
+            if creds.dev_browser.is_none() {
+                return handshake_or_signed_out(Reason::DevBrowserMissing);
+            }
+        }
         match cookie_state(&creds) {
             CookieState::SignedOut(reason) => {
                 tracing::debug!(reason = reason.as_str(), "signed out");
@@ -252,8 +306,9 @@ impl AuthService {
         if is_api_path(uri.path()) {
             return err.into_response();
         }
-        let here = uri.path_and_query().map_or("/", |pq| pq.as_str());
-        self.deny_page(err, here, headers)
+        // Back here afterwards, less any handshake parameter or dev browser
+        // (never carried on to the sign-in page).
+        self.deny_page(err, &without_handshake_params(uri), headers)
     }
 
     /// A page refused: signed out goes to sign-in and back to `here` (a
@@ -294,11 +349,11 @@ impl AuthService {
         &self,
         uri: &Uri,
         headers: &HeaderMap,
-        reason: Reason,
-        redirect_count: u32,
+        handshake: &Handshake,
     ) -> Option<Response> {
-        let here = uri.path_and_query().map_or("/", |pq| pq.as_str());
-        self.handshake_to(here, headers, reason, redirect_count)
+        // Back to this URL, less a dev browser it carried: the handshake
+        // sets that as a cookie instead.
+        self.handshake_to(&without_handshake_params(uri), headers, handshake)
     }
 
     /// `307` to the handshake, coming back to `return_to` (a path of this
@@ -307,8 +362,7 @@ impl AuthService {
         &self,
         return_to: &str,
         headers: &HeaderMap,
-        reason: Reason,
-        redirect_count: u32,
+        handshake: &Handshake,
     ) -> Option<Response> {
         let origin = request_origin(headers)?;
         // Through the proxy when there is one: its cookies live on the
@@ -319,15 +373,25 @@ impl AuthService {
             None => self.frontend_api_url.clone()?,
         };
         let here = format!("{origin}{return_to}");
-        let location = format!(
-            "{fapi}/v1/client/handshake?redirect_url={}&__clerk_hs_reason={}",
+        // As Clerk's SDK asks: the API version, that cookies are read
+        // suffixed, why, the format (a nonce when the Backend API can redeem
+        // it), and in development the browser's dev browser.
+        let mut location = format!(
+            "{fapi}/v1/client/handshake?redirect_url={}&__clerk_api_version={API_VERSION}\
+             &suffixed_cookies=true&__clerk_hs_reason={}",
             utf8_percent_encode(&here, URI_COMPONENT),
-            reason.as_str()
+            handshake.reason.as_str()
         );
+        if self.backend.is_some() {
+            location.push_str("&format=nonce");
+        }
+        if let Some(dev_browser) = &handshake.dev_browser {
+            location.push_str(&format!("&{DEV_BROWSER}={dev_browser}"));
+        }
         let mut response = redirect(&location);
         let counter = format!(
             "{REDIRECT_COUNT_COOKIE}={}; Path=/; Max-Age=3; HttpOnly; SameSite=Lax",
-            redirect_count + 1
+            handshake.redirect_count + 1
         );
         if let Ok(value) = HeaderValue::from_str(&counter) {
             response.headers_mut().append(header::SET_COOKIE, value);
@@ -348,8 +412,7 @@ impl AuthService {
         uri: &Uri,
         headers: &HeaderMap,
         back: &str,
-        reason: Reason,
-        redirect_count: u32,
+        handshake: &Handshake,
     ) -> Option<Response> {
         use leptos::server_fn::error::ServerFnUrlError;
         let origin = request_origin(headers)?;
@@ -366,7 +429,7 @@ impl AuthService {
                 None => url.path().to_owned(),
             })
             .unwrap_or_else(|| back.to_owned());
-        self.handshake_to(&return_to, headers, reason, redirect_count)
+        self.handshake_to(&return_to, headers, handshake)
             .map(see_other)
     }
 }
@@ -381,20 +444,45 @@ fn see_other(mut response: Response) -> Response {
 }
 
 /// `307` back to the same URL (without the handshake parameters), setting
-/// the cookies the frontend API signed and dropping the handshake cookie.
+/// the cookies the frontend API signed or the Backend API returned, and
+/// dropping the handshake cookies.
 fn resolve_handshake(uri: &Uri, cookies: &[String]) -> Response {
     let mut response = redirect(&without_handshake_params(uri));
     let headers = response.headers_mut();
-    for cookie in cookies {
+    for cookie in cookies.iter().filter(|c| is_clerk_cookie(c)) {
         if let Ok(value) = HeaderValue::from_str(cookie) {
             headers.append(header::SET_COOKIE, value);
         }
     }
-    let clear = format!("{HANDSHAKE_TOKEN}=; Path=/; Max-Age=0");
-    if let Ok(value) = HeaderValue::from_str(&clear) {
-        headers.append(header::SET_COOKIE, value);
+    for name in [HANDSHAKE_TOKEN, HANDSHAKE_NONCE] {
+        let clear = format!("{name}=; Path=/; Max-Age=0");
+        if let Ok(value) = HeaderValue::from_str(&clear) {
+            headers.append(header::SET_COOKIE, value);
+        }
     }
     response
+}
+
+/// Is this `Set-Cookie` value one of the cookies a handshake sets (the
+/// session, the client's last change, the dev browser, each possibly
+/// suffixed)? Nothing else is set on the app's origin from a handshake,
+/// whoever answered it.
+fn is_clerk_cookie(set_cookie: &str) -> bool {
+    let name = set_cookie.split('=').next().unwrap_or_default().trim();
+    ["__session", "__client_uat", DEV_BROWSER, "__refresh"]
+        .iter()
+        .any(|base| {
+            name == *base
+                || name
+                    .strip_prefix(base)
+                    .and_then(|rest| rest.strip_prefix('_'))
+                    .is_some_and(|suffix| {
+                        !suffix.is_empty()
+                            && suffix
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+                    })
+        })
 }
 
 fn signed_out_for(err: TokenError) -> Auth {
@@ -431,24 +519,12 @@ pub async fn authenticate(
     let auth = match outcome {
         Outcome::Decided(auth) => auth,
         Outcome::ResolveHandshake { cookies } => return resolve_handshake(request.uri(), &cookies),
-        Outcome::Handshake {
-            reason,
-            redirect_count,
-        } => {
+        Outcome::Handshake(handshake) => {
             let response = match &form_back {
-                Some(back) => service.form_handshake(
-                    request.uri(),
-                    request.headers(),
-                    back,
-                    reason,
-                    redirect_count,
-                ),
-                None => service.handshake_response(
-                    request.uri(),
-                    request.headers(),
-                    reason,
-                    redirect_count,
-                ),
+                Some(back) => {
+                    service.form_handshake(request.uri(), request.headers(), back, &handshake)
+                }
+                None => service.handshake_response(request.uri(), request.headers(), &handshake),
             };
             match response {
                 Some(response) => return response,

@@ -14,7 +14,16 @@ pub const REDIRECT_COUNT_COOKIE: &str = "__clerk_redirect_count";
 /// The signed cookie list the frontend API returns after a handshake (as a
 /// query parameter for development instances, a cookie for production).
 pub const HANDSHAKE_TOKEN: &str = "__clerk_handshake";
+/// The one-time reference to a handshake's cookie list, which the server
+/// redeems through the Backend API (`format=nonce`).
+pub const HANDSHAKE_NONCE: &str = "__clerk_handshake_nonce";
 pub const HANDSHAKE_HELP: &str = "__clerk_help";
+/// A development instance's dev browser: the first-party cookie (and, on
+/// redirects from the frontend API, query parameter) by which a frontend
+/// API on another site finds this browser's client.
+pub const DEV_BROWSER: &str = "__clerk_db_jwt";
+/// The longest credential value read from a query string or cookie.
+const MAX_VALUE_BYTES: usize = 8 * 1024;
 /// Handshakes allowed in a row before giving up (a redirect loop).
 pub const MAX_HANDSHAKE_REDIRECTS: u32 = 3;
 
@@ -34,20 +43,29 @@ pub struct Credentials {
     pub redirect_count: u32,
     /// A handshake result to apply, from the query string or a cookie.
     pub handshake_token: Option<String>,
+    /// A handshake nonce to redeem, from the query string or a cookie.
+    pub handshake_nonce: Option<String>,
+    /// The dev browser the browser keeps (cookie, suffixed or plain).
+    pub dev_browser: Option<String>,
+    /// A dev browser handed over in the URL (`dev-browser-sync`).
+    pub dev_browser_in_url: Option<String>,
 }
 
 impl Credentials {
     pub fn from_request(uri: &Uri, headers: &HeaderMap, suffix: Option<&str>) -> Self {
-        let from_query = uri.query().and_then(|q| {
-            q.split('&')
-                .filter_map(|pair| pair.split_once('='))
-                .find(|(k, _)| *k == HANDSHAKE_TOKEN)
-                .map(|(_, v)| v.to_owned())
-        });
         let mut credentials = Self::from_headers(headers, suffix);
-        credentials.handshake_token = from_query
-            .or_else(|| cookie(headers, HANDSHAKE_TOKEN))
-            .filter(|t| !t.is_empty());
+        let query_or_cookie = |name: &str| {
+            query_param(uri, name)
+                .or_else(|| cookie(headers, name))
+                .filter(|v| plausible(v))
+        };
+        credentials.handshake_token = query_or_cookie(HANDSHAKE_TOKEN);
+        credentials.handshake_nonce = query_or_cookie(HANDSHAKE_NONCE);
+        credentials.dev_browser = suffix
+            .and_then(|s| cookie(headers, &format!("{DEV_BROWSER}_{s}")))
+            .or_else(|| cookie(headers, DEV_BROWSER))
+            .filter(|v| plausible(v));
+        credentials.dev_browser_in_url = query_param(uri, DEV_BROWSER).filter(|v| plausible(v));
         credentials
     }
 
@@ -76,9 +94,30 @@ impl Credentials {
             redirect_count: cookie(headers, REDIRECT_COUNT_COOKIE)
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0),
-            handshake_token: None,
+            ..Default::default()
         }
     }
+}
+
+/// A query parameter's raw value (the credentials read here are url-safe
+/// tokens, so they are never percent-decoded).
+fn query_param(uri: &Uri, name: &str) -> Option<String> {
+    uri.query()?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Could `value` be a token Clerk issued (a JWT, a nonce, a dev browser)?
+/// Anything else — empty, oversized, or with characters no token has — is
+/// treated as absent, so it is never forwarded, stored or echoed.
+fn plausible(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= MAX_VALUE_BYTES
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 /// A cookie's value from a request's `Cookie` headers (all of them).
@@ -124,7 +163,14 @@ pub fn without_handshake_params(uri: &Uri) -> String {
         .split('&')
         .filter(|pair| {
             let key = pair.split('=').next().unwrap_or_default();
-            !pair.is_empty() && key != HANDSHAKE_TOKEN && key != HANDSHAKE_HELP
+            !pair.is_empty()
+                && ![
+                    HANDSHAKE_TOKEN,
+                    HANDSHAKE_NONCE,
+                    HANDSHAKE_HELP,
+                    DEV_BROWSER,
+                ]
+                .contains(&key)
         })
         .collect();
     if query.is_empty() {
@@ -188,6 +234,10 @@ pub enum Reason {
     SessionTokenIatBeforeClientUat,
     SessionTokenExpired,
     InvalidToken,
+    /// Development keys: the browser has no dev browser cookie yet.
+    DevBrowserMissing,
+    /// Development keys: the URL carries a dev browser to keep.
+    DevBrowserSync,
 }
 
 impl Reason {
@@ -199,6 +249,8 @@ impl Reason {
             Reason::SessionTokenIatBeforeClientUat => "session-token-iat-before-client-uat",
             Reason::SessionTokenExpired => "session-token-expired",
             Reason::InvalidToken => "invalid-token",
+            Reason::DevBrowserMissing => "dev-browser-missing",
+            Reason::DevBrowserSync => "dev-browser-sync",
         }
     }
 }
@@ -322,6 +374,44 @@ mod tests {
             "/"
         );
         assert_eq!(without_handshake_params(&plain), "/dashboard");
+    }
+
+    #[test]
+    fn dev_browsers_and_nonces_come_from_the_url_or_cookies_and_nonsense_is_absent() {
+        let uri: Uri = "/dashboard?__clerk_db_jwt=dvb_url&__clerk_handshake_nonce=n1"
+            .parse()
+            .unwrap();
+        let h = headers(&[(
+            "cookie",
+            "__clerk_db_jwt=dvb_plain; __clerk_db_jwt_abcd1234=dvb_suffixed; __clerk_handshake_nonce=n2",
+        )]);
+        let c = Credentials::from_request(&uri, &h, Some("abcd1234"));
+        assert_eq!(c.dev_browser_in_url.as_deref(), Some("dvb_url"));
+        assert_eq!(c.dev_browser.as_deref(), Some("dvb_suffixed"));
+        assert_eq!(c.handshake_nonce.as_deref(), Some("n1"), "the query wins");
+        let c = Credentials::from_request(&"/".parse().unwrap(), &h, Some("zzzzzzzz"));
+        assert_eq!(c.dev_browser.as_deref(), Some("dvb_plain"));
+        assert_eq!(c.dev_browser_in_url, None);
+        assert_eq!(c.handshake_nonce.as_deref(), Some("n2"));
+
+        // Nothing a token could be: empty, markup, percent-escapes, oversized.
+        let long = "a".repeat(MAX_VALUE_BYTES + 1);
+        for bad in ["", "%3Cscript%3E", "a<b", "x\"y", long.as_str()] {
+            let uri: Uri = format!("/?__clerk_db_jwt={bad}&__clerk_handshake={bad}")
+                .parse()
+                .unwrap_or_else(|_| "/".parse().unwrap());
+            let c = Credentials::from_request(&uri, &HeaderMap::new(), None);
+            assert_eq!(c.dev_browser_in_url, None, "{bad:.20}");
+            assert_eq!(c.handshake_token, None, "{bad:.20}");
+        }
+    }
+
+    #[test]
+    fn the_way_back_from_a_handshake_drops_every_handshake_parameter() {
+        let uri: Uri = "/p?a=1&__clerk_db_jwt=d&__clerk_handshake_nonce=n&__clerk_handshake=t&__clerk_help=1&b=2"
+            .parse()
+            .unwrap();
+        assert_eq!(without_handshake_params(&uri), "/p?a=1&b=2");
     }
 
     #[test]

@@ -375,6 +375,20 @@ impl BackendApi {
         self.call(Method::POST, &path, &[], None).await
     }
 
+    /// The cookie list a `format=nonce` handshake left under `nonce`
+    /// (`Set-Cookie` values for the app's origin). Clerk hands it out once.
+    pub async fn handshake_payload(&self, nonce: &str) -> Result<Vec<String>, BackendError> {
+        #[derive(Deserialize)]
+        struct Payload {
+            directives: Vec<String>,
+        }
+        let query = [("nonce", nonce.to_owned())];
+        let payload: Payload = self
+            .call(Method::GET, "/clients/handshake_payload", &query, None)
+            .await?;
+        Ok(payload.directives)
+    }
+
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,

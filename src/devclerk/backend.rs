@@ -29,6 +29,8 @@ pub struct DevState {
     pub limiter: Arc<crate::security::rate_limit::RateLimiter>,
     /// Sign-ins started with an identifier and waiting for the password.
     pub pending_sign_ins: Arc<super::frontend::PendingSignIns>,
+    /// Handshake cookie lists waiting for the app's server to redeem them.
+    pub handshake_nonces: Arc<super::handshake::HandshakeNonces>,
 }
 
 /// Routes relative to `/__clerk/v1`.
@@ -44,6 +46,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
         .route("/users/{id}/metadata", patch(update_metadata))
         .route("/sessions/{id}/revoke", post(revoke_session))
         .route("/sessions/{id}/tokens", post(create_session_token))
+        .route(
+            "/clients/handshake_payload",
+            get(super::handshake::handshake_payload),
+        )
         .merge(super::backend_orgs::router(state.clone()))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -1,8 +1,8 @@
 //! The development instance's frontend API subset (same origin, under
 //! `/__clerk`): sign-up, sign-in with a temporary lockout, sign-out, the
 //! HttpOnly `__client` cookie, session-token minting and refresh, the
-//! account's name, deleting one's own account, and the handshake that
-//! refreshes the app's cookies.
+//! account's name and deleting one's own account (the handshake that
+//! refreshes the app's cookies is `handshake`'s).
 
 use super::{
     backend::{ClerkApiError, DevState},
@@ -11,10 +11,7 @@ use super::{
     MOUNT,
 };
 use crate::{
-    auth::{
-        redirect::same_origin,
-        request::{cookie, request_origin},
-    },
+    auth::request::{cookie, request_origin},
     clerk::verify::unix_now,
     db::now_millis,
     security::rate_limit::Budget,
@@ -87,7 +84,6 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
             "/v1/client/sessions/{id}/verify/attempt_first_factor",
             post(attempt_first_factor),
         )
-        .route("/v1/client/handshake", get(handshake))
         .route(
             "/v1/me",
             patch(update_me).delete(delete_me).post(me_with_override),
@@ -141,7 +137,7 @@ fn client_cookie_header(value: &str, headers: &HeaderMap) -> String {
 }
 
 /// The client this browser presents, if its cookie is genuine.
-async fn current_client_id(
+pub(super) async fn current_client_id(
     state: &DevState,
     headers: &HeaderMap,
 ) -> Result<Option<String>, StoreError> {
@@ -846,7 +842,7 @@ async fn owned_session(
 
 /// Mints the session token: RS256, 60 s, Clerk's v2 claims, the user's
 /// public metadata as `metadata`, `azp` = the requesting origin.
-async fn mint(
+pub(super) async fn mint(
     state: &DevState,
     session: &SessionInfo,
     azp: Option<String>,
@@ -1161,77 +1157,6 @@ async fn delete_me(
     let client = client_json(&state, &session.client_id, &headers).await?;
     let deleted = json!({"object": "user", "id": session.user_id, "deleted": true});
     Ok(Json(json!({ "response": deleted, "client": client })).into_response())
-}
-
-#[derive(Deserialize)]
-struct HandshakeQuery {
-    redirect_url: Option<String>,
-}
-
-/// Sets fresh `__session` and `__client_uat` cookies on the app's origin (or
-/// clears them when signed out) and sends the browser back, same-origin only.
-async fn handshake(
-    State(state): State<DevState>,
-    headers: HeaderMap,
-    Query(query): Query<HandshakeQuery>,
-) -> Result<Response, ClerkApiError> {
-    let origin = request_origin(&headers)
-        .ok_or_else(|| ClerkApiError::invalid("host", "The request has no usable Host header."))?;
-    let back = query
-        .redirect_url
-        .as_deref()
-        .and_then(|target| same_origin(target, &origin))
-        .ok_or_else(|| {
-            ClerkApiError::invalid("redirect_url", "redirect_url must be a URL on this site.")
-        })?;
-
-    let session = match current_client_id(&state, &headers).await? {
-        Some(client) => store::active_sessions(&state.db, &client)
-            .await?
-            .into_iter()
-            .next(),
-        None => None,
-    };
-    // `__client_uat` is when the client last changed, not "now": a token
-    // minted after that (this one) is never older than it, even when the
-    // clock ticks into the next second between the two.
-    let client_uat = match &session {
-        Some(session) => store::client_updated_at(&state.db, &session.client_id)
-            .await?
-            .map_or(0, |ms| ms / 1000),
-        None => 0,
-    };
-    let mut response = (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, back)]).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let secure = if is_https(&headers) { "; Secure" } else { "" };
-    // Each cookie under its plain name and under the instance's suffixed
-    // one, as Clerk's handshake sets them: clerk-js 6 writes both, and a
-    // server that prefers the suffixed copy must not be left reading a
-    // stale one.
-    let suffix = crate::auth::request::cookie_suffix(state.instance.publishable_key().as_str());
-    let (token, uat, lifetime) = match session {
-        Some(session) => (
-            mint(&state, &session, Some(origin)).await?,
-            client_uat.to_string(),
-            "",
-        ),
-        None => (String::new(), "0".to_owned(), "; Max-Age=0"),
-    };
-    for name in ["__session".to_owned(), format!("__session_{suffix}")] {
-        set_cookie(
-            &mut response,
-            format!("{name}={token}; Path=/{lifetime}; SameSite=Lax{secure}"),
-        );
-    }
-    for name in ["__client_uat".to_owned(), format!("__client_uat_{suffix}")] {
-        set_cookie(
-            &mut response,
-            format!("{name}={uat}; Path=/; Max-Age=315360000; SameSite=Lax{secure}"),
-        );
-    }
-    Ok(response)
 }
 
 #[cfg(test)]

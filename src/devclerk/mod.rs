@@ -13,6 +13,7 @@ pub mod console_api;
 pub mod environment;
 pub mod frontend;
 pub mod frontend_orgs;
+pub mod handshake;
 pub mod orgs;
 pub mod routes;
 pub mod store;

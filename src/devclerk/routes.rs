@@ -1,14 +1,20 @@
 //! The development instance's HTTP surface under `/__clerk`: the frontend
-//! API (JWKS, environment, client, sign-up/in/out, tokens, handshake) and
-//! the Backend API under `/api/v1`.
+//! API (JWKS, environment, dev browsers, client, sign-up/in/out, tokens,
+//! handshake) and the Backend API under `/api/v1`.
 
 use super::{
     backend::{self, DevState},
-    bundles, console, console_api, environment, frontend, frontend_orgs, DevInstance, API_PATH,
-    MOUNT,
+    bundles, console, console_api, environment, frontend, frontend_orgs, handshake, DevInstance,
+    API_PATH, MOUNT,
 };
 use crate::{db::Db, security::rate_limit::RateLimiter};
-use axum::{extract::State, response::Redirect, routing::get, Json, Router};
+use axum::{
+    extract::State,
+    middleware,
+    response::Redirect,
+    routing::{get, post},
+    Json, Router,
+};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -24,7 +30,20 @@ pub fn router<S: Clone + Send + Sync + 'static>(
         db,
         limiter,
         pending_sign_ins: Default::default(),
+        handshake_nonces: Default::default(),
     };
+    // The frontend API: a dev browser in the query stands for the client.
+    let frontend = frontend::router(state.clone())
+        .merge(frontend_orgs::router(state.clone()))
+        .merge(environment::router(state.clone()))
+        .route(
+            "/v1/dev_browser",
+            post(handshake::create_dev_browser).with_state(state.clone()),
+        )
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            handshake::dev_browser_client,
+        ));
     let mounted = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
         // A nested root matches `/__clerk` only; the console's address is `/__clerk/`.
@@ -33,10 +52,13 @@ pub fn router<S: Clone + Send + Sync + 'static>(
             get(|| async { Redirect::permanent(&format!("{MOUNT}/")) }),
         )
         .with_state(state.clone())
+        // The handshake finds the client from its own parameters.
+        .route(
+            "/v1/client/handshake",
+            get(handshake::handshake).with_state(state.clone()),
+        )
         .merge(bundles::router(bundles_dir))
-        .merge(frontend::router(state.clone()))
-        .merge(frontend_orgs::router(state.clone()))
-        .merge(environment::router(state.clone()))
+        .merge(frontend)
         .nest("/console/api", console_api::router(state.clone()))
         .nest(&format!("{API_PATH}/v1"), backend::router(state.clone()));
     Router::new()

@@ -251,10 +251,14 @@ impl TestApp {
 
 /// A Clerk instance of the tests' own: a signing key and the publishable key
 /// naming its frontend API, so the app verifies tokens minted here without
-/// any network (networkless verification with `CLERK_JWT_KEY`).
+/// any network (networkless verification with `CLERK_JWT_KEY`). Its keys
+/// are a production instance's (`pk_live_`); `development_env` gives the
+/// same instance's development keys, whose frontend API on another site
+/// knows browsers by their dev browser.
 pub struct TestClerk {
     pub key: SigningKey,
     pub publishable_key: PublishableKey,
+    pub development_key: PublishableKey,
     pem: String,
 }
 
@@ -269,7 +273,8 @@ impl TestClerk {
             let pem = key.public_pem();
             TestClerk {
                 key,
-                publishable_key: PublishableKey::for_host(InstanceKind::Test, Self::HOST),
+                publishable_key: PublishableKey::for_host(InstanceKind::Live, Self::HOST),
+                development_key: PublishableKey::for_host(InstanceKind::Test, Self::HOST),
                 pem,
             }
         })
@@ -278,6 +283,14 @@ impl TestClerk {
     pub fn env(&self) -> Vec<(&'static str, &str)> {
         vec![
             ("CLERK_PUBLISHABLE_KEY", self.publishable_key.as_str()),
+            ("CLERK_JWT_KEY", self.pem.as_str()),
+        ]
+    }
+
+    /// The same instance with development keys.
+    pub fn development_env(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("CLERK_PUBLISHABLE_KEY", self.development_key.as_str()),
             ("CLERK_JWT_KEY", self.pem.as_str()),
         ]
     }

@@ -30,7 +30,7 @@ pub struct StubBackendApi {
 }
 
 /// The secret key the app is configured with; the stub does not check it.
-pub const SECRET_KEY: &str = "sk_test_stubstubstubstubstub";
+pub const SECRET_KEY: &str = "sk_live_stubstubstubstubstub";
 
 impl StubBackendApi {
     pub async fn start(user: Value) -> StubBackendApi {

@@ -272,7 +272,7 @@ async fn page_loads_with_stale_cookies_go_through_the_handshake() {
         (
             "client says signed in, no session cookie",
             format!("__client_uat={now}"),
-            "client-uat-without-session-token",
+            "client-uat-but-no-session-token",
         ),
         (
             "expired session cookie",

@@ -170,3 +170,159 @@ async fn official_clerk_and_svix_libraries_accept_the_instance() {
     );
     assert_eq!(out["webhook_tampered"], "rejected");
 }
+
+/// Clerk's server SDK on a development instance's terms: a page load needs
+/// the dev browser cookie, and handshakes come back as nonces the SDK
+/// redeems through the instance's Backend API.
+#[tokio::test]
+async fn clerks_server_sdk_authenticates_page_loads_with_dev_browsers_and_nonces() {
+    if !node_ready() {
+        return;
+    }
+    let app = TestApp::spawn_with(
+        common::sqlite_db().await,
+        &[("CLERK_DEV_WEBHOOK_URL", "off")],
+    )
+    .await;
+    let dev = DevInstance::load_or_create(&app.db, app.addr)
+        .await
+        .unwrap();
+    let origin = app.origin();
+
+    // A browser as clerk-js makes one on a development instance: a dev
+    // browser, and a sign-up through the frontend API that carries it.
+    let created: Value = app
+        .bare_client
+        .post(app.url("/__clerk/v1/dev_browser"))
+        .header(header::ORIGIN, &origin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dvb = created["id"].as_str().unwrap().to_owned();
+    let signed_up: Value = app
+        .bare_client
+        .post(app.url(&format!("/__clerk/v1/client/sign_ups?__clerk_db_jwt={dvb}")))
+        .header(header::ORIGIN, &origin)
+        .json(&json!({"email_address": "dana@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let session = &signed_up["client"]["sessions"][0];
+    let user_id = session["user"]["id"].as_str().unwrap().to_owned();
+    let token = session["last_active_token"]["jwt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let iat = common::browser::payload_of(&token)["iat"].as_i64().unwrap();
+
+    let (pk, secret, api_url) = (
+        dev.publishable_key().as_str().to_owned(),
+        dev.secret_key().expose().to_owned(),
+        dev.api_url(),
+    );
+    let (node_token, node_dvb, node_origin) = (token.clone(), dvb.clone(), origin.clone());
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg("compat/dev-browser.mjs")
+            .current_dir("end2end")
+            .env("PK", pk)
+            .env("SECRET_KEY", secret)
+            .env("API_URL", api_url)
+            .env("APP_URL", node_origin)
+            .env("DVB", node_dvb)
+            .env("TOKEN", node_token)
+            .env("CLIENT_UAT", iat.to_string())
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "node failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The SDK may say things of its own first; the script's line is last.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let out: Value = stdout
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .unwrap_or_else(|| panic!("no JSON line in: {stdout}"));
+    println!("compat: @clerk/backend on development keys: {out}");
+    let handshake_base = format!(
+        "https://{}/v1/client/handshake?",
+        dev.publishable_key().frontend_api_host()
+    );
+    let location = |what: &str| {
+        out[what]["location"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let cookie_names = |what: &str| -> Vec<String> {
+        out[what]["cookies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().split('=').next().unwrap().to_owned())
+            .collect()
+    };
+
+    assert_eq!(out["with_dev_browser"]["status"], "signed-in");
+    assert_eq!(out["with_dev_browser"]["user"], user_id.as_str());
+
+    assert_eq!(out["without_dev_browser"]["status"], "handshake");
+    assert_eq!(out["without_dev_browser"]["reason"], "dev-browser-missing");
+    assert!(location("without_dev_browser").starts_with(&handshake_base));
+    // Followed, the instance gave this browser a first dev browser (signed
+    // out: the page load showed no dev browser, so no client of anyone's).
+    assert_eq!(out["missing_resolved"]["status"], "signed-out");
+    assert!(cookie_names("missing_resolved").contains(&"__clerk_db_jwt".to_owned()));
+    let fresh_dvb = out["missing_resolved"]["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.as_str().unwrap().strip_prefix("__clerk_db_jwt="))
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(!fresh_dvb.is_empty() && fresh_dvb != dvb);
+
+    assert_eq!(out["sync"]["status"], "handshake");
+    assert_eq!(out["sync"]["reason"], "dev-browser-sync");
+
+    assert_eq!(out["stale"]["status"], "handshake");
+    assert_eq!(out["stale"]["reason"], "client-uat-but-no-session-token");
+    assert!(
+        location("stale").contains(&format!("__clerk_db_jwt={dvb}")),
+        "the handshake carries the dev browser: {}",
+        location("stale")
+    );
+    assert_eq!(
+        out["back"],
+        format!("{origin}/dashboard?tab=posts&__clerk_handshake_nonce=…")
+    );
+    assert_eq!(out["resolved"]["status"], "signed-in");
+    assert_eq!(out["resolved"]["user"], user_id.as_str());
+    assert_eq!(
+        location("resolved"),
+        format!("{origin}/dashboard?tab=posts"),
+        "back to the page without the nonce"
+    );
+    let set = cookie_names("resolved");
+    for name in ["__session", "__client_uat", "__clerk_db_jwt"] {
+        assert!(set.contains(&name.to_owned()), "{name} in {set:?}");
+    }
+    assert_eq!(
+        out["replayed"]["status"], "signed-out",
+        "a nonce works once"
+    );
+}

@@ -225,7 +225,9 @@ pub fn form_return_path(method: &Method, headers: &HeaderMap) -> Option<String> 
     })
 }
 
-/// Why a request is signed out or sent through the handshake (for logs).
+/// Why a request is signed out or sent through the handshake (for logs and
+/// the handshake's `__clerk_hs_reason`), in the words of Clerk's SDK
+/// (`AuthErrorReason` in @clerk/backend).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     NoCredentials,
@@ -243,9 +245,9 @@ pub enum Reason {
 impl Reason {
     pub fn as_str(self) -> &'static str {
         match self {
-            Reason::NoCredentials => "no-credentials",
-            Reason::SessionTokenWithoutClientUat => "session-token-without-client-uat",
-            Reason::ClientUatWithoutSessionToken => "client-uat-without-session-token",
+            Reason::NoCredentials => "session-token-and-uat-missing",
+            Reason::SessionTokenWithoutClientUat => "session-token-but-no-client-uat",
+            Reason::ClientUatWithoutSessionToken => "client-uat-but-no-session-token",
             Reason::SessionTokenIatBeforeClientUat => "session-token-iat-before-client-uat",
             Reason::SessionTokenExpired => "session-token-expired",
             Reason::InvalidToken => "invalid-token",

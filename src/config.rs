@@ -112,6 +112,20 @@ impl Default for SecurityConfig {
     }
 }
 
+/// The development instance's own origin: an HTTPS listener on `addr`,
+/// reached by browsers as `https://<host>` (a name that resolves to it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevStandalone {
+    pub addr: std::net::SocketAddr,
+    pub host: String,
+}
+
+/// The frontend API host a standalone development instance takes unless
+/// told otherwise: clerk-js keeps a dev browser only for frontend APIs
+/// under Clerk's development domains (`*.lcl.dev` among them), and on the
+/// default HTTPS port (the browser maps the name to the listener).
+pub const DEFAULT_DEV_STANDALONE_HOST: &str = "inkpad.lcl.dev";
+
 /// Clerk settings. Keys are optional here: without them the app runs its
 /// local development instance (never in production).
 #[derive(Debug, Clone)]
@@ -131,6 +145,15 @@ pub struct ClerkConfig {
     /// Development instance only: where `scripts/bootstrap` put Clerk's
     /// official browser bundles (clerk-js, `@clerk/ui`), served under `/npm`.
     pub dev_bundles_dir: std::path::PathBuf,
+    /// Development instance only: serve its frontend API on an origin of
+    /// its own, as Clerk serves a development instance's
+    /// (`CLERK_DEV_STANDALONE_ADDR`, `CLERK_DEV_STANDALONE_HOST`); `None`:
+    /// on the app's own origin under `/__clerk` (the default).
+    pub dev_standalone: Option<DevStandalone>,
+    /// Where a development instance embedded in this app is mounted (its
+    /// frontend API's pages, the handshake among them, are never sent
+    /// through the handshake themselves). Set by the instance.
+    pub instance_path: Option<String>,
     /// Origins allowed in a token's `azp` claim; empty means "not checked".
     pub authorized_parties: Vec<String>,
     pub sign_in_url: String,
@@ -408,6 +431,34 @@ impl ClerkConfig {
             })
             .transpose()?;
 
+        let dev_standalone = get("CLERK_DEV_STANDALONE_ADDR")
+            .map(|addr| {
+                let addr = addr.parse().map_err(|_| {
+                    invalid(
+                        "CLERK_DEV_STANDALONE_ADDR",
+                        "an address such as 127.0.0.1:3443",
+                    )
+                })?;
+                let host = get("CLERK_DEV_STANDALONE_HOST")
+                    .unwrap_or_else(|| DEFAULT_DEV_STANDALONE_HOST.to_owned());
+                let plain = !host.is_empty()
+                    && host.len() <= 253
+                    && host
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+                if !plain {
+                    return Err(invalid(
+                        "CLERK_DEV_STANDALONE_HOST",
+                        "a host name such as inkpad.lcl.dev (no scheme, no port)",
+                    ));
+                }
+                Ok(DevStandalone {
+                    addr,
+                    host: host.to_ascii_lowercase(),
+                })
+            })
+            .transpose()?;
+
         let webhook_signing_secret = match get("CLERK_WEBHOOK_SIGNING_SECRET") {
             Some(v) => Some(("CLERK_WEBHOOK_SIGNING_SECRET", v)),
             None => get("CLERK_WEBHOOK_SECRET").map(|v| ("CLERK_WEBHOOK_SECRET", v)),
@@ -470,6 +521,8 @@ impl ClerkConfig {
             dev_bundles_dir: get("CLERK_DEV_BUNDLES_DIR")
                 .unwrap_or_else(|| "target/clerk-bundles".into())
                 .into(),
+            dev_standalone,
+            instance_path: None,
             authorized_parties,
             sign_in_url: url("CLERK_SIGN_IN_URL", "/sign-in")?,
             sign_up_url: url("CLERK_SIGN_UP_URL", "/sign-up")?,

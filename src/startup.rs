@@ -116,6 +116,9 @@ pub struct Application {
     development_instance: bool,
     /// `METRICS_ADDR`'s listener and its app, when configured.
     metrics: Option<(TcpListener, Router)>,
+    /// The development instance's own origin, when it runs standalone:
+    /// its listener, TLS settings, and the app's origin it serves.
+    standalone: Option<(TcpListener, rustls::ServerConfig, String)>,
 }
 
 impl Application {
@@ -158,6 +161,17 @@ impl Application {
         let (dev_clerk, background) = match started {
             Some(started) => (Some(started.instance), started.deliverer),
             None => (None, None),
+        };
+        let standalone = match (&dev_clerk, &config.clerk.dev_standalone) {
+            (Some(instance), Some(standalone)) => {
+                let tls = devclerk::standalone::tls_config(&standalone.host)
+                    .map_err(|e| StartupError::Clerk(e.to_string()))?;
+                let listener = TcpListener::bind(standalone.addr)
+                    .await
+                    .map_err(|e| StartupError::Bind(standalone.addr, e))?;
+                Some((listener, tls, instance.app_url().to_owned()))
+            }
+            _ => None,
         };
 
         let clerk_api = config
@@ -204,6 +218,7 @@ impl Application {
             request_timeout,
             development_instance,
             metrics,
+            standalone,
         })
     }
 
@@ -215,6 +230,13 @@ impl Application {
     /// Whether Clerk is the local development instance (no keys configured).
     pub fn development_instance(&self) -> bool {
         self.development_instance
+    }
+
+    /// Where the development instance's own origin listens, when standalone.
+    pub fn standalone_addr(&self) -> Option<SocketAddr> {
+        self.standalone
+            .as_ref()
+            .and_then(|(listener, _, _)| listener.local_addr().ok())
     }
 
     /// Where `/metrics` listens on its own (`METRICS_ADDR`), if anywhere.
@@ -240,8 +262,20 @@ impl Application {
         let metrics = self.metrics.map(|(listener, router)| {
             tokio::spawn(async move { axum::serve(listener, router).await })
         });
+        let standalone = self.standalone.map(|(listener, tls, app_origin)| {
+            let router = self.router.clone();
+            tokio::spawn(devclerk::standalone::serve(
+                listener, tls, router, app_origin,
+            ))
+        });
         crate::server::serve(self.listener, self.router, shutdown, self.request_timeout).await;
-        if let Some(task) = metrics {
+        for task in [
+            metrics.map(|t| t.abort_handle()),
+            standalone.map(|t| t.abort_handle()),
+        ]
+        .into_iter()
+        .flatten()
+        {
             task.abort();
         }
         // Undelivered webhooks stay in the outbox for the next start.

@@ -51,6 +51,8 @@ pub struct AuthService {
     frontend_api_url: Option<String>,
     /// Where browsers reach the frontend API when it is proxied.
     proxy_url: Option<String>,
+    /// Where an embedded development instance is mounted.
+    instance_path: Option<String>,
     sign_in_url: String,
     /// Tokens already verified, until they expire.
     verified: TokenCache,
@@ -102,6 +104,7 @@ impl AuthService {
             cookie_suffix: None,
             frontend_api_url: None,
             proxy_url: clerk.proxy_url.clone(),
+            instance_path: clerk.instance_path.clone(),
             sign_in_url: clerk.sign_in_url.clone(),
             verified: TokenCache::default(),
             dev_browser: false,
@@ -268,18 +271,20 @@ impl AuthService {
         (result, "verified")
     }
 
-    /// Is `path` the frontend API reached through this app's own origin
-    /// (a path proxy such as `/__clerk`)? Its own pages — the handshake
-    /// among them — are never sent through the handshake themselves.
+    /// Is `path` the frontend API reached through this app's own origin (a
+    /// path proxy such as `/__clerk`, or an embedded development instance)?
+    /// Its own pages — the handshake among them — are never sent through
+    /// the handshake themselves.
     fn is_proxied_frontend_api(&self, path: &str) -> bool {
-        self.proxy_url
-            .as_deref()
-            .filter(|proxy| proxy.starts_with('/'))
-            .map(|proxy| proxy.trim_end_matches('/'))
-            .is_some_and(|proxy| {
-                path == proxy
+        [self.proxy_url.as_deref(), self.instance_path.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|prefix| prefix.starts_with('/'))
+            .map(|prefix| prefix.trim_end_matches('/'))
+            .any(|prefix| {
+                path == prefix
                     || path
-                        .strip_prefix(proxy)
+                        .strip_prefix(prefix)
                         .is_some_and(|rest| rest.starts_with('/'))
             })
     }

@@ -142,6 +142,15 @@ pub async fn dev_browser_client(
     next: Next,
 ) -> Response {
     let Some(dev_browser) = query_param(request.uri().query(), DEV_BROWSER) else {
+        // On an origin of its own, as Clerk's development instances, every
+        // call but the one that makes a dev browser needs one.
+        let standalone = request
+            .extensions()
+            .get::<super::standalone::ViaStandalone>()
+            .is_some();
+        if standalone && !request.uri().path().ends_with("/v1/dev_browser") {
+            return dev_browser_unauthenticated().into_response();
+        }
         return next.run(request).await;
     };
     match store::client_from_cookie(&state.db, &dev_browser).await {

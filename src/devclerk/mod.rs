@@ -16,6 +16,7 @@ pub mod frontend_orgs;
 pub mod handshake;
 pub mod orgs;
 pub mod routes;
+pub mod standalone;
 pub mod store;
 pub mod webhooks;
 
@@ -42,8 +43,12 @@ pub struct DevInstance {
     secret_key: SecretKey,
     webhook_secret: String,
     signing_key: SigningKey,
-    /// `http://127.0.0.1:3000/__clerk`: both its frontend API and Backend API.
+    /// `http://127.0.0.1:3000/__clerk`: where it is mounted in the app
+    /// (its Backend API, and its frontend API unless standalone).
     base_url: String,
+    /// Its frontend API's host on an origin of its own (`inkpad.lcl.dev`,
+    /// served over HTTPS), when it runs standalone.
+    standalone_host: Option<String>,
     /// The app's sign-in/up pages and where to go after them, as a Clerk
     /// instance's "Paths" settings hold them (its environment serves them).
     paths: AppPaths,
@@ -143,14 +148,29 @@ impl DevInstance {
             webhook_secret,
             signing_key: SigningKey::from_pem(kid, &pem).map_err(|e| corrupt(e.to_string()))?,
             base_url: format!("http://{}{MOUNT}", loopback(addr)),
+            standalone_host: None,
             paths: AppPaths::default(),
         }))
     }
 
-    /// The publishable key naming this instance's frontend API.
+    /// The publishable key naming this instance's frontend API: its own
+    /// host when standalone, else its place in the app.
     pub fn publishable_key(&self) -> PublishableKey {
-        let host = self.base_url.trim_start_matches("http://");
+        let host = match &self.standalone_host {
+            Some(host) => host.as_str(),
+            None => self.base_url.trim_start_matches("http://"),
+        };
         PublishableKey::for_host(InstanceKind::Test, host)
+    }
+
+    /// Serves the frontend API as `https://<host>` (see `standalone`).
+    pub fn set_standalone(&mut self, host: &str) {
+        self.standalone_host = Some(host.to_owned());
+    }
+
+    /// Is its frontend API on an origin of its own?
+    pub fn is_standalone(&self) -> bool {
+        self.standalone_host.is_some()
     }
 
     pub fn secret_key(&self) -> &SecretKey {
@@ -174,8 +194,20 @@ impl DevInstance {
         clerk.publishable_key = Some(self.publishable_key());
         clerk.secret_key = Some(self.secret_key.clone());
         clerk.api_url = self.api_url();
-        // Browsers reach the instance on whatever origin they use for the app.
-        clerk.proxy_url = Some(MOUNT.to_owned());
+        clerk.instance_path = Some(MOUNT.to_owned());
+        if self.is_standalone() {
+            // As a Clerk development instance: no proxy, the frontend API on
+            // another site, and the app the one party its tokens are for
+            // (and whose pages may post to it).
+            clerk.proxy_url = None;
+            let app = self.app_url().to_owned();
+            if !clerk.authorized_parties.contains(&app) {
+                clerk.authorized_parties.push(app);
+            }
+        } else {
+            // Browsers reach the instance on whatever origin they use for the app.
+            clerk.proxy_url = Some(MOUNT.to_owned());
+        }
         clerk.webhook_signing_secret = Some(self.webhook_secret()?);
         Ok(())
     }
@@ -231,12 +263,23 @@ pub async fn start_if_unconfigured(
         return Err(DevInstanceError::Production);
     }
     let mut instance = DevInstance::load_or_create(db, addr).await?;
+    if let Some(standalone) = &config.clerk.dev_standalone {
+        instance.set_standalone(&standalone.host);
+    }
     instance.configure(&mut config.clerk)?;
     tracing::info!(
         "Clerk development instance at {}/ — local and offline, for development only; \
          set CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY to use Clerk",
         instance.base_url()
     );
+    if let Some(standalone) = &config.clerk.dev_standalone {
+        tracing::info!(
+            "its frontend API also at https://{} (listening on {}), as Clerk serves a \
+             development instance's: browsers must resolve that name to this listener",
+            standalone.host,
+            standalone.addr
+        );
+    }
     let deliverer = match config.clerk.dev_webhook_url.as_deref() {
         Some("off") => None,
         endpoint => {

@@ -54,10 +54,14 @@ impl SecurityHeaders {
     /// allows cargo-leptos' reload socket (`cargo leptos watch` only).
     pub fn new(clerk: &ClerkConfig, dev_instance: bool, live_reload: bool) -> Self {
         let mut clerk_origins: Vec<String> = Vec::new();
-        if !dev_instance {
+        // The development instance on an origin of its own serves clerk-js
+        // and its frontend API from there, as Clerk does.
+        if !dev_instance || clerk.dev_standalone.is_some() {
             if let Some(pk) = &clerk.publishable_key {
                 clerk_origins.push(pk.frontend_api_url());
             }
+        }
+        if !dev_instance {
             if let Some(proxy) = clerk.proxy_url.as_deref().and_then(origin_of) {
                 clerk_origins.push(proxy);
             }

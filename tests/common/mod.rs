@@ -137,6 +137,9 @@ pub struct TestApp {
     pub bare_client: reqwest::Client,
     /// Where `/metrics` listens on its own (`METRICS_ADDR`), if configured.
     pub metrics_addr: Option<SocketAddr>,
+    /// Where the development instance's own origin listens, when it runs
+    /// standalone (`CLERK_DEV_STANDALONE_ADDR`).
+    pub standalone_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
     _test_db: TestDb,
 }
@@ -186,6 +189,7 @@ impl TestApp {
             .expect("build app");
         let addr = app.local_addr();
         let metrics_addr = app.metrics_addr();
+        let standalone_addr = app.standalone_addr();
         // From here on the app's own pool is the one that matters.
         test_db.db.close().await;
         let db = app.db().clone();
@@ -212,6 +216,7 @@ impl TestApp {
                 .build()
                 .unwrap(),
             metrics_addr,
+            standalone_addr,
             shutdown: Some(tx),
             _test_db: test_db,
         }

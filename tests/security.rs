@@ -1388,6 +1388,49 @@ async fn check_secrets(w: &World, backend: &str, matrix: &str) {
             }
         }
     }
+    // Dev browsers and handshake nonces are credentials too: used as a
+    // browser and the app's server use them (and forged), never logged.
+    let created: serde_json::Value = app
+        .client
+        .post(app.url("/__clerk/v1/dev_browser"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dvb = created["id"].as_str().unwrap().to_owned();
+    let back: String =
+        url::form_urlencoded::byte_serialize(app.url("/dashboard").as_bytes()).collect();
+    let mut nonce = String::new();
+    for path in [
+        format!("/__clerk/v1/client?__clerk_db_jwt={dvb}"),
+        format!("/__clerk/v1/client?__clerk_db_jwt={dvb}forged"),
+        format!(
+            "/__clerk/v1/client/handshake?redirect_url={back}&format=nonce&__clerk_db_jwt={dvb}"
+        ),
+    ] {
+        let res = app.bare_client.get(app.url(&path)).send().await.unwrap();
+        if let Some(to) = res.headers().get(header::LOCATION) {
+            let to = to.to_str().unwrap().to_owned();
+            nonce = to
+                .rsplit("__clerk_handshake_nonce=")
+                .next()
+                .unwrap()
+                .to_owned();
+            // The app's server redeems it, then meets it spent.
+            for _ in 0..2 {
+                app.bare_client
+                    .get(app.url(&to))
+                    .header(header::ACCEPT, "text/html")
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    assert!(!nonce.is_empty(), "the handshake answered with a nonce");
+    secrets.extend([dvb, nonce]);
     // The log: no secret, and no session token either.
     let tokens: Vec<String> = bodies
         .iter()

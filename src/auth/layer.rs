@@ -553,3 +553,245 @@ pub async fn authenticate(
     request.extensions_mut().insert(auth);
     next.run(request).await
 }
+
+#[cfg(test)]
+mod tests {
+    //! The layer's decision for each handshake reason it tells apart, with
+    //! development keys (dev browsers) and production keys, networkless.
+    use super::*;
+    use crate::clerk::{keys::PublishableKey, mint::SigningKey};
+    use axum::http::HeaderValue;
+    use std::sync::OnceLock;
+
+    const HOST: &str = "clerk.layer.test";
+
+    fn key() -> &'static SigningKey {
+        static KEY: OnceLock<SigningKey> = OnceLock::new();
+        KEY.get_or_init(|| SigningKey::generate("ins_layer").unwrap())
+    }
+
+    fn service(kind: InstanceKind, proxy: Option<&str>) -> AuthService {
+        service_with(kind, proxy, None)
+    }
+
+    fn service_with(
+        kind: InstanceKind,
+        proxy: Option<&str>,
+        instance: Option<&str>,
+    ) -> AuthService {
+        let pk = PublishableKey::for_host(kind, HOST);
+        let pem = key().public_pem();
+        let proxy = proxy.map(str::to_owned);
+        let mut config = crate::config::Config::from_lookup(|name| match name {
+            "CLERK_PUBLISHABLE_KEY" => Some(pk.as_str().to_owned()),
+            "CLERK_JWT_KEY" => Some(pem.clone()),
+            "CLERK_PROXY_URL" => proxy.clone(),
+            _ => None,
+        })
+        .unwrap();
+        config.clerk.instance_path = instance.map(str::to_owned);
+        AuthService::from_config(&config.clerk, reqwest::Client::new(), Policy::app()).unwrap()
+    }
+
+    fn token(iat_ago: i64, lifetime: i64) -> String {
+        let now = unix_now();
+        key().sign(&serde_json::json!({
+            "iss": format!("https://{HOST}"), "sub": "user_1", "sid": "sess_1",
+            "iat": now - iat_ago, "nbf": now - iat_ago - 5, "exp": now - iat_ago + lifetime,
+            "v": 2,
+        }))
+    }
+
+    fn page(cookies: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("sec-fetch-dest", HeaderValue::from_static("document"));
+        headers.insert(header::HOST, HeaderValue::from_static("app.test"));
+        if !cookies.is_empty() {
+            headers.insert(header::COOKIE, HeaderValue::from_str(cookies).unwrap());
+        }
+        headers
+    }
+
+    /// The handshake a page load gets, or `None` when it is decided.
+    async fn handshake(service: &AuthService, uri: &str, cookies: &str) -> Option<Handshake> {
+        let uri: Uri = uri.parse().unwrap();
+        match service
+            .authenticate(&Method::GET, &uri, &page(cookies))
+            .await
+        {
+            Outcome::Handshake(handshake) => Some(handshake),
+            Outcome::Decided(_) => None,
+            Outcome::ResolveHandshake { .. } => panic!("nothing to resolve"),
+        }
+    }
+
+    fn expect(reason: Reason, dev_browser: Option<&str>) -> Option<Handshake> {
+        Some(Handshake {
+            reason,
+            redirect_count: 0,
+            dev_browser: dev_browser.map(str::to_owned),
+        })
+    }
+
+    #[tokio::test]
+    async fn development_keys_tell_every_reason_apart() {
+        let dev = service(InstanceKind::Test, None);
+        let now = unix_now();
+        let fresh = token(0, 60);
+        let expired = token(120, 60);
+        let cases: Vec<(&str, String, String, Option<Handshake>)> = vec![
+            (
+                "no dev browser, signed out",
+                "/".into(),
+                String::new(),
+                expect(Reason::DevBrowserMissing, None),
+            ),
+            (
+                "no dev browser, signed in",
+                "/dashboard".into(),
+                format!("__session={fresh}; __client_uat={now}"),
+                expect(Reason::DevBrowserMissing, None),
+            ),
+            (
+                "a dev browser in the URL wins over the cookie",
+                "/?__clerk_db_jwt=dvb_url".into(),
+                "__clerk_db_jwt=dvb_cookie".into(),
+                expect(Reason::DevBrowserSync, Some("dvb_url")),
+            ),
+            (
+                "signed out with a dev browser",
+                "/".into(),
+                "__clerk_db_jwt=dvb".into(),
+                None,
+            ),
+            (
+                "signed in with a dev browser",
+                "/dashboard".into(),
+                format!("__session={fresh}; __client_uat={now}; __clerk_db_jwt=dvb"),
+                None,
+            ),
+            (
+                "expired",
+                "/dashboard".into(),
+                format!(
+                    "__session={expired}; __client_uat={}; __clerk_db_jwt=dvb",
+                    now - 300
+                ),
+                expect(Reason::SessionTokenExpired, Some("dvb")),
+            ),
+            (
+                "client signed in, no token",
+                "/dashboard".into(),
+                format!("__client_uat={now}; __clerk_db_jwt=dvb"),
+                expect(Reason::ClientUatWithoutSessionToken, Some("dvb")),
+            ),
+            (
+                "token older than the client's last change",
+                "/dashboard".into(),
+                format!(
+                    "__session={}; __client_uat={now}; __clerk_db_jwt=dvb",
+                    token(30, 60)
+                ),
+                expect(Reason::SessionTokenIatBeforeClientUat, Some("dvb")),
+            ),
+        ];
+        for (what, uri, cookies, expected) in cases {
+            assert_eq!(handshake(&dev, &uri, &cookies).await, expected, "{what}");
+        }
+
+        // Never for scripts, never past the loop guard, never on the
+        // instance's own paths.
+        let uri: Uri = "/api/session".parse().unwrap();
+        let mut script = HeaderMap::new();
+        script.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        assert!(matches!(
+            dev.authenticate(&Method::GET, &uri, &script).await,
+            Outcome::Decided(Auth::SignedOut)
+        ));
+        assert_eq!(
+            handshake(&dev, "/", "__clerk_redirect_count=3").await,
+            None,
+            "loop guard"
+        );
+    }
+
+    #[tokio::test]
+    async fn production_keys_and_proxied_instances_keep_no_dev_browser() {
+        let now = unix_now();
+        for (what, service) in [
+            ("production", service(InstanceKind::Live, None)),
+            ("proxied", service(InstanceKind::Test, Some("/__clerk"))),
+        ] {
+            assert_eq!(handshake(&service, "/", "").await, None, "{what}");
+            assert_eq!(
+                handshake(&service, "/?__clerk_db_jwt=dvb", "").await,
+                None,
+                "{what}: a dev browser in the URL means nothing"
+            );
+            assert_eq!(
+                handshake(
+                    &service,
+                    "/dashboard",
+                    &format!("__client_uat={now}; __clerk_db_jwt=dvb")
+                )
+                .await,
+                expect(Reason::ClientUatWithoutSessionToken, None),
+                "{what}: nothing forwarded"
+            );
+        }
+        // The frontend API's own pages, proxied or an embedded instance's
+        // (standalone: development keys, no proxy), are never handshaken.
+        for (what, service) in [
+            ("proxied", service(InstanceKind::Test, Some("/__clerk"))),
+            (
+                "embedded",
+                service_with(InstanceKind::Test, None, Some("/__clerk")),
+            ),
+        ] {
+            assert_eq!(
+                handshake(
+                    &service,
+                    "/__clerk/v1/client/handshake",
+                    &format!("__client_uat={now}")
+                )
+                .await,
+                None,
+                "{what}"
+            );
+        }
+        assert_eq!(
+            handshake(
+                &service(InstanceKind::Test, None),
+                "/__clerk/v1/client/handshake",
+                ""
+            )
+            .await,
+            expect(Reason::DevBrowserMissing, None),
+            "only because it is the instance's"
+        );
+    }
+
+    #[test]
+    fn handshakes_set_clerks_cookies_only() {
+        for ok in [
+            "__session=t; Path=/",
+            "__session_abc-_12=t",
+            "__client_uat=1",
+            "__clerk_db_jwt=d",
+            "__clerk_db_jwt_x1=d",
+            "__refresh=r",
+        ] {
+            assert!(is_clerk_cookie(ok), "{ok}");
+        }
+        for bad in [
+            "theme=dark",
+            "__session_=t",
+            "__sessionx=t",
+            "__Host-app=1",
+            "__session_a;b=1",
+            "",
+        ] {
+            assert!(!is_clerk_cookie(bad), "{bad}");
+        }
+    }
+}

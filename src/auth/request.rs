@@ -101,7 +101,7 @@ impl Credentials {
 
 /// A query parameter's raw value (the credentials read here are url-safe
 /// tokens, so they are never percent-decoded).
-fn query_param(uri: &Uri, name: &str) -> Option<String> {
+pub fn query_param(uri: &Uri, name: &str) -> Option<String> {
     uri.query()?
         .split('&')
         .filter_map(|pair| pair.split_once('='))

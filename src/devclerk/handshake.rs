@@ -27,7 +27,9 @@ use super::{
 };
 use crate::auth::{
     redirect::same_origin,
-    request::{cookie_suffix, request_origin, DEV_BROWSER, HANDSHAKE_NONCE, HANDSHAKE_TOKEN},
+    request::{
+        cookie_suffix, query_param, request_origin, DEV_BROWSER, HANDSHAKE_NONCE, HANDSHAKE_TOKEN,
+    },
 };
 use axum::{
     extract::{Query, Request, State},
@@ -122,15 +124,6 @@ pub async fn create_dev_browser(State(state): State<DevState>) -> Result<Respons
     Ok(response)
 }
 
-/// A query parameter's raw value.
-fn query_param(query: Option<&str>, name: &str) -> Option<String> {
-    query?
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-}
-
 /// Middleware on the frontend API: a request carrying a dev browser in its
 /// query acts as that dev browser's client (it stands in for the
 /// `__client` cookie, which a frontend API on another site never gets); a
@@ -141,7 +134,7 @@ pub async fn dev_browser_client(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let Some(dev_browser) = query_param(request.uri().query(), DEV_BROWSER) else {
+    let Some(dev_browser) = query_param(request.uri(), DEV_BROWSER) else {
         // On an origin of its own, as Clerk's development instances, every
         // call but the one that makes a dev browser needs one.
         let standalone = request

@@ -464,3 +464,84 @@ mod tests {
         );
     }
 }
+
+/// What the caller may see when Clerk's Backend API fails: a missing user
+/// is 404, Clerk's own validation message is a 400, Clerk being down or
+/// busy is 503, and a wrong secret key or a protocol mismatch is ours (500,
+/// logged, never explained).
+#[cfg(feature = "ssr")]
+mod backend_errors {
+    use super::AppError;
+    use clerk_protocol::backend::BackendError;
+
+    impl From<BackendError> for AppError {
+        fn from(err: BackendError) -> Self {
+            match &err {
+                BackendError::Api { status: 404, .. } | BackendError::InvalidId => {
+                    AppError::NotFound("No such user or session.".into())
+                }
+                BackendError::Api {
+                    status: 400 | 422,
+                    errors,
+                } => AppError::BadRequest(
+                    errors
+                        .first()
+                        .map_or("Clerk rejected the request.".into(), |e| {
+                            e.long_message.clone().unwrap_or(e.message.clone())
+                        }),
+                ),
+                BackendError::Api { status, .. } if *status == 429 || *status >= 500 => {
+                    tracing::warn!(error = %err, "Clerk Backend API unavailable");
+                    AppError::Unavailable(
+                        "Clerk is not answering right now. Please try again shortly.".into(),
+                    )
+                }
+                BackendError::Unavailable(_) => {
+                    tracing::warn!(error = %err, "Clerk Backend API unreachable");
+                    AppError::Unavailable(
+                        "Clerk is not answering right now. Please try again shortly.".into(),
+                    )
+                }
+                // 401/403 mean our secret key is wrong; a decode error means a
+                // protocol mismatch: both are ours to fix, not the caller's.
+                _ => {
+                    tracing::error!(error = %err, "Clerk Backend API call failed");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use clerk_protocol::backend::ApiError;
+
+        #[test]
+        fn errors_map_to_what_the_caller_may_see() {
+            let api = |status, code: &str| BackendError::Api {
+                status,
+                errors: vec![ApiError {
+                    code: code.into(),
+                    message: "bad".into(),
+                    long_message: Some("first_name is too long".into()),
+                }],
+            };
+            assert_eq!(AppError::from(api(404, "resource_not_found")).status(), 404);
+            assert_eq!(
+                AppError::from(api(422, "form_param_format_invalid")),
+                AppError::BadRequest("first_name is too long".into())
+            );
+            assert_eq!(AppError::from(api(429, "too_many_requests")).status(), 503);
+            assert_eq!(AppError::from(api(502, "x")).status(), 503);
+            assert_eq!(
+                AppError::from(api(401, "authentication_invalid")),
+                AppError::Internal
+            );
+            assert_eq!(
+                AppError::from(BackendError::Unavailable("down".into())).status(),
+                503
+            );
+        }
+    }
+}

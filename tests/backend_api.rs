@@ -123,7 +123,7 @@ async fn get_user_reads_the_user_object_and_sends_version_and_key() {
     assert_eq!(user.primary_email(), Some("ada@example.com"));
     assert_eq!(user.created_at, 1_690_000_000_000);
 
-    let profile = serde_json::to_value(user.public_profile()).unwrap();
+    let profile = serde_json::to_value(inkpad::clerk::metadata::public_profile(&user)).unwrap();
     assert_eq!(
         profile,
         json!({"id": "user_1", "email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace",

@@ -5,7 +5,13 @@
 mod common;
 
 use common::{sqlite_db, TestApp};
-use inkpad::{clerk::verify::unix_now, devclerk::DevInstance};
+use inkpad::{
+    clerk::{
+        metadata::{public_profile, AppMetadata},
+        verify::unix_now,
+    },
+    devclerk::DevInstance,
+};
 use reqwest::header;
 use serde_json::{json, Value};
 
@@ -195,7 +201,7 @@ mod backend_api {
         );
         assert!(admins[0].password_enabled);
         assert_eq!(
-            admins[0].public_profile().image_url,
+            public_profile(&admins[0]).image_url,
             None,
             "an empty image URL is no image"
         );

@@ -123,7 +123,8 @@ impl AuthService {
                 let fetcher = match &clerk.secret_key {
                     Some(sk) => JwksFetcher::backend_api(http.clone(), &clerk.api_url, sk.expose()),
                     None => JwksFetcher::frontend_api(http.clone(), &issuer),
-                };
+                }
+                .observed(|ok| crate::metrics::jwks_fetch(if ok { "ok" } else { "error" }));
                 let cache = Arc::new(JwksCache::new(fetcher, CachePolicy::default()));
                 Verifier::with_jwks(cache, &issuer, parties, clerk.clock_skew)
             }

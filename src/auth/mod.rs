@@ -5,11 +5,13 @@
 pub mod extract;
 pub mod layer;
 pub mod policy;
-pub mod redirect;
-pub mod request;
 pub mod session;
 pub mod snapshot;
 pub mod token_cache;
+
+/// Where credentials are and how return addresses are checked: Clerk's
+/// protocol, from the `clerk-protocol` crate.
+pub use clerk_protocol::{redirect, request};
 
 pub use extract::{auth, require_auth, require_plan, require_role, RequireAuth};
 pub use layer::AuthService;

@@ -2,7 +2,10 @@
 //! what they grant), signed out, or unknown because keys were unavailable.
 
 use crate::{
-    clerk::claims::{OrgContext, SessionClaims},
+    clerk::{
+        claims::{OrgContext, SessionClaims},
+        metadata::AppMetadata,
+    },
     error::AppError,
     model::{Plan, Role},
 };

@@ -10,7 +10,10 @@
 use super::{sync::user_record, PageRequest};
 use crate::{
     auth::{Auth, Reverification},
-    clerk::backend::{BackendApi, ClerkUser, MetadataUpdate},
+    clerk::{
+        backend::{BackendApi, ClerkUser, MetadataUpdate},
+        metadata::AppMetadata,
+    },
     db::{audit, now_millis, users, Db},
     error::AppError,
     model::{AuditEntry, AuditStatus, Page, Plan, Role, User},

@@ -2,7 +2,10 @@
 
 use crate::{
     auth::Auth,
-    clerk::backend::{BackendApi, UserUpdate},
+    clerk::{
+        backend::{BackendApi, UserUpdate},
+        metadata::public_profile,
+    },
     db::{users, Db},
     error::AppError,
     model::UserProfile,
@@ -13,10 +16,8 @@ pub const NAME_MAX: usize = 100;
 /// Public fields only: `UserProfile` has no place for private metadata.
 pub async fn profile(auth: &Auth, clerk: Option<&BackendApi>) -> Result<UserProfile, AppError> {
     let session = auth.require()?;
-    Ok(super::clerk_api(clerk)?
-        .get_user(&session.user_id)
-        .await?
-        .public_profile())
+    let user = super::clerk_api(clerk)?.get_user(&session.user_id).await?;
+    Ok(public_profile(&user))
 }
 
 /// Sets the caller's own name in Clerk, then in the local copy (the
@@ -64,5 +65,5 @@ pub async fn rename(
     let record = super::sync::user_record(&user, user.updated_at);
     let mut conn = db.acquire().await?;
     users::apply_upsert(&mut conn, &record).await?;
-    Ok(user.public_profile())
+    Ok(public_profile(&user))
 }

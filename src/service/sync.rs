@@ -69,7 +69,7 @@ enum Change {
 /// The local record of a Clerk user as of `event_at`: the primary email
 /// (by `primary_email_address_id`), role and plan from public metadata.
 pub fn user_record(user: &ClerkUser, event_at: i64) -> UserRecord {
-    let profile = user.public_profile();
+    let profile = crate::clerk::metadata::public_profile(user);
     UserRecord {
         id: profile.id,
         email: profile.email,

@@ -1,7 +1,6 @@
 //! Session-token claims as Clerk issues them (version 1 and 2 org claims, the
 //! conventional `metadata` custom claim), tolerant of fields it does not know.
 
-use crate::model::{Plan, Role};
 use serde::{Deserialize, Serialize};
 
 /// The payload of a Clerk session token. Unknown fields are ignored; the
@@ -109,25 +108,6 @@ impl SessionClaims {
     /// A string field of the `metadata` custom claim.
     pub fn metadata_str(&self, key: &str) -> Option<&str> {
         self.metadata.as_ref()?.get(key)?.as_str()
-    }
-
-    /// The app role: `metadata.role`, `member` when absent or unknown.
-    pub fn role(&self) -> Role {
-        self.metadata_str("role")
-            .and_then(|r| r.parse().ok())
-            .unwrap_or_default()
-    }
-
-    /// The app plan: `pro` when `metadata.plan` says so or Clerk Billing's
-    /// `pla` holds the user plan `u:pro`; `free` otherwise.
-    pub fn plan(&self) -> Plan {
-        let from_metadata = self.metadata_str("plan").and_then(|p| p.parse().ok());
-        let billed_pro = self.plans("u").iter().any(|p| p == Plan::Pro.as_str());
-        if from_metadata == Some(Plan::Pro) || billed_pro {
-            Plan::Pro
-        } else {
-            Plan::Free
-        }
     }
 }
 
@@ -277,21 +257,5 @@ mod tests {
         assert_eq!(org.permissions, ["org:posts:read"]);
         assert!(claims(json!({"v": 2})).org().is_none());
         assert!(claims(json!({})).org().is_none());
-    }
-
-    #[test]
-    fn role_and_plan_come_from_metadata_or_billing() {
-        let c = claims(json!({"metadata": {"role": "admin", "plan": "pro"}}));
-        assert_eq!((c.role(), c.plan()), (Role::Admin, Plan::Pro));
-        let c = claims(json!({"pla": "u:pro"}));
-        assert_eq!((c.role(), c.plan()), (Role::Member, Plan::Pro));
-        let c = claims(json!({"pla": "o:pro", "metadata": {"role": "root", "plan": "gold"}}));
-        assert_eq!(
-            (c.role(), c.plan()),
-            (Role::Member, Plan::Free),
-            "unknown values fall back"
-        );
-        let c = claims(json!({"metadata": "not an object"}));
-        assert_eq!((c.role(), c.plan()), (Role::Member, Plan::Free));
     }
 }

@@ -10,7 +10,7 @@
 //! app checks the window and calls `verify_ignoring_timestamp`.
 
 use super::keys::WebhookSecret;
-use axum::http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderValue};
 use svix::webhooks::Webhook;
 
 /// Deliveries more than this far from now, either way, are refused.
@@ -115,7 +115,7 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::{HeaderName, HeaderValue};
+    use http::{HeaderName, HeaderValue};
 
     // The official Svix test vector (../shared/clerk-protocol.md).
     const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -4,8 +4,8 @@
 //! `__session` cookie with `__client_uat`, each possibly suffixed with the
 //! first 8 characters of url-safe base64(SHA-1(publishable key)).
 
-use axum::http::{header, HeaderMap, Method, Uri};
 use base64::{engine::general_purpose::URL_SAFE, Engine};
+use http::{header, HeaderMap, Method, Uri};
 use sha1::{Digest, Sha1};
 
 pub const SESSION_COOKIE: &str = "__session";
@@ -288,13 +288,13 @@ pub fn cookie_state(credentials: &Credentials) -> CookieState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
+    use http::HeaderValue;
 
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (k, v) in pairs {
             map.append(
-                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
                 HeaderValue::from_str(v).unwrap(),
             );
         }

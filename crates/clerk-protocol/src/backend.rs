@@ -3,10 +3,6 @@
 //! errors parsed from Clerk's `{"errors": [...]}`.
 
 use super::keys::Secret;
-use crate::{
-    error::AppError,
-    model::{Plan, Role, UserProfile},
-};
 use reqwest::{header::RETRY_AFTER, Method, StatusCode};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -75,44 +71,6 @@ impl BackendError {
     }
 }
 
-impl From<BackendError> for AppError {
-    fn from(err: BackendError) -> Self {
-        match &err {
-            BackendError::Api { status: 404, .. } | BackendError::InvalidId => {
-                AppError::NotFound("No such user or session.".into())
-            }
-            BackendError::Api {
-                status: 400 | 422,
-                errors,
-            } => AppError::BadRequest(
-                errors
-                    .first()
-                    .map_or("Clerk rejected the request.".into(), |e| {
-                        e.long_message.clone().unwrap_or(e.message.clone())
-                    }),
-            ),
-            BackendError::Api { status, .. } if *status == 429 || *status >= 500 => {
-                tracing::warn!(error = %err, "Clerk Backend API unavailable");
-                AppError::Unavailable(
-                    "Clerk is not answering right now. Please try again shortly.".into(),
-                )
-            }
-            BackendError::Unavailable(_) => {
-                tracing::warn!(error = %err, "Clerk Backend API unreachable");
-                AppError::Unavailable(
-                    "Clerk is not answering right now. Please try again shortly.".into(),
-                )
-            }
-            // 401/403 mean our secret key is wrong; a decode error means a
-            // protocol mismatch: both are ours to fix, not the caller's.
-            _ => {
-                tracing::error!(error = %err, "Clerk Backend API call failed");
-                AppError::Internal
-            }
-        }
-    }
-}
-
 /// Private metadata: readable on the server, but with no `Serialize` impl,
 /// so neither it nor any type holding it can be put into a response.
 #[derive(Clone, Default, PartialEq, Deserialize)]
@@ -140,7 +98,7 @@ pub struct EmailAddress {
 }
 
 /// Clerk's user object. Deliberately not `Serialize` (it holds private
-/// metadata): send `public_profile()` instead.
+/// metadata): send a public view of it instead.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ClerkUser {
     pub id: String,
@@ -193,37 +151,6 @@ impl ClerkUser {
             .find(|e| e.id == primary)
             .map(|e| e.email_address.as_str())
     }
-
-    /// `public_metadata.role`, `member` when absent or unknown.
-    pub fn role(&self) -> Role {
-        metadata_enum(&self.public_metadata, "role")
-    }
-
-    /// `public_metadata.plan`, `free` when absent or unknown.
-    pub fn plan(&self) -> Plan {
-        metadata_enum(&self.public_metadata, "plan")
-    }
-
-    pub fn public_profile(&self) -> UserProfile {
-        UserProfile {
-            id: self.id.clone(),
-            email: self.primary_email().map(str::to_owned),
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.clone(),
-            // Clerk always sends a string; an empty one means "no image".
-            image_url: self.image_url.clone().filter(|url| !url.is_empty()),
-            role: self.role(),
-            plan: self.plan(),
-        }
-    }
-}
-
-fn metadata_enum<T: std::str::FromStr + Default>(metadata: &Map<String, Value>, key: &str) -> T {
-    metadata
-        .get(key)
-        .and_then(Value::as_str)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -485,33 +412,6 @@ mod tests {
         for bad in ["", "../jwks", "user_1?x=1", "user 1", "user/1", "user%2F1"] {
             assert_eq!(clerk_id(bad), Err(BackendError::InvalidId), "{bad}");
         }
-    }
-
-    #[test]
-    fn errors_map_to_what_the_caller_may_see() {
-        let api = |status, code: &str| BackendError::Api {
-            status,
-            errors: vec![ApiError {
-                code: code.into(),
-                message: "bad".into(),
-                long_message: Some("first_name is too long".into()),
-            }],
-        };
-        assert_eq!(AppError::from(api(404, "resource_not_found")).status(), 404);
-        assert_eq!(
-            AppError::from(api(422, "form_param_format_invalid")),
-            AppError::BadRequest("first_name is too long".into())
-        );
-        assert_eq!(AppError::from(api(429, "too_many_requests")).status(), 503);
-        assert_eq!(AppError::from(api(502, "x")).status(), 503);
-        assert_eq!(
-            AppError::from(api(401, "authentication_invalid")),
-            AppError::Internal
-        );
-        assert_eq!(
-            AppError::from(BackendError::Unavailable("down".into())).status(),
-            503
-        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! interval, so a flood of random `kid`s cannot make every request call out;
 //! and the last good key set keeps serving while the key server is down.
 
-use super::{keys::Secret, verify::TokenError};
+use super::{keys::Secret, token_error::TokenError};
 use jsonwebtoken::{
     jwk::{Jwk, KeyAlgorithm, PublicKeyUse},
     Algorithm, DecodingKey,
@@ -66,6 +66,7 @@ pub struct JwksFetcher {
     client: reqwest::Client,
     url: String,
     bearer: Option<Secret>,
+    observer: Option<fn(bool)>,
 }
 
 impl JwksFetcher {
@@ -74,6 +75,7 @@ impl JwksFetcher {
         JwksFetcher {
             client,
             url: format!("{}/v1/jwks", api_url.trim_end_matches('/')),
+            observer: None,
             bearer: Some(Secret::new(secret_key)),
         }
     }
@@ -87,12 +89,22 @@ impl JwksFetcher {
                 frontend_api_url.trim_end_matches('/')
             ),
             bearer: None,
+            observer: None,
         }
+    }
+
+    /// Calls `observer` after every fetch with whether it succeeded (the
+    /// app's metrics, say).
+    pub fn observed(mut self, observer: fn(bool)) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     async fn fetch(&self) -> Result<HashMap<String, Arc<VerifyKey>>, String> {
         let result = self.fetch_uncounted().await;
-        crate::metrics::jwks_fetch(if result.is_ok() { "ok" } else { "error" });
+        if let Some(observer) = self.observer {
+            observer(result.is_ok());
+        }
         result
     }
 

@@ -6,8 +6,6 @@ use crate::{
         layout::{Footer, Header},
         raw_text,
     },
-    error::AppError,
-    model::AuthSnapshot,
     pages::{
         auth_pages::{SignInPage, SignUpPage},
         home::HomePage,
@@ -47,10 +45,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The signed-in user's public identity, resolved on the server before the
-/// page is sent (so it renders right without a flash) and hydrated from the
-/// page's own payload.
-pub type CurrentUser = Resource<Result<Option<AuthSnapshot>, AppError>>;
+use crate::components::clerk::CurrentUser;
 
 #[component]
 pub fn App() -> impl IntoView {

@@ -36,6 +36,8 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod startup;
 #[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
 pub mod telemetry;
 
 /// The WASM entry point: hydrates the server-rendered page.

@@ -8,7 +8,7 @@
 //! happens; `metrics-exporter-prometheus` renders them. Gauges that describe
 //! state (pool, outbox) are read when scraped, so they are never stale.
 //!
-//! Not public: `/metrics` is served on the app's port only behind
+//! The endpoint is `api::metrics`. Not public: `/metrics` is served on the app's port only behind
 //! `METRICS_TOKEN` (a bearer token, compared in constant time), and on a
 //! listener of its own at `METRICS_ADDR` (for a private network or
 //! 127.0.0.1), which also requires the token when one is set. With neither,
@@ -18,17 +18,11 @@
 //! methods, reasons and event types, so a caller cannot create series at
 //! will.
 
-use crate::{
-    clerk::keys::constant_time_eq, config::MetricsConfig, devclerk, error::AppError,
-    startup::AppState,
-};
 use axum::{
-    extract::{MatchedPath, Request, State},
-    http::{header, HeaderMap, HeaderValue, Method},
+    extract::{MatchedPath, Request},
+    http::Method,
     middleware::Next,
-    response::{IntoResponse, Response},
-    routing::get,
-    Router,
+    response::Response,
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::{sync::OnceLock, time::Instant};
@@ -191,61 +185,21 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-/// The exposition, with the state gauges read now.
-async fn render(state: &AppState) -> String {
-    let pool = state.db.pool();
-    let (size, idle) = (pool.size(), pool.num_idle() as u32);
+/// The database pool's connections in use and idle, as of now.
+pub fn pool(size: u32, idle: u32) {
     metrics::gauge!(POOL, "state" => "in_use").set(f64::from(size.saturating_sub(idle)));
     metrics::gauge!(POOL, "state" => "idle").set(f64::from(idle));
-    if state.dev_clerk.is_some() {
-        match devclerk::webhooks::outbox_backlog(&state.db).await {
-            Ok((depth, oldest)) => {
-                metrics::gauge!(OUTBOX_DEPTH).set(depth as f64);
-                metrics::gauge!(OUTBOX_OLDEST).set(oldest.as_secs_f64());
-            }
-            // The rest of the page is still worth having.
-            Err(err) => tracing::warn!(error = %err, "metrics: outbox unreadable"),
-        }
-    }
+}
+
+/// The development instance's webhook outbox, as of now.
+pub fn outbox(depth: i64, oldest: std::time::Duration) {
+    metrics::gauge!(OUTBOX_DEPTH).set(depth as f64);
+    metrics::gauge!(OUTBOX_OLDEST).set(oldest.as_secs_f64());
+}
+
+/// Everything recorded, in Prometheus' text format.
+pub fn render() -> String {
     handle().render()
-}
-
-/// `GET /metrics`: the token when one is configured, then the exposition.
-async fn serve(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let token = state.config.metrics.token.as_ref();
-    if let Some(expected) = token {
-        let presented = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if !presented.is_some_and(|p| constant_time_eq(p.as_bytes(), expected.expose().as_bytes()))
-        {
-            return AppError::Unauthenticated.into_response();
-        }
-    }
-    let mut response = render(&state).await.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    response
-}
-
-/// `/metrics` on the app's own port: only with a token configured (a
-/// metrics page open to the internet tells an attacker too much).
-pub fn router(config: &MetricsConfig) -> Router<AppState> {
-    if config.token.is_some() {
-        Router::new().route("/metrics", get(serve))
-    } else {
-        Router::new()
-    }
-}
-
-/// The separate listener's whole app (`METRICS_ADDR`).
-pub fn private_router(state: AppState) -> Router {
-    Router::new()
-        .route("/metrics", get(serve))
-        .with_state(state)
 }
 
 #[cfg(test)]

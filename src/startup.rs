@@ -9,7 +9,7 @@ use crate::{
     clerk::backend::BackendApi,
     config::{Config, ConfigError},
     db::{Db, DbError},
-    devclerk::{self, DevInstance},
+    devclerk,
     error::AppError,
     security::{
         client_ip::{self, TrustedProxies},
@@ -18,10 +18,10 @@ use crate::{
         limits,
         rate_limit::{self, RateLimiter},
     },
+    state::{AppState, Shared},
     telemetry,
 };
 use axum::{
-    extract::FromRef,
     http::HeaderName,
     middleware::{from_fn, from_fn_with_state},
     response::{IntoResponse, Response},
@@ -41,49 +41,6 @@ use tower_http::{
     request_id::{PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
-
-/// Everything a handler or server function may need: a handle on
-/// [`Shared`], which its fields are read through.
-///
-/// One reference count to clone. axum clones the state for every layer and
-/// handler a request passes through; when the fields were cloned each time
-/// (a dozen reference counts and Leptos' options), that cloning and dropping
-/// was 12 % of the CPU on the 401 path (perf, wrk at 64 connections).
-#[derive(Clone)]
-pub struct AppState(Arc<Shared>);
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-/// What [`AppState`] shares.
-pub struct Shared {
-    pub db: Db,
-    pub config: Arc<Config>,
-    pub auth: Arc<AuthService>,
-    /// The local Clerk development instance, when no Clerk keys are set.
-    pub dev_clerk: Option<Arc<DevInstance>>,
-    /// One pooled HTTP client for Clerk's APIs.
-    pub http: reqwest::Client,
-    /// Clerk's Backend API, when a secret key is configured.
-    pub clerk_api: Option<BackendApi>,
-    /// Rate budgets, shared by the layer and the handlers that charge
-    /// more than one (sign-in attempts per email address).
-    pub limiter: Arc<RateLimiter>,
-    /// The landing page's counts, recounted every few seconds.
-    pub site_stats: Arc<crate::service::stats::SiteStats>,
-    pub leptos_options: LeptosOptions,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
 
 /// Why the server could not start; printed as one line by `main`.
 #[derive(Debug, thiserror::Error)]
@@ -185,7 +142,7 @@ impl Application {
         )
         .map_err(StartupError::RateLimit)?;
         tracing::debug!(store = limiter.store_name(), "rate limits counted");
-        let state = AppState(Arc::new(Shared {
+        let state = AppState::new(Shared {
             clerk_api,
             limiter: Arc::new(limiter),
             site_stats: Arc::default(),
@@ -195,7 +152,7 @@ impl Application {
             dev_clerk,
             http,
             leptos_options,
-        }));
+        });
         let request_timeout = state.config.security.request_timeout;
         let development_instance = state.dev_clerk.is_some();
         if state.config.metrics.enabled() {
@@ -206,7 +163,7 @@ impl Application {
                 TcpListener::bind(addr)
                     .await
                     .map_err(|e| StartupError::Bind(addr, e))?,
-                crate::metrics::private_router(state.clone()),
+                api::metrics::private_router(state.clone()),
             )),
             None => None,
         };
@@ -320,7 +277,7 @@ pub fn router(state: AppState) -> Router {
     let metrics_on = state.config.metrics.enabled();
     let mut app = Router::new()
         .merge(api::router())
-        .merge(crate::metrics::router(&state.config.metrics));
+        .merge(api::metrics::router(&state.config.metrics));
     if let Some(dev) = &state.dev_clerk {
         app = app.merge(devclerk::routes::router(
             dev.clone(),

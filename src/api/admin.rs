@@ -10,7 +10,7 @@ use crate::{
     error::AppError,
     model::{AuditEntry, Page, Plan, Role, User},
     service::admin::{self, AccessChange},
-    startup::AppState,
+    state::AppState,
 };
 use axum::{
     extract::State,

@@ -1,6 +1,6 @@
 //! `/healthz` (the process is up) and `/readyz` (it can serve: the database answers).
 
-use crate::{error::AppError, startup::AppState};
+use crate::{error::AppError, state::AppState};
 use axum::{extract::State, routing::get, Json, Router};
 use serde_json::{json, Value};
 use std::time::Duration;

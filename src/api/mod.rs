@@ -5,13 +5,14 @@
 pub mod admin;
 pub mod extract;
 pub mod health;
+pub mod metrics;
 pub mod posts;
 pub mod premium;
 pub mod session;
 pub mod user;
 pub mod webhooks;
 
-use crate::{error::AppError, startup::AppState};
+use crate::{error::AppError, state::AppState};
 use axum::{routing::any, Router};
 
 pub fn router() -> Router<AppState> {

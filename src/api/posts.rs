@@ -7,7 +7,7 @@ use crate::{
     error::AppError,
     model::{NewPost, Page, Post, PostPatch},
     service::{posts, PageRequest},
-    startup::AppState,
+    state::AppState,
 };
 use axum::{extract::State, http::StatusCode, routing::get, Router};
 use serde::Deserialize;

@@ -1,6 +1,6 @@
 //! `POST /api/premium/generate`: the Pro plan's Markdown export.
 
-use crate::{auth::Auth, error::AppError, model::Export, service::export, startup::AppState};
+use crate::{auth::Auth, error::AppError, model::Export, service::export, state::AppState};
 use axum::{extract::State, routing::post, Json, Router};
 
 pub fn router() -> Router<AppState> {

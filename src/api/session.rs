@@ -4,7 +4,7 @@ use crate::{
     auth::{snapshot::snapshot, RequireAuth},
     error::AppError,
     model::AuthSnapshot,
-    startup::AppState,
+    state::AppState,
 };
 use axum::{extract::State, routing::get, Json, Router};
 

@@ -6,7 +6,7 @@ use crate::{
     error::AppError,
     model::{AccountData, UserProfile},
     service::{export, profile},
-    startup::AppState,
+    state::AppState,
 };
 use axum::{
     extract::State,

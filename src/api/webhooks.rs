@@ -7,7 +7,7 @@ use crate::{
     error::AppError,
     metrics,
     service::sync::{self, Outcome},
-    startup::AppState,
+    state::AppState,
 };
 use axum::{body::Bytes, extract::State, http::HeaderMap, routing::post, Json, Router};
 use serde::Serialize;

@@ -10,7 +10,6 @@
 //! always come from the latest verified token, never from the browser.
 
 use crate::{
-    app::CurrentUser,
     error::AppError,
     model::{AuthSnapshot, ClerkSettings, Plan, Role},
 };
@@ -18,6 +17,11 @@ use leptos::prelude::*;
 use std::sync::Arc;
 
 pub type SettingsResource = Resource<Result<ClerkSettings, AppError>>;
+
+/// The signed-in user's public identity, resolved on the server before the
+/// page is sent (so it renders right without a flash) and hydrated from the
+/// page's own payload.
+pub type CurrentUser = Resource<Result<Option<AuthSnapshot>, AppError>>;
 
 /// What `ClerkProvider` shares with everything below it.
 #[derive(Clone, Copy)]

@@ -57,6 +57,11 @@ const HANDSHAKE_TOKEN_SECS: i64 = 60;
 /// The response header that hands a browser its (new) dev browser.
 pub const DEV_BROWSER_HEADER: &str = "Clerk-Db-Jwt";
 
+/// Marks a request that came in through the standalone listener (`standalone`): the
+/// frontend API then wants a dev browser on every call, as Clerk's does.
+#[derive(Debug, Clone, Copy)]
+pub struct ViaStandalone;
+
 /// Cookie lists waiting to be redeemed by their nonce.
 #[derive(Default)]
 pub struct HandshakeNonces {
@@ -137,10 +142,7 @@ pub async fn dev_browser_client(
     let Some(dev_browser) = query_param(request.uri(), DEV_BROWSER) else {
         // On an origin of its own, as Clerk's development instances, every
         // call but the one that makes a dev browser needs one.
-        let standalone = request
-            .extensions()
-            .get::<super::standalone::ViaStandalone>()
-            .is_some();
+        let standalone = request.extensions().get::<ViaStandalone>().is_some();
         if standalone && !request.uri().path().ends_with("/v1/dev_browser") {
             return dev_browser_unauthenticated().into_response();
         }

@@ -14,6 +14,7 @@ pub mod environment;
 pub mod frontend;
 pub mod frontend_orgs;
 pub mod handshake;
+pub mod ids;
 pub mod orgs;
 pub mod routes;
 pub mod standalone;
@@ -34,7 +35,7 @@ use std::net::SocketAddr;
 use std::{sync::Arc, time::Duration};
 
 /// Where the instance is mounted on the app's own origin.
-pub const MOUNT: &str = "/__clerk";
+pub use crate::security::DEV_INSTANCE_PATH as MOUNT;
 /// Where its Backend API is, under the mount point.
 pub const API_PATH: &str = "/api";
 

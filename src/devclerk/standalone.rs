@@ -15,7 +15,10 @@
 //! origin (with credentials, and `Clerk-Db-Jwt` readable); no other origin
 //! gets them.
 
-use super::{handshake::DEV_BROWSER_HEADER, MOUNT};
+use super::{
+    handshake::{ViaStandalone, DEV_BROWSER_HEADER},
+    MOUNT,
+};
 use axum::{
     body::Body,
     extract::{ConnectInfo, Request},
@@ -27,11 +30,6 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::{convert::Infallible, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
-
-/// Marks a request that came in through the standalone listener: the
-/// frontend API then wants a dev browser on every call, as Clerk's does.
-#[derive(Debug, Clone, Copy)]
-pub struct ViaStandalone;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StandaloneError {

@@ -15,15 +15,7 @@ use rand::{distributions::Alphanumeric, Rng};
 use serde_json::{json, Map, Value};
 use sqlx::AnyConnection;
 
-/// Clerk-style ids: a prefix and 27 random letters and digits.
-pub fn new_id(prefix: &str) -> String {
-    let random: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(27)
-        .map(char::from)
-        .collect();
-    format!("{prefix}_{random}")
-}
+pub use super::ids::new_id;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -5,7 +5,7 @@
 //! order per user, recording every attempt. Undelivered events survive
 //! restarts; a delivered one is never sent again.
 
-use super::store::new_id;
+use super::ids::new_id;
 use crate::{
     clerk::{keys::WebhookSecret, webhook::sign},
     db::{now_millis, Db, DbError},

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 /// refetched when Clerk reports a new session state in the browser.
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<AuthSnapshot>, AppError> {
-    use crate::{auth, startup::AppState};
+    use crate::{auth, state::AppState};
 
     let state = expect_context::<AppState>();
     let auth = auth::auth().await?;
@@ -27,7 +27,7 @@ pub async fn current_user() -> Result<Option<AuthSnapshot>, AppError> {
 /// Where clerk-js comes from and where sign-in lives. Never a secret.
 #[server(endpoint = "clerk_settings")]
 pub async fn load_clerk_settings() -> Result<ClerkSettings, AppError> {
-    use crate::startup::AppState;
+    use crate::state::AppState;
 
     let state = expect_context::<AppState>();
     let clerk = &state.config.clerk;

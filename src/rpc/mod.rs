@@ -13,13 +13,13 @@ pub mod stats;
 /// any error's status (401/403/404/503...) on the wire.
 #[cfg(feature = "ssr")]
 pub(crate) async fn with_auth<T, Fut>(
-    body: impl FnOnce(crate::startup::AppState, crate::auth::Auth) -> Fut,
+    body: impl FnOnce(crate::state::AppState, crate::auth::Auth) -> Fut,
 ) -> Result<T, crate::error::AppError>
 where
     Fut: std::future::Future<Output = Result<T, crate::error::AppError>>,
 {
     use crate::error::AppError;
-    let state = leptos::prelude::use_context::<crate::startup::AppState>()
+    let state = leptos::prelude::use_context::<crate::state::AppState>()
         .ok_or(AppError::Internal)
         .map_err(AppError::into_server_fn_error)?;
     let auth = crate::auth::auth().await?;

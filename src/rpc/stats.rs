@@ -15,7 +15,7 @@ pub struct SiteCounts {
 
 #[server(endpoint = "site_stats")]
 pub async fn site_stats() -> Result<SiteCounts, AppError> {
-    use crate::startup::AppState;
+    use crate::state::AppState;
 
     let state = expect_context::<AppState>();
     let counts = state

@@ -143,7 +143,7 @@ fn has_bearer(headers: &HeaderMap) -> bool {
 
 /// The development instance's own routes (sign-in, sign-up, console).
 fn is_dev_instance(path: &str) -> bool {
-    let mount = crate::devclerk::MOUNT;
+    let mount = crate::security::DEV_INSTANCE_PATH;
     normalize(path)
         .iter()
         .any(|p| p == mount || p.starts_with(&format!("{mount}/")))

@@ -206,7 +206,7 @@ fn is_content_hashed(path: &str) -> bool {
 /// (HTML: they render the caller), JSON and anything under `/api` or the
 /// development instance are not.
 fn is_static_asset(path: &str, response: &Response) -> bool {
-    if path.starts_with("/api/") || path.starts_with(crate::devclerk::MOUNT) {
+    if path.starts_with("/api/") || path.starts_with(crate::security::DEV_INSTANCE_PATH) {
         return false;
     }
     let content_type = response

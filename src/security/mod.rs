@@ -9,6 +9,11 @@ pub mod headers;
 pub mod limits;
 pub mod rate_limit;
 
+/// Where the development instance is mounted on the app's own origin. Its
+/// routes are the instance's, not the app's, and the layers treat them so:
+/// their own rate budgets, CSRF on every write, Clerk's error shape.
+pub const DEV_INSTANCE_PATH: &str = "/__clerk";
+
 use crate::{auth::policy::normalize, error::AppError};
 use axum::{
     response::{IntoResponse, Response},
@@ -20,9 +25,10 @@ use axum::{
 /// `errors` array with `clerk_code`, so Clerk's scripts can read it.
 pub fn refusal(path: &str, err: AppError, clerk_code: &str) -> Response {
     let mut response = err.clone().into_response();
-    if normalize(path).iter().any(|p| {
-        p == crate::devclerk::MOUNT || p.starts_with(&format!("{}/", crate::devclerk::MOUNT))
-    }) {
+    if normalize(path)
+        .iter()
+        .any(|p| p == DEV_INSTANCE_PATH || p.starts_with(&format!("{DEV_INSTANCE_PATH}/")))
+    {
         let mut body = serde_json::to_value(err.body()).unwrap_or_default();
         body["errors"] = serde_json::json!([{
             "code": clerk_code,

@@ -3,7 +3,8 @@
 //! disguised path spends the same budget as the plain one.
 
 use super::Budget;
-use crate::{auth::policy::normalize, devclerk::MOUNT};
+use crate::auth::policy::normalize;
+use crate::security::DEV_INSTANCE_PATH as MOUNT;
 use axum::http::Method;
 
 /// The budget a request is charged to.

@@ -5,10 +5,11 @@
 //! `{"errors": [...]}` format.
 
 use super::{
-    store::{self, MetadataPatch, StoreError, UserChanges, UserFilter, ORDER_FIELDS},
-    DevInstance,
+    api_error::{object_body, object_field, string_field, ClerkApiError},
+    state::DevState,
+    store::{self, MetadataPatch, UserChanges, UserFilter, ORDER_FIELDS},
 };
-use crate::{clerk::keys::constant_time_eq, db::Db};
+use crate::clerk::keys::constant_time_eq;
 use axum::{
     body::Bytes,
     extract::{Path, RawQuery, Request, State},
@@ -18,20 +19,7 @@ use axum::{
     routing::{get, patch, post},
     Json, Router,
 };
-use serde_json::{json, Map, Value};
-use std::sync::Arc;
-
-#[derive(Clone)]
-pub struct DevState {
-    pub instance: Arc<DevInstance>,
-    pub db: Db,
-    /// The app's rate budgets (sign-in attempts are also counted per email).
-    pub limiter: Arc<crate::security::rate_limit::RateLimiter>,
-    /// Sign-ins started with an identifier and waiting for the password.
-    pub pending_sign_ins: Arc<super::frontend::PendingSignIns>,
-    /// Handshake cookie lists waiting for the app's server to redeem them.
-    pub handshake_nonces: Arc<super::handshake::HandshakeNonces>,
-}
+use serde_json::{json, Value};
 
 /// Routes relative to `/__clerk/v1`.
 pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
@@ -56,70 +44,6 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
             require_secret_key,
         ))
         .with_state(state)
-}
-
-/// An error answered in Clerk's `{"errors": [...]}` format.
-#[derive(Debug)]
-pub struct ClerkApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    long_message: String,
-}
-
-impl ClerkApiError {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        message: impl Into<String>,
-        long_message: impl Into<String>,
-    ) -> Self {
-        ClerkApiError {
-            status,
-            code,
-            message: message.into(),
-            long_message: long_message.into(),
-        }
-    }
-
-    pub(crate) fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "resource_not_found",
-            "not found",
-            format!("{what} not found"),
-        )
-    }
-
-    pub(crate) fn invalid(param: &str, long_message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "form_param_value_invalid",
-            format!("{param} is invalid"),
-            long_message,
-        )
-    }
-}
-
-impl IntoResponse for ClerkApiError {
-    fn into_response(self) -> Response {
-        let body = json!({"errors": [{
-            "code": self.code, "message": self.message, "long_message": self.long_message,
-        }]});
-        (self.status, Json(body)).into_response()
-    }
-}
-
-impl From<StoreError> for ClerkApiError {
-    fn from(err: StoreError) -> Self {
-        tracing::error!(error = %err, "development instance store failed");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_clerk_error",
-            "Oops, something went wrong",
-            "The development instance's store failed.",
-        )
-    }
 }
 
 async fn require_secret_key(
@@ -224,49 +148,6 @@ async fn get_user(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ClerkApiError> {
     user_json(store::get_user(&state.db, &id).await?)
-}
-
-/// A JSON object body, or Clerk's 400.
-pub(super) fn object_body(body: &Bytes) -> Result<Map<String, Value>, ClerkApiError> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(ClerkApiError::new(
-            StatusCode::BAD_REQUEST,
-            "request_body_invalid",
-            "Request body invalid",
-            "The request body must be a JSON object.",
-        )),
-    }
-}
-
-/// Optional string field: absent or null leaves it alone.
-pub(super) fn string_field(
-    body: &Map<String, Value>,
-    key: &str,
-) -> Result<Option<String>, ClerkApiError> {
-    match body.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.chars().count() <= 256 => Ok(Some(s.clone())),
-        Some(_) => Err(ClerkApiError::invalid(
-            key,
-            format!("{key} must be a string of at most 256 characters"),
-        )),
-    }
-}
-
-/// Optional object field: absent or null leaves it alone.
-fn object_field(
-    body: &Map<String, Value>,
-    key: &str,
-) -> Result<Option<Map<String, Value>>, ClerkApiError> {
-    match body.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(map)) => Ok(Some(map.clone())),
-        Some(_) => Err(ClerkApiError::invalid(
-            key,
-            format!("{key} must be an object"),
-        )),
-    }
 }
 
 async fn update_user(
@@ -391,7 +272,7 @@ mod tests {
             "offset=-1",
             "order_by=password_hash",
         ] {
-            assert_eq!(parse_filter(Some(bad)).unwrap_err().status, 422, "{bad}");
+            assert_eq!(parse_filter(Some(bad)).unwrap_err().status(), 422, "{bad}");
         }
     }
 }

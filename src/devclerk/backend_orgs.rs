@@ -5,8 +5,9 @@
 //! do.
 
 use super::{
-    backend::{object_body, string_field, ClerkApiError, DevState},
+    api_error::{object_body, string_field, ClerkApiError},
     orgs::{self, Invitation, Membership},
+    state::DevState,
     store,
 };
 use axum::{

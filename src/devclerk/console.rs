@@ -3,7 +3,7 @@
 //! instance's mailbox), its webhook deliveries and the demo accounts, with Clerk's widgets
 //! mounted for the visitor's own account (sign in, sign up, user button).
 
-use super::{backend::DevState, store::DEMO_USERS, MOUNT};
+use super::{state::DevState, store::DEMO_USERS, MOUNT};
 use crate::security::headers::CspNonce;
 use axum::{extract::State, response::Html, Extension};
 

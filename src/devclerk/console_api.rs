@@ -6,8 +6,10 @@
 //! other site can drive them.
 
 use super::{
-    backend::{self, ClerkApiError, DevState},
-    orgs, store,
+    api_error::ClerkApiError,
+    backend, orgs,
+    state::DevState,
+    store,
     webhooks::{self, EventSummary},
     MOUNT,
 };

@@ -6,8 +6,8 @@
 //! `PATCH` (its "touch"), sent as `POST ?_method=PATCH`.
 
 use super::{
-    backend::DevState,
     frontend::{MethodOverride, MIN_PASSWORD_LENGTH},
+    state::DevState,
     AppPaths,
 };
 use axum::{
@@ -36,7 +36,7 @@ async fn environment(State(state): State<DevState>) -> Json<Value> {
 async fn touch(
     State(state): State<DevState>,
     Query(query): Query<MethodOverride>,
-) -> Result<Json<Value>, super::backend::ClerkApiError> {
+) -> Result<Json<Value>, super::api_error::ClerkApiError> {
     match query.method().as_deref() {
         Some("PATCH") => Ok(environment(State(state)).await),
         _ => Err(super::frontend::method_not_allowed()),

@@ -5,9 +5,11 @@
 //! refreshes the app's cookies is `handshake`'s).
 
 use super::{
-    backend::{ClerkApiError, DevState},
+    api_error::ClerkApiError,
     orgs,
-    store::{self, NewUser, SessionInfo, StoreError},
+    sign_ins::PendingSignIn,
+    state::DevState,
+    store::{self, valid_email, NewUser, SessionInfo, StoreError},
     MOUNT,
 };
 use crate::{
@@ -166,8 +168,8 @@ pub(super) async fn client_json(
                 .iter()
                 .find(|m| Some(&m.organization_id) == session.active_organization_id.as_ref())
                 .map(|m| m.organization_id.clone());
-            let mut user_json = user.to_frontend_json();
-            user_json["organization_memberships"] =
+            let mut user_object = user.to_frontend_json();
+            user_object["organization_memberships"] =
                 memberships.iter().map(orgs::Membership::to_json).collect();
             sessions.push(json!({
                 "object": "session", "id": session.id, "status": session.status,
@@ -183,7 +185,7 @@ pub(super) async fn client_json(
                     "image_url": null, "has_image": false,
                     "identifier": user.primary_email(),
                 },
-                "user": user_json,
+                "user": user_object,
                 "created_at": session.created_at, "updated_at": now_millis(),
             }));
         }
@@ -344,20 +346,6 @@ fn form_error(code: &'static str, message: &str) -> ClerkApiError {
     ClerkApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message, message)
 }
 
-/// A plausible email address (sign-ups and organization invitations).
-pub(super) fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && email.len() <= 254
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.contains(|c: char| c.is_whitespace() || c.is_control())
-        && !domain.contains('@')
-}
-
 /// The shortest password the instance accepts (its environment says so).
 pub const MIN_PASSWORD_LENGTH: usize = 8;
 
@@ -447,52 +435,6 @@ struct SignIn {
     password: Option<String>,
 }
 
-/// How long a sign-in waits for its password.
-const PENDING_SIGN_IN_MS: i64 = 10 * 60 * 1000;
-
-/// Sign-ins waiting for their first factor, one per browser client (Clerk's
-/// `client.sign_in`), kept in memory: bounded, and gone after ten minutes
-/// or a restart (the user types the email again). Nothing about the
-/// account is known or revealed at this step.
-pub struct PendingSignIns(quick_cache::sync::Cache<String, PendingSignIn>);
-
-#[derive(Clone)]
-pub struct PendingSignIn {
-    id: String,
-    email: String,
-    created_at: i64,
-}
-
-impl Default for PendingSignIns {
-    fn default() -> Self {
-        PendingSignIns(quick_cache::sync::Cache::new(10_000))
-    }
-}
-
-impl PendingSignIns {
-    fn get(&self, client_id: &str) -> Option<PendingSignIn> {
-        self.0
-            .get(client_id)
-            .filter(|p| now_millis() - p.created_at < PENDING_SIGN_IN_MS)
-    }
-}
-
-impl PendingSignIn {
-    fn to_json(&self) -> Value {
-        json!({
-            "object": "sign_in", "id": self.id, "status": "needs_first_factor",
-            "identifier": self.email,
-            "supported_identifiers": ["email_address"],
-            "supported_first_factors": [{"strategy": "password"}],
-            "supported_second_factors": null,
-            "first_factor_verification": null,
-            "second_factor_verification": null,
-            "created_session_id": null,
-            "user_data": null,
-        })
-    }
-}
-
 /// Step one of Clerk's two-step sign-in: the identifier alone. Answers
 /// `needs_first_factor` whether or not such an account exists.
 async fn start_sign_in(
@@ -580,7 +522,7 @@ async fn sign_in(
 }
 
 /// Signs in with an invitation's ticket (see
-/// [`super::frontend_orgs::redeem_ticket`]); a ticket that is not a
+/// [`redeem_ticket`]); a ticket that is not a
 /// pending invitation's is Clerk's `ticket_invalid`.
 async fn ticket_sign_in(
     state: &DevState,
@@ -588,7 +530,7 @@ async fn ticket_sign_in(
     activity: &store::Activity,
     ticket: String,
 ) -> Result<Response, ClerkApiError> {
-    match super::frontend_orgs::redeem_ticket(state, &ticket).await? {
+    match redeem_ticket(state, &ticket).await? {
         Some((user, email)) => {
             start_session(
                 state,
@@ -1157,6 +1099,32 @@ async fn delete_me(
     let client = client_json(&state, &session.client_id, &headers).await?;
     let deleted = json!({"object": "user", "id": session.user_id, "deleted": true});
     Ok(Json(json!({ "response": deleted, "client": client })).into_response())
+}
+
+/// Signing in with an invitation's ticket: the ticket proves the address,
+/// so the invitee's account signs in and the invitation is accepted, in
+/// Clerk's words `status: complete`. `None` for a ticket that is not a
+/// pending invitation's or whose address has no account.
+async fn redeem_ticket(
+    state: &DevState,
+    ticket: &str,
+) -> Result<Option<(store::DevUser, String)>, ClerkApiError> {
+    let Some(invitation) = orgs::invitation_by_ticket(&state.db, ticket).await? else {
+        return Ok(None);
+    };
+    let Some(user) = store::find_by_email(&state.db, &invitation.email_address).await? else {
+        return Ok(None);
+    };
+    if user.banned {
+        return Ok(None);
+    }
+    match orgs::accept_invitation(&state.db, &invitation.id, &user.id).await {
+        Ok(_) => {}
+        // Used or revoked a moment ago.
+        Err(orgs::OrgError::NotFound(_)) => return Ok(None),
+        Err(other) => return Err(other.into()),
+    }
+    Ok(Some((user, invitation.email_address)))
 }
 
 #[cfg(test)]

@@ -14,10 +14,11 @@
 //! and writes spend the per-user write budget.
 
 use super::{
-    backend::{ClerkApiError, DevState},
+    api_error::ClerkApiError,
     backend_orgs::ListQuery,
     frontend::{client_json, method_not_allowed, signed_in_session, MethodOverride},
     orgs::{self, Membership, OrgError},
+    state::DevState,
     store::{self, SessionInfo},
 };
 use axum::{
@@ -575,30 +576,4 @@ async fn accept_ticket(
 
 fn url_encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
-/// Signing in with an invitation's ticket: the ticket proves the address,
-/// so the invitee's account signs in and the invitation is accepted, in
-/// Clerk's words `status: complete`. `None` for a ticket that is not a
-/// pending invitation's or whose address has no account.
-pub(super) async fn redeem_ticket(
-    state: &DevState,
-    ticket: &str,
-) -> Result<Option<(store::DevUser, String)>, ClerkApiError> {
-    let Some(invitation) = orgs::invitation_by_ticket(&state.db, ticket).await? else {
-        return Ok(None);
-    };
-    let Some(user) = store::find_by_email(&state.db, &invitation.email_address).await? else {
-        return Ok(None);
-    };
-    if user.banned {
-        return Ok(None);
-    }
-    match orgs::accept_invitation(&state.db, &invitation.id, &user.id).await {
-        Ok(_) => {}
-        // Used or revoked a moment ago.
-        Err(OrgError::NotFound(_)) => return Ok(None),
-        Err(other) => return Err(other.into()),
-    }
-    Ok(Some((user, invitation.email_address)))
 }

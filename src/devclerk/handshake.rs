@@ -21,8 +21,9 @@
 //!   refused with Clerk's `dev_browser_unauthenticated`.
 
 use super::{
-    backend::{ClerkApiError, DevState},
+    api_error::ClerkApiError,
     frontend::{current_client_id, mint, CLIENT_COOKIE},
+    state::DevState,
     store,
 };
 use crate::auth::{
@@ -38,20 +39,9 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use rand::{distributions::Alphanumeric, Rng};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
 
-/// How long a handshake nonce can be redeemed.
-pub const NONCE_LIFETIME: Duration = Duration::from_secs(60);
-/// Outstanding nonces kept at most (a bound on what page loads can make
-/// the instance hold); past it the oldest go first.
-const MAX_NONCES: usize = 10_000;
 /// How long a `__clerk_handshake` token is valid.
 const HANDSHAKE_TOKEN_SECS: i64 = 60;
 /// The response header that hands a browser its (new) dev browser.
@@ -61,45 +51,6 @@ pub const DEV_BROWSER_HEADER: &str = "Clerk-Db-Jwt";
 /// frontend API then wants a dev browser on every call, as Clerk's does.
 #[derive(Debug, Clone, Copy)]
 pub struct ViaStandalone;
-
-/// Cookie lists waiting to be redeemed by their nonce.
-#[derive(Default)]
-pub struct HandshakeNonces {
-    pending: Mutex<HashMap<String, (Vec<String>, Instant)>>,
-}
-
-impl HandshakeNonces {
-    /// Keeps `directives` under a new random nonce.
-    pub fn issue(&self, directives: Vec<String>) -> String {
-        let nonce: String = rand::thread_rng()
-            .sample_iter(&Alphanumeric)
-            .take(40)
-            .map(char::from)
-            .collect();
-        let now = Instant::now();
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending.retain(|_, (_, at)| now.duration_since(*at) < NONCE_LIFETIME);
-        while pending.len() >= MAX_NONCES {
-            let Some(oldest) = pending
-                .iter()
-                .min_by_key(|(_, (_, at))| *at)
-                .map(|(k, _)| k.clone())
-            else {
-                break;
-            };
-            pending.remove(&oldest);
-        }
-        pending.insert(nonce.clone(), (directives, now));
-        nonce
-    }
-
-    /// The cookie list for `nonce`, once, while it is fresh.
-    pub fn redeem(&self, nonce: &str) -> Option<Vec<String>> {
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let (directives, at) = pending.remove(nonce)?;
-        (at.elapsed() < NONCE_LIFETIME).then_some(directives)
-    }
-}
 
 /// Clerk's answer to a missing, forged or unknown dev browser (clerk-js
 /// then makes a new one).
@@ -434,30 +385,6 @@ pub async fn handshake_payload(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nonces_are_redeemed_once() {
-        let nonces = HandshakeNonces::default();
-        let nonce = nonces.issue(vec!["__session=t; Path=/".into()]);
-        assert_eq!(nonce.len(), 40);
-        assert_eq!(
-            nonces.redeem(&nonce),
-            Some(vec!["__session=t; Path=/".to_owned()])
-        );
-        assert_eq!(nonces.redeem(&nonce), None, "a second redemption");
-        assert_eq!(nonces.redeem("made-up"), None);
-    }
-
-    #[test]
-    fn outstanding_nonces_are_bounded() {
-        let nonces = HandshakeNonces::default();
-        let first = nonces.issue(vec![]);
-        for _ in 0..MAX_NONCES {
-            nonces.issue(vec![]);
-        }
-        assert_eq!(nonces.pending.lock().unwrap().len(), MAX_NONCES);
-        assert_eq!(nonces.redeem(&first), None, "the oldest went first");
-    }
 
     #[test]
     fn directives_set_both_names_and_sign_out_clears_the_session() {

@@ -5,6 +5,7 @@
 //! The frontend API is at `/__clerk/v1/…`, the Backend API at
 //! `/__clerk/api/v1/…`.
 
+pub mod api_error;
 pub mod backend;
 pub mod backend_orgs;
 pub mod bundles;
@@ -15,9 +16,12 @@ pub mod frontend;
 pub mod frontend_orgs;
 pub mod handshake;
 pub mod ids;
+pub mod nonces;
 pub mod orgs;
 pub mod routes;
+pub mod sign_ins;
 pub mod standalone;
+pub mod state;
 pub mod store;
 pub mod webhooks;
 

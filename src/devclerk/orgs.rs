@@ -14,8 +14,7 @@
 //! its widgets check) are on the membership object, never in tokens.
 
 use super::{
-    frontend::valid_email,
-    store::{new_id, SessionInfo, StoreError},
+    store::{new_id, valid_email, SessionInfo, StoreError},
     webhooks,
 };
 use crate::db::{now_millis, Db, DbError};

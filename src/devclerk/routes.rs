@@ -3,9 +3,8 @@
 //! handshake) and the Backend API under `/api/v1`.
 
 use super::{
-    backend::{self, DevState},
-    bundles, console, console_api, environment, frontend, frontend_orgs, handshake, DevInstance,
-    API_PATH, MOUNT,
+    backend, bundles, console, console_api, environment, frontend, frontend_orgs, handshake,
+    state::DevState, DevInstance, API_PATH, MOUNT,
 };
 use crate::{db::Db, security::rate_limit::RateLimiter};
 use axum::{

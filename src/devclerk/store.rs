@@ -17,6 +17,20 @@ use sqlx::AnyConnection;
 
 pub use super::ids::new_id;
 
+/// A plausible email address (sign-ups and organization invitations).
+pub fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && email.len() <= 254
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.contains(|c: char| c.is_whitespace() || c.is_control())
+        && !domain.contains('@')
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(transparent)]

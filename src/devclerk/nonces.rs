@@ -14,6 +14,7 @@ pub const NONCE_LIFETIME: Duration = Duration::from_secs(60);
 /// Outstanding nonces kept at most (a bound on what page loads can make
 /// the instance hold); past it the oldest go first.
 const MAX_NONCES: usize = 10_000;
+
 /// Cookie lists waiting to be redeemed by their nonce.
 #[derive(Default)]
 pub struct HandshakeNonces {

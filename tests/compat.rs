@@ -191,28 +191,8 @@ async fn clerks_server_sdk_authenticates_page_loads_with_dev_browsers_and_nonces
 
     // A browser as clerk-js makes one on a development instance: a dev
     // browser, and a sign-up through the frontend API that carries it.
-    let created: Value = app
-        .bare_client
-        .post(app.url("/__clerk/v1/dev_browser"))
-        .header(header::ORIGIN, &origin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let dvb = created["id"].as_str().unwrap().to_owned();
-    let signed_up: Value = app
-        .bare_client
-        .post(app.url(&format!("/__clerk/v1/client/sign_ups?__clerk_db_jwt={dvb}")))
-        .header(header::ORIGIN, &origin)
-        .json(&json!({"email_address": "dana@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let dvb = common::browser::new_dev_browser(&app).await;
+    let signed_up = common::browser::sign_up_on(&app, &dvb, "dana@example.com").await;
     let session = &signed_up["client"]["sessions"][0];
     let user_id = session["user"]["id"].as_str().unwrap().to_owned();
     let token = session["last_active_token"]["jwt"]

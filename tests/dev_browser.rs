@@ -6,27 +6,13 @@
 
 mod common;
 
-use common::{browser::Browser, TestApp};
+use common::{
+    browser::{new_dev_browser, sign_up_on, Browser},
+    TestApp,
+};
 use inkpad::devclerk::DevInstance;
 use reqwest::{header, Response};
 use serde_json::{json, Value};
-
-async fn new_dev_browser(app: &TestApp) -> String {
-    let res = app
-        .client
-        .post(app.url("/__clerk/v1/dev_browser"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert!(
-        res.headers().get(header::SET_COOKIE).is_none(),
-        "the browser keeps it, not a cookie of the frontend API"
-    );
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["object"], "dev_browser");
-    body["id"].as_str().unwrap().to_owned()
-}
 
 /// A frontend API call as clerk-js makes it to another site: the dev
 /// browser in the query, no cookies.
@@ -38,23 +24,6 @@ async fn fapi(app: &TestApp, method: reqwest::Method, path: &str, dvb: &str) -> 
         .send()
         .await
         .unwrap()
-}
-
-async fn sign_up_on(app: &TestApp, dvb: &str, email: &str) -> Value {
-    let res = app
-        .bare_client
-        .post(app.url(&format!("/__clerk/v1/client/sign_ups?__clerk_db_jwt={dvb}")))
-        .header(header::ORIGIN, app.origin())
-        .json(&json!({"email_address": email, "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert!(
-        res.headers().get(header::SET_COOKIE).is_none(),
-        "the dev browser is the client: no cookie"
-    );
-    res.json().await.unwrap()
 }
 
 fn error_code(body: &Value) -> &str {

@@ -1390,16 +1390,7 @@ async fn check_secrets(w: &World, backend: &str, matrix: &str) {
     }
     // Dev browsers and handshake nonces are credentials too: used as a
     // browser and the app's server use them (and forged), never logged.
-    let created: serde_json::Value = app
-        .client
-        .post(app.url("/__clerk/v1/dev_browser"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let dvb = created["id"].as_str().unwrap().to_owned();
+    let dvb = common::browser::new_dev_browser(app).await;
     let back: String =
         url::form_urlencoded::byte_serialize(app.url("/dashboard").as_bytes()).collect();
     let mut nonce = String::new();

@@ -501,7 +501,9 @@ fn signed_out_for(err: TokenError) -> Auth {
     }
 }
 
-fn redirect(location: &str) -> Response {
+/// `307` to `location`, never cached: a handshake's step (the app's or the
+/// frontend API's) depends on the browser's cookies at that moment.
+pub(crate) fn redirect(location: &str) -> Response {
     let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);

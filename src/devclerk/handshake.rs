@@ -27,6 +27,7 @@ use super::{
     store,
 };
 use crate::auth::{
+    layer::redirect,
     redirect::same_origin,
     request::{
         cookie_suffix, query_param, request_origin, DEV_BROWSER, HANDSHAKE_NONCE, HANDSHAKE_TOKEN,
@@ -348,17 +349,6 @@ async fn new_dev_browser(
 ) -> Result<(Option<String>, Option<String>), ClerkApiError> {
     let (client, credential) = store::create_client(&state.db).await?;
     Ok((Some(client), Some(credential)))
-}
-
-fn redirect(location: &str) -> Response {
-    let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 #[derive(Deserialize)]

@@ -128,3 +128,42 @@ pub async fn token(app: &TestApp, browser: &mut Browser, sid: &str) -> Response 
         )
         .await
 }
+
+/// A dev browser, as clerk-js asks the frontend API for one (`POST
+/// /v1/dev_browser`): its value, which the browser keeps itself.
+pub async fn new_dev_browser(app: &TestApp) -> String {
+    let res = app
+        .client
+        .post(app.url("/__clerk/v1/dev_browser"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers().get(header::SET_COOKIE).is_none(),
+        "the browser keeps it, not a cookie of the frontend API"
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["object"], "dev_browser");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+/// A sign-up carrying dev browser `dvb` in the query, as clerk-js sends it
+/// to a frontend API on another site: the dev browser is the client, so no
+/// cookie comes back. Clerk's answer, `{response, client}`.
+pub async fn sign_up_on(app: &TestApp, dvb: &str, email: &str) -> Value {
+    let res = app
+        .bare_client
+        .post(app.url(&format!("/__clerk/v1/client/sign_ups?__clerk_db_jwt={dvb}")))
+        .header(header::ORIGIN, app.origin())
+        .json(&json!({"email_address": email, "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers().get(header::SET_COOKIE).is_none(),
+        "the dev browser is the client: no cookie"
+    );
+    res.json().await.unwrap()
+}

@@ -280,3 +280,33 @@ async fn a_forged_dev_browser_gets_a_new_signed_out_one_and_a_missing_one_a_firs
     .await;
     assert_eq!(res.status(), 422);
 }
+
+#[tokio::test]
+async fn a_flood_of_handshakes_cannot_fill_the_store_with_dev_browsers() {
+    let app = TestApp::spawn().await;
+    let clients = || async {
+        sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM clerk_dev_clients")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+            .0
+    };
+    let before = clients().await;
+    let query = format!(
+        "redirect_url={}&format=nonce&__clerk_hs_reason=dev-browser-missing",
+        encoded(&app.url("/"))
+    );
+    let mut refused = 0;
+    for _ in 0..100 {
+        let res = handshake(&app, &query).await;
+        match res.status().as_u16() {
+            307 => {}
+            429 => refused += 1,
+            other => panic!("handshake answered {other}"),
+        }
+    }
+    // The per-address write budget (60 a minute) stops it; each handshake
+    // let through made one signed-out dev browser.
+    assert!(refused >= 30, "{refused} of 100 refused");
+    assert_eq!(clients().await - before, 100 - refused);
+}

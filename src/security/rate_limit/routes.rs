@@ -98,8 +98,9 @@ fn classify_normalized(method: &Method, path: &str) -> Option<Route> {
 }
 
 /// Under `/__clerk`: sign-in attempts are per address and tight; the
-/// browser's token refreshes are reads; the secret-key Backend API is not
-/// limited here.
+/// browser's token refreshes are reads; the handshake, which can make a
+/// client (a dev browser) for whoever asks, is a write per address; the
+/// secret-key Backend API is not limited here.
 fn classify_dev(method: &Method, dev: &str, reads: bool) -> Option<Route> {
     let segments: Vec<&str> = dev.split('/').filter(|s| !s.is_empty()).collect();
     let address = |budget| {
@@ -118,6 +119,7 @@ fn classify_dev(method: &Method, dev: &str, reads: bool) -> Option<Route> {
         ["v1", "client", "sign_ins" | "sign_ups", ..] if !reads => address(Budget::SignIn),
         ["v1", "client", "sessions", _, "verify", ..] if !reads => address(Budget::SignIn),
         ["v1", "client", "sessions", _, "tokens", ..] => user(Budget::Read),
+        ["v1", "client", "handshake", ..] => address(Budget::Write),
         ["api", ..] => None,
         _ if *method == Method::GET || *method == Method::HEAD => user(Budget::Read),
         _ => user(Budget::Write),
@@ -194,6 +196,11 @@ mod tests {
                 Some((Read, false)),
             ),
             (Method::GET, "/__clerk/v1/client", Some((Read, false))),
+            (
+                Method::GET,
+                "/__clerk/v1/client/handshake",
+                Some((Write, true)),
+            ),
             (Method::DELETE, "/__clerk/v1/me", Some((Write, false))),
             (Method::PATCH, "/__clerk/v1/me", Some((Write, false))),
             (

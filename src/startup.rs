@@ -9,7 +9,7 @@ use crate::{
     clerk::backend::BackendApi,
     config::{Config, ConfigError},
     db::{Db, DbError},
-    devclerk,
+    dev_instance,
     error::AppError,
     security::{
         client_ip::{self, TrustedProxies},
@@ -75,7 +75,7 @@ pub struct Application {
     metrics: Option<(TcpListener, Router)>,
     /// The development instance's own origin, when it runs standalone:
     /// its listener, TLS settings, and the app's origin it serves.
-    standalone: Option<(TcpListener, rustls::ServerConfig, String)>,
+    standalone: Option<(TcpListener, clerk_dev::standalone::TlsConfig, String)>,
 }
 
 impl Application {
@@ -110,18 +110,19 @@ impl Application {
         let addr = listener.local_addr().map_err(StartupError::Serve)?;
         leptos_options.site_addr = addr;
 
-        let started = devclerk::start_if_unconfigured(&mut config, &db, addr, &http)
+        let started = dev_instance::start_if_unconfigured(&mut config, &db, addr, &http)
             .await
             .map_err(|e| StartupError::Clerk(e.to_string()))?;
         let auth = AuthService::from_config(&config.clerk, http.clone(), policy)
             .map_err(StartupError::Clerk)?;
         let (dev_clerk, background) = match started {
-            Some(started) => (Some(started.instance), started.deliverer),
+            Some(started) => (Some(started.running), started.deliverer),
             None => (None, None),
         };
         let standalone = match (&dev_clerk, &config.clerk.dev_standalone) {
-            (Some(instance), Some(standalone)) => {
-                let tls = devclerk::standalone::tls_config(&standalone.host)
+            (Some(dev), Some(standalone)) => {
+                let instance = &dev.instance;
+                let tls = clerk_dev::standalone::tls_config(&standalone.host)
                     .map_err(|e| StartupError::Clerk(e.to_string()))?;
                 let listener = TcpListener::bind(standalone.addr)
                     .await
@@ -221,7 +222,7 @@ impl Application {
         });
         let standalone = self.standalone.map(|(listener, tls, app_origin)| {
             let router = self.router.clone();
-            tokio::spawn(devclerk::standalone::serve(
+            tokio::spawn(clerk_dev::standalone::serve(
                 listener, tls, router, app_origin,
             ))
         });
@@ -279,10 +280,12 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(api::metrics::router(&state.config.metrics));
     if let Some(dev) = &state.dev_clerk {
-        app = app.merge(devclerk::routes::router(
-            dev.clone(),
-            state.db.clone(),
-            state.limiter.clone(),
+        app = app.merge(clerk_dev::router(
+            dev.instance.clone(),
+            dev.db.clone(),
+            Arc::new(dev_instance::AppHost {
+                limiter: state.limiter.clone(),
+            }),
             &state.config.clerk.dev_bundles_dir,
         ));
     }
@@ -411,9 +414,9 @@ fn development_banner(addr: SocketAddr) -> String {
         "\n  Inkpad            http://{addr}\n  \
          Clerk console     http://{addr}{}/\n  \
          Demo accounts (development instance only, seeded on first start):\n",
-        devclerk::MOUNT
+        dev_instance::MOUNT
     );
-    for (email, password, _, _, role, plan) in devclerk::store::DEMO_USERS {
+    for (email, password, _, _, role, plan) in dev_instance::DEMO_USERS {
         banner.push_str(&format!("    {email:<18} {password:<19} {role}, {plan}\n"));
     }
     banner

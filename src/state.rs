@@ -5,7 +5,7 @@
 //! another through it.
 
 use crate::{
-    auth::AuthService, clerk::backend::BackendApi, config::Config, db::Db, devclerk::DevInstance,
+    auth::AuthService, clerk::backend::BackendApi, config::Config, db::Db, dev_instance::Running,
     security::rate_limit::RateLimiter,
 };
 use axum::extract::FromRef;
@@ -42,7 +42,7 @@ pub struct Shared {
     pub config: Arc<Config>,
     pub auth: Arc<AuthService>,
     /// The local Clerk development instance, when no Clerk keys are set.
-    pub dev_clerk: Option<Arc<DevInstance>>,
+    pub dev_clerk: Option<Running>,
     /// One pooled HTTP client for Clerk's APIs.
     pub http: reqwest::Client,
     /// Clerk's Backend API, when a secret key is configured.

@@ -5,7 +5,7 @@
 mod common;
 
 use common::TestApp;
-use inkpad::{clerk::webhook::sign, devclerk::DevInstance};
+use inkpad::clerk::webhook::sign;
 use reqwest::header;
 use serde_json::{json, Value};
 use std::{io::Write, path::Path, process::Command};
@@ -36,9 +36,7 @@ async fn official_clerk_and_svix_libraries_accept_the_instance() {
         &[("CLERK_DEV_WEBHOOK_URL", "off")],
     )
     .await;
-    let dev = DevInstance::load_or_create(&app.db, app.addr)
-        .await
-        .unwrap();
+    let dev = common::dev_instance(&app.db, app.addr).await;
     let origin = format!("http://{}", app.addr);
 
     // A real session: sign in as the admin demo user, then mint a token.
@@ -184,9 +182,7 @@ async fn clerks_server_sdk_authenticates_page_loads_with_dev_browsers_and_nonces
         &[("CLERK_DEV_WEBHOOK_URL", "off")],
     )
     .await;
-    let dev = DevInstance::load_or_create(&app.db, app.addr)
-        .await
-        .unwrap();
+    let dev = common::dev_instance(&app.db, app.addr).await;
     let origin = app.origin();
 
     // A browser as clerk-js makes one on a development instance: a dev

@@ -10,7 +10,6 @@ use common::{
     browser::{new_dev_browser, sign_up_on, Browser},
     TestApp,
 };
-use inkpad::devclerk::DevInstance;
 use reqwest::{header, Response};
 use serde_json::{json, Value};
 
@@ -136,9 +135,7 @@ async fn redeem(app: &TestApp, secret: &str, nonce: &str) -> Response {
 #[tokio::test]
 async fn a_nonce_handshake_is_redeemed_once_through_the_backend_api_only() {
     let app = TestApp::spawn().await;
-    let instance = DevInstance::load_or_create(&app.db, app.addr)
-        .await
-        .unwrap();
+    let instance = common::dev_instance(&app.db, app.addr).await;
     let secret = instance.secret_key().expose().to_owned();
     let dvb = new_dev_browser(&app).await;
     let signed_up = sign_up_on(&app, &dvb, "dana@example.com").await;
@@ -228,9 +225,7 @@ async fn a_token_handshake_is_signed_by_the_instance_and_the_app_applies_it() {
 #[tokio::test]
 async fn a_forged_dev_browser_gets_a_new_signed_out_one_and_a_missing_one_a_first() {
     let app = TestApp::spawn().await;
-    let instance = DevInstance::load_or_create(&app.db, app.addr)
-        .await
-        .unwrap();
+    let instance = common::dev_instance(&app.db, app.addr).await;
     let secret = instance.secret_key().expose().to_owned();
     let dvb = new_dev_browser(&app).await;
     sign_up_on(&app, &dvb, "dana@example.com").await;

@@ -4,21 +4,17 @@
 
 mod common;
 
+use clerk_dev::DevInstance;
 use common::{sqlite_db, TestApp};
-use inkpad::{
-    clerk::{
-        metadata::{public_profile, AppMetadata},
-        verify::unix_now,
-    },
-    devclerk::DevInstance,
+use inkpad::clerk::{
+    metadata::{public_profile, AppMetadata},
+    verify::unix_now,
 };
 use reqwest::header;
 use serde_json::{json, Value};
 
 async fn instance_of(app: &TestApp) -> DevInstance {
-    DevInstance::load_or_create(&app.db, app.addr)
-        .await
-        .unwrap()
+    common::dev_instance(&app.db, app.addr).await
 }
 
 #[tokio::test]
@@ -110,12 +106,8 @@ async fn the_app_verifies_the_instances_tokens_through_its_jwks() {
 #[tokio::test]
 async fn the_identity_survives_restarts() {
     let test_db = sqlite_db().await;
-    let first = DevInstance::load_or_create(&test_db.db, "127.0.0.1:3000".parse().unwrap())
-        .await
-        .unwrap();
-    let again = DevInstance::load_or_create(&test_db.db, "127.0.0.1:3000".parse().unwrap())
-        .await
-        .unwrap();
+    let first = common::dev_instance(&test_db.db, "127.0.0.1:3000".parse().unwrap()).await;
+    let again = common::dev_instance(&test_db.db, "127.0.0.1:3000".parse().unwrap()).await;
     assert_eq!(first.signing_key().kid(), again.signing_key().kid());
     assert_eq!(
         first.signing_key().public_pem(),
@@ -161,9 +153,9 @@ mod backend_api {
     //! the protocol checks the other.
 
     use super::*;
+    use clerk_dev::store;
     use inkpad::{
         clerk::backend::{BackendApi, BackendError, ListUsers, MetadataUpdate, UserUpdate},
-        devclerk::store,
         model::{Plan, Role},
     };
 
@@ -206,7 +198,7 @@ mod backend_api {
             "an empty image URL is no image"
         );
 
-        let stored = store::find_by_email(&app.db, "admin@inkpad.dev")
+        let stored = store::find_by_email(&common::dev_store(&app.db), "admin@inkpad.dev")
             .await
             .unwrap()
             .unwrap();
@@ -365,13 +357,18 @@ mod backend_api {
     async fn sessions_are_revoked() {
         let app = TestApp::spawn().await;
         let (api, _) = client(&app).await;
-        let user = store::find_by_email(&app.db, "free@inkpad.dev")
+        let user = store::find_by_email(&common::dev_store(&app.db), "free@inkpad.dev")
             .await
             .unwrap()
             .unwrap();
-        let session = store::create_session(&app.db, &user.id, "client_test", &Default::default())
-            .await
-            .unwrap();
+        let session = store::create_session(
+            &common::dev_store(&app.db),
+            &user.id,
+            "client_test",
+            &Default::default(),
+        )
+        .await
+        .unwrap();
         let revoked = api
             .revoke_session(session["id"].as_str().unwrap())
             .await
@@ -481,7 +478,7 @@ mod console {
     //! there reach the user's next token and the webhook outbox.
 
     use super::*;
-    use inkpad::devclerk::store;
+    use clerk_dev::store;
 
     fn post(app: &TestApp, path: &str) -> reqwest::RequestBuilder {
         app.client
@@ -541,7 +538,7 @@ mod console {
     async fn a_plan_change_reaches_the_next_token_and_the_outbox() {
         let app = TestApp::spawn_with(sqlite_db().await, &[("CLERK_DEV_WEBHOOK_URL", "off")]).await;
         let (cookie, sid) = token_for(&app, "free@inkpad.dev", "inkpad-free-demo").await;
-        let user = store::find_by_email(&app.db, "free@inkpad.dev")
+        let user = store::find_by_email(&common::dev_store(&app.db), "free@inkpad.dev")
             .await
             .unwrap()
             .unwrap();
@@ -628,7 +625,7 @@ mod console {
     #[tokio::test]
     async fn writes_from_other_sites_are_refused() {
         let app = TestApp::spawn_with(sqlite_db().await, &[("CLERK_DEV_WEBHOOK_URL", "off")]).await;
-        let user = store::find_by_email(&app.db, "free@inkpad.dev")
+        let user = store::find_by_email(&common::dev_store(&app.db), "free@inkpad.dev")
             .await
             .unwrap()
             .unwrap();
@@ -666,7 +663,10 @@ mod console {
         for (attempt, status) in attempts {
             assert_eq!(attempt.send().await.unwrap().status(), status);
         }
-        let after = store::get_user(&app.db, &user.id).await.unwrap().unwrap();
+        let after = store::get_user(&common::dev_store(&app.db), &user.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(after.public_metadata["role"], "member", "nothing changed");
     }
 }
@@ -685,7 +685,7 @@ async fn the_instance_refuses_to_start_in_production() {
     .unwrap();
     config.clerk.publishable_key = None;
     let test_db = sqlite_db().await;
-    let started = inkpad::devclerk::start_if_unconfigured(
+    let started = inkpad::dev_instance::start_if_unconfigured(
         &mut config,
         &test_db.db,
         "127.0.0.1:3000".parse().unwrap(),
@@ -694,13 +694,17 @@ async fn the_instance_refuses_to_start_in_production() {
     .await;
     assert!(matches!(
         started,
-        Err(inkpad::devclerk::DevInstanceError::Production)
+        Err(inkpad::dev_instance::StartError::Production)
     ));
-    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM clerk_dev_instance")
-        .fetch_one(test_db.db.pool())
-        .await
-        .unwrap();
-    assert_eq!(rows, 0, "nothing was generated");
+    // Not even its tables: the instance migrates its store only once it
+    // is allowed to run.
+    let (tables,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'clerk_dev_%'",
+    )
+    .fetch_one(test_db.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(tables, 0, "nothing was generated");
 }
 
 /// `scripts/dev` ends its start-up with where everything is: the app, the

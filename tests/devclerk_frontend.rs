@@ -279,9 +279,7 @@ async fn a_stale_page_load_goes_through_the_handshake_and_comes_back_signed_in()
     assert_ne!(browser.cookies["__client_uat"], "1");
     // And under the instance's suffixed names, which clerk-js 6 also writes
     // and the app prefers: a stale suffixed copy would win otherwise.
-    let instance = inkpad::devclerk::DevInstance::load_or_create(&app.db, app.addr)
-        .await
-        .unwrap();
+    let instance = common::dev_instance(&app.db, app.addr).await;
     let suffix = inkpad::auth::request::cookie_suffix(instance.publishable_key().as_str());
     assert_eq!(
         browser.cookies[&format!("__session_{suffix}")],
@@ -1083,9 +1081,7 @@ async fn the_account_panel_lists_a_users_devices_and_signs_one_out_but_no_one_el
 #[tokio::test]
 async fn the_backend_api_mints_a_session_token_with_the_lifetime_asked_for() {
     let app = TestApp::spawn().await;
-    let instance = inkpad::devclerk::DevInstance::load_or_create(&app.db, app.addr)
-        .await
-        .unwrap();
+    let instance = common::dev_instance(&app.db, app.addr).await;
     let mut browser = Browser::default();
     let sid = session_id(&sign_up(&app, &mut browser, "minted@example.com").await);
     let tokens = format!("/__clerk/api/v1/sessions/{sid}/tokens");
@@ -1232,7 +1228,7 @@ async fn a_session_activates_its_users_organization_and_its_tokens_carry_it() {
 
     // Removed from Acme: the next token carries no organization.
     let user_id = claims["sub"].as_str().unwrap();
-    let removed = inkpad::devclerk::orgs::remove_member(&app.db, &acme, user_id)
+    let removed = clerk_dev::orgs::remove_member(&common::dev_store(&app.db), &acme, user_id)
         .await
         .unwrap();
     assert_eq!(removed.user_id, user_id);
@@ -1240,7 +1236,7 @@ async fn a_session_activates_its_users_organization_and_its_tokens_carry_it() {
     assert!(claims_now(jwt).get("o").is_none());
 
     // And an empty id is the personal space.
-    inkpad::devclerk::orgs::add_member(&app.db, &acme, user_id, "org:member")
+    clerk_dev::orgs::add_member(&common::dev_store(&app.db), &acme, user_id, "org:member")
         .await
         .unwrap();
     let res = browser
@@ -1271,9 +1267,7 @@ async fn a_session_activates_its_users_organization_and_its_tokens_carry_it() {
 #[tokio::test]
 async fn deleting_an_organization_removes_its_posts_once_the_webhook_arrives() {
     let app = TestApp::spawn().await;
-    let instance = inkpad::devclerk::DevInstance::load_or_create(&app.db, app.addr)
-        .await
-        .unwrap();
+    let instance = common::dev_instance(&app.db, app.addr).await;
     let mut browser = Browser::default();
     let res = sign_in(&app, &mut browser, "pro@inkpad.dev", "inkpad-pro-demo").await;
     let body: Value = res.json().await.unwrap();

@@ -363,7 +363,7 @@ async fn members_and_strangers_are_refused_what_their_role_does_not_allow(t: Tes
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    assert!(inkpad::devclerk::orgs::get(&app.db, &acme)
+    assert!(clerk_dev::orgs::get(&common::dev_store(&app.db), &acme)
         .await
         .unwrap()
         .is_some());
@@ -480,9 +480,7 @@ async fn invitations_wait_in_the_invitees_list_and_only_they_can_accept(t: TestD
 
 async fn the_backend_api_manages_organizations_members_and_invitations(t: TestDb) {
     let app = TestApp::spawn_on(t).await;
-    let instance = inkpad::devclerk::DevInstance::load_or_create(&app.db, app.addr)
-        .await
-        .unwrap();
+    let instance = common::dev_instance(&app.db, app.addr).await;
     let key = instance.secret_key().expose().to_owned();
     let api = |method: reqwest::Method, path: &str, body: Option<Value>| {
         let req = app
@@ -496,11 +494,11 @@ async fn the_backend_api_manages_organizations_members_and_invitations(t: TestDb
         .send()
     };
     use reqwest::Method;
-    let free = inkpad::devclerk::store::find_by_email(&app.db, "free@inkpad.dev")
+    let free = clerk_dev::store::find_by_email(&common::dev_store(&app.db), "free@inkpad.dev")
         .await
         .unwrap()
         .unwrap();
-    let pro = inkpad::devclerk::store::find_by_email(&app.db, "pro@inkpad.dev")
+    let pro = clerk_dev::store::find_by_email(&common::dev_store(&app.db), "pro@inkpad.dev")
         .await
         .unwrap()
         .unwrap();

@@ -13,14 +13,12 @@
 
 mod common;
 
+use clerk_dev::DevInstance;
 use common::{
     browser::{session_id, Browser},
     eventually, TestApp,
 };
-use inkpad::{
-    clerk::{verify::unix_now, webhook},
-    devclerk::DevInstance,
-};
+use inkpad::clerk::{verify::unix_now, webhook};
 use reqwest::{header, Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -297,9 +295,7 @@ async fn deliver(app: &TestApp, instance: &DevInstance, id: &str, mut event: Val
 async fn no_page_lets_hostile_text_become_markup() {
     let surface = Surface::load();
     let app = TestApp::spawn().await;
-    let instance = DevInstance::load_or_create(&app.db, app.addr)
-        .await
-        .unwrap();
+    let instance = common::dev_instance(&app.db, app.addr).await;
     let api = BackendApi {
         app: &app,
         key: instance.secret_key().expose().to_owned(),

@@ -12,7 +12,7 @@ const { test, expect, hydrated, snap, openUserMenu, signOutFromMenu } = require(
  * handed the fallback here instead.)
  */
 async function useFallbackScript(page) {
-  const script = fs.readFileSync(path.resolve(__dirname, "../../src/devclerk/clerk.browser.js"), "utf8");
+  const script = fs.readFileSync(path.resolve(__dirname, "../../crates/clerk-dev/src/clerk.browser.js"), "utf8");
   await page.route(/\/__clerk\/npm\/@clerk\/clerk-js@6\/dist\/clerk\.browser\.js$/, (route) =>
     route.fulfill({ body: script, contentType: "application/javascript" }),
   );

@@ -5,8 +5,7 @@
 //! `METRICS_ADDR`, which also requires the token when one is set.
 
 use crate::{
-    clerk::keys::constant_time_eq, config::MetricsConfig, devclerk, error::AppError, metrics,
-    state::AppState,
+    clerk::keys::constant_time_eq, config::MetricsConfig, error::AppError, metrics, state::AppState,
 };
 use axum::{
     extract::State,
@@ -20,8 +19,8 @@ use axum::{
 async fn render(state: &AppState) -> String {
     let pool = state.db.pool();
     metrics::pool(pool.size(), pool.num_idle() as u32);
-    if state.dev_clerk.is_some() {
-        match devclerk::webhooks::outbox_backlog(&state.db).await {
+    if let Some(dev) = &state.dev_clerk {
+        match clerk_dev::webhooks::outbox_backlog(&dev.db).await {
             Ok((depth, oldest)) => metrics::outbox(depth, oldest),
             // The rest of the page is still worth having.
             Err(err) => tracing::warn!(error = %err, "metrics: outbox unreadable"),

@@ -504,14 +504,7 @@ fn signed_out_for(err: TokenError) -> Auth {
 /// `307` to `location`, never cached: a handshake's step (the app's or the
 /// frontend API's) depends on the browser's cookies at that moment.
 pub(crate) fn redirect(location: &str) -> Response {
-    let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    clerk_protocol::request::handshake_redirect(location).into_response()
 }
 
 /// The middleware: `axum::middleware::from_fn_with_state(service, authenticate)`.

@@ -19,8 +19,35 @@ use sqlx::{
 };
 use std::{path::Path, str::FromStr, time::Duration};
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+/// The app's migrations for `backend`, run with `ignore_missing` (the
+/// development instance's versions share the table).
+fn migrator(backend: Backend) -> Migrator {
+    let mut migrator = match backend {
+        Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+    };
+    migrator.set_ignore_missing(true);
+    migrator
+}
+
+/// The migration that was split between the app and the development
+/// instance's crate (see `Db::adopt_split_migration`).
+const SPLIT_VERSION: i64 = 20261202000014;
+/// SHA-384 of that migration's file before the split (the same file for
+/// both backends), as databases made then record it.
+const SPLIT_LEGACY_CHECKSUM: &str = "eaa5dcca8f900e34a103c16975781e0984fc759121c4dd368a1668b8\
+                                     243742b3a8a4225d7dd1569ac34a42ad53ad6d0a";
+
+fn hex_bytes(hex: &str) -> Vec<u8> {
+    let digits: Vec<u8> = hex
+        .bytes()
+        .filter_map(|b| (b as char).to_digit(16).map(|d| d as u8))
+        .collect();
+    digits
+        .chunks(2)
+        .map(|pair| pair[0] << 4 | pair[1])
+        .collect()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -135,13 +162,48 @@ impl Db {
         Ok(Db { pool, backend })
     }
 
-    /// Applies the backend's pending migrations.
+    /// Applies the app's pending migrations. The development instance
+    /// (`clerk-dev`) keeps its own `clerk_dev_*` tables and migrations in
+    /// the same version sequence and the same `_sqlx_migrations` table, so
+    /// each side ignores the other's versions.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
+        let migrator = migrator(self.backend);
+        self.adopt_split_migration(&migrator).await?;
         migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Before the development instance had migrations of its own, version
+    /// [`SPLIT_VERSION`] made one of its tables and one of the app's; the
+    /// app's half keeps the version and the instance's half moved to its
+    /// crate. A database made then records the whole file's checksum, which
+    /// sqlx would refuse as a changed migration: it is rewritten to the
+    /// app's half's, once, and nothing is run again (the tables exist).
+    async fn adopt_split_migration(&self, migrator: &Migrator) -> Result<(), DbError> {
+        let Some(split) = migrator.iter().find(|m| m.version == SPLIT_VERSION) else {
+            return Ok(());
+        };
+        let exists = match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
+            }
+        };
+        let (tables,): (i64,) = sqlx::query_as(exists).fetch_one(&self.pool).await?;
+        if tables == 0 {
+            return Ok(());
+        }
+        sqlx::query(
+            "UPDATE _sqlx_migrations SET checksum = $1 WHERE version = $2 AND checksum = $3",
+        )
+        .bind(split.checksum.to_vec())
+        .bind(SPLIT_VERSION)
+        .bind(hex_bytes(SPLIT_LEGACY_CHECKSUM))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -12,7 +12,7 @@ pub mod rate_limit;
 /// Where the development instance is mounted on the app's own origin. Its
 /// routes are the instance's, not the app's, and the layers treat them so:
 /// their own rate budgets, CSRF on every write, Clerk's error shape.
-pub const DEV_INSTANCE_PATH: &str = "/__clerk";
+pub const DEV_INSTANCE_PATH: &str = clerk_dev::MOUNT;
 
 use crate::{auth::policy::normalize, error::AppError};
 use axum::{

@@ -65,6 +65,19 @@ pub async fn sqlite_db() -> TestDb {
 /// developer's machine. Under CI a missing or unreachable PostgreSQL fails
 /// the test: skipping silently there would hide a broken backend.
 pub async fn postgres_db() -> Option<TestDb> {
+    let url = postgres_schema().await?;
+    let db = Db::connect(&url).await.expect("connect to test schema");
+    db.migrate().await.expect("migrate PostgreSQL");
+    Some(TestDb {
+        url,
+        db,
+        _dir: None,
+    })
+}
+
+/// The URL of an empty PostgreSQL schema of its own (not migrated), or
+/// `None` as for [`postgres_db`].
+pub async fn postgres_schema() -> Option<String> {
     let Some(base) = std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|v| !v.is_empty())
@@ -114,14 +127,7 @@ pub async fn postgres_db() -> Option<TestDb> {
     admin.close().await;
 
     let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options[search_path]={schema}");
-    let db = Db::connect(&url).await.expect("connect to test schema");
-    db.migrate().await.expect("migrate PostgreSQL");
-    Some(TestDb {
-        url,
-        db,
-        _dir: None,
-    })
+    Some(format!("{base}{sep}options[search_path]={schema}"))
 }
 
 /// The real application, serving on 127.0.0.1 at a random port until dropped.
@@ -538,4 +544,21 @@ impl Server {
             .expect("the server exits in time")
             .unwrap()
     }
+}
+
+/// The development instance's store on a test database (the app's pool).
+pub fn dev_store(db: &Db) -> clerk_dev::Db {
+    clerk_dev::Db::new(db.pool().clone()).expect("the development instance's store")
+}
+
+/// The development instance a server on `addr` with this database runs
+/// (Inkpad's settings): its keys sign tokens and call its Backend API.
+pub async fn dev_instance(db: &Db, addr: SocketAddr) -> clerk_dev::DevInstance {
+    clerk_dev::DevInstance::load_or_create(
+        &dev_store(db),
+        addr,
+        inkpad::dev_instance::settings(clerk_dev::AppPaths::default()),
+    )
+    .await
+    .expect("development instance")
 }

@@ -5,7 +5,7 @@
 //! first 8 characters of url-safe base64(SHA-1(publishable key)).
 
 use base64::{engine::general_purpose::URL_SAFE, Engine};
-use http::{header, HeaderMap, Method, Uri};
+use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use sha1::{Digest, Sha1};
 
 pub const SESSION_COOKIE: &str = "__session";
@@ -178,6 +178,18 @@ pub fn without_handshake_params(uri: &Uri) -> String {
     } else {
         format!("{}?{}", uri.path(), query.join("&"))
     }
+}
+
+/// A handshake step: `307` to `location`, never cached (the step, the
+/// app's or the frontend API's, depends on the browser's cookies at that
+/// moment). A location that is not a valid header value is left out.
+pub fn handshake_redirect(location: &str) -> (StatusCode, HeaderMap) {
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        headers.insert(header::LOCATION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    (StatusCode::TEMPORARY_REDIRECT, headers)
 }
 
 /// Is this a browser loading a page (the only kind of request that may be

@@ -13,13 +13,14 @@
 use axum::{routing::get, Json, Router};
 use criterion::{criterion_group, criterion_main, Criterion};
 use inkpad::{
-    auth::{token_cache::TokenCache, Session},
+    auth::{Grants, Session},
     clerk::{
         jwks::{CachePolicy, JwksCache, JwksFetcher},
         mint::SigningKey,
         verify::{unix_now, Verifier},
     },
 };
+use leptos_clerk::server::token_cache::TokenCache;
 use std::{hint::black_box, sync::Arc, time::Duration};
 
 const ISS: &str = "https://clerk.bench.test";
@@ -52,14 +53,16 @@ fn verification(c: &mut Criterion) {
         })
     });
 
-    let cache = TokenCache::default();
+    let cache = TokenCache::<Grants>::default();
     let session = Arc::new(Session::from_claims(
         runtime.block_on(verifier.verify(&token)).unwrap(),
     ));
-    cache.insert(TokenCache::key(&token), session);
+    cache.insert(TokenCache::<Grants>::key(&token), session);
     group.bench_function("cached", |b| {
         b.iter(|| {
-            let hit = cache.get(&TokenCache::key(black_box(&token))).unwrap();
+            let hit = cache
+                .get(&TokenCache::<Grants>::key(black_box(&token)))
+                .unwrap();
             verifier.check_claims(&hit.claims, unix_now()).unwrap();
             hit
         })

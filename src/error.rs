@@ -306,6 +306,24 @@ mod server {
         })
     }
 
+    /// The auth library's refusals, as the app answers them (same titles,
+    /// statuses and messages; the reverification hint included).
+    impl From<leptos_clerk::server::AuthError> for AppError {
+        fn from(err: leptos_clerk::server::AuthError) -> Self {
+            use leptos_clerk::server::AuthError;
+            match err {
+                AuthError::Unauthenticated => AppError::Unauthenticated,
+                AuthError::Forbidden(message) => AppError::Forbidden(message),
+                AuthError::UpgradeRequired(message) => AppError::UpgradeRequired(message),
+                AuthError::ReverificationRequired(level) => {
+                    AppError::ReverificationRequired(level.into())
+                }
+                AuthError::Unavailable(message) => AppError::Unavailable(message),
+                AuthError::NotInstalled => AppError::Internal,
+            }
+        }
+    }
+
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
             let mut response = (self.status_code(), Json(self.body())).into_response();

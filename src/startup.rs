@@ -5,7 +5,7 @@
 use crate::{
     api,
     app::{shell, App},
-    auth::{layer::authenticate, AuthService, Policy},
+    auth::{self, authenticate, Policy},
     clerk::backend::BackendApi,
     config::{Config, ConfigError},
     db::{Db, DbError},
@@ -85,7 +85,7 @@ impl Application {
         config: Config,
         leptos_options: LeptosOptions,
     ) -> Result<Self, StartupError> {
-        Self::build_with_policy(config, leptos_options, Policy::app()).await
+        Self::build_with_policy(config, leptos_options, auth::policy::app()).await
     }
 
     /// As `build`, with another route policy (tests use `Policy::none()` to
@@ -113,7 +113,7 @@ impl Application {
         let started = dev_instance::start_if_unconfigured(&mut config, &db, addr, &http)
             .await
             .map_err(|e| StartupError::Clerk(e.to_string()))?;
-        let auth = AuthService::from_config(&config.clerk, http.clone(), policy)
+        let auth = auth::service::build(&config.clerk, http.clone(), policy)
             .map_err(StartupError::Clerk)?;
         let (dev_clerk, background) = match started {
             Some(started) => (Some(started.running), started.deliverer),
@@ -315,7 +315,10 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(crate::rpc::error_status))
         .layer(from_fn(crate::pages::unavailable::replace_with_error_page))
         .layer(from_fn_with_state(limiter, rate_limit::limit))
-        .layer(from_fn_with_state(auth, authenticate))
+        .layer(from_fn_with_state(
+            auth,
+            authenticate::<auth::Grants, auth::AppRule>,
+        ))
         .layer(from_fn_with_state(csrf, csrf::protect))
         .layer(from_fn(limits::limit_body))
         .layer(from_fn_with_state(proxies, client_ip::resolve))

@@ -99,7 +99,7 @@ async fn strangers_get_401_everywhere(app: &TestApp) {
 
 #[tokio::test]
 async fn the_protected_api_without_a_session_is_401() {
-    let app = spawn(sqlite_db().await, Policy::app()).await;
+    let app = spawn(sqlite_db().await, inkpad::auth::policy::app()).await;
     strangers_get_401_everywhere(&app).await;
 }
 
@@ -125,7 +125,7 @@ async fn members_and_free_users_are_refused(app: &TestApp) {
 
 #[tokio::test]
 async fn admin_routes_refuse_members_and_premium_refuses_the_free_plan() {
-    let app = spawn(sqlite_db().await, Policy::app()).await;
+    let app = spawn(sqlite_db().await, inkpad::auth::policy::app()).await;
     members_and_free_users_are_refused(&app).await;
 }
 
@@ -155,7 +155,7 @@ async fn handlers_refuse_on_their_own_without_the_route_policy() {
 }
 
 async fn posts_belong_to_their_author(test_db: TestDb) {
-    let app = spawn(test_db, Policy::app()).await;
+    let app = spawn(test_db, inkpad::auth::policy::app()).await;
     let clerk = TestClerk::get();
     let (alice, admin) = (clerk.member("user_alice"), clerk.admin("user_admin"));
 
@@ -330,7 +330,7 @@ async fn posts_belong_to_their_author(test_db: TestDb) {
 }
 
 async fn the_premium_export_is_for_the_pro_plan(test_db: TestDb) {
-    let app = spawn(test_db, Policy::app()).await;
+    let app = spawn(test_db, inkpad::auth::policy::app()).await;
     let clerk = TestClerk::get();
     // The same user, first on the free plan, then on pro.
     let (free, pro) = (clerk.member("user_writer"), clerk.pro("user_writer"));
@@ -379,7 +379,7 @@ async fn the_premium_export_is_for_the_pro_plan(test_db: TestDb) {
 /// Posts in an organization, as the verified token's `o` claim describes
 /// it: shared by permission, never placed by the request body.
 async fn organization_posts_are_shared_by_the_active_organizations_permissions(test_db: TestDb) {
-    let app = spawn(test_db, Policy::app()).await;
+    let app = spawn(test_db, inkpad::auth::policy::app()).await;
     let clerk = TestClerk::get();
     // `fpm` bits over `read,create,manage`: 7 all three, 3 read and create.
     let in_org = |user: &str, org: &str, role: &str, fpm: &str| {
@@ -990,7 +990,7 @@ mod server_functions {
 /// caller: their posts, never another's, whatever the plan; not cached.
 #[tokio::test]
 async fn the_data_export_holds_the_callers_own_data_only() {
-    let app = spawn(sqlite_db().await, Policy::app()).await;
+    let app = spawn(sqlite_db().await, inkpad::auth::policy::app()).await;
     let clerk = TestClerk::get();
     let (ada, bob) = (
         clerk.member("user_export_ada"),

@@ -14,7 +14,7 @@ mod common;
 
 use common::TestClerk;
 use inkpad::{
-    auth::{policy::normalize, redirect::same_origin, Access, Policy},
+    auth::{normalize, redirect::same_origin, Access, AppRule},
     clerk::{
         keys::WebhookSecret,
         verify::{unix_now, Verifier},
@@ -328,12 +328,18 @@ fn the_path_normaliser_sees_through_every_disguise() {
             Ok(())
         },
     );
-    let policy = Policy::app();
+    let policy = inkpad::auth::policy::app();
     for (path, access) in [
         ("/dashboard", Access::SignedIn),
-        ("/admin", Access::Role(Role::Admin)),
-        ("/api/admin/users", Access::Role(Role::Admin)),
-        ("/api/premium/generate", Access::Plan(Plan::Pro)),
+        ("/admin", Access::Require(AppRule::Role(Role::Admin))),
+        (
+            "/api/admin/users",
+            Access::Require(AppRule::Role(Role::Admin)),
+        ),
+        (
+            "/api/premium/generate",
+            Access::Require(AppRule::Plan(Plan::Pro)),
+        ),
         ("/api/protected/posts", Access::SignedIn),
     ] {
         check(

@@ -14,7 +14,7 @@ pub fn router() -> Router<AppState> {
 
 /// The handler demands a session itself, whatever the route policy says.
 async fn current(
-    RequireAuth(session): RequireAuth,
+    leptos_clerk::server::RequireAuth(session): RequireAuth,
     State(state): State<AppState>,
 ) -> Result<Json<AuthSnapshot>, AppError> {
     Ok(Json(snapshot(&session, &state.db).await?))

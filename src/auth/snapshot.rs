@@ -2,7 +2,7 @@
 //! role, plan, active organization and features, with name and email from
 //! the webhook-synced users table.
 
-use super::session::Session;
+use super::Session;
 use crate::{
     db::{users, Db, DbError},
     model::{AuthSnapshot, OrgSnapshot},
@@ -18,8 +18,8 @@ pub async fn snapshot(session: &Session, db: &Db) -> Result<AuthSnapshot, DbErro
     Ok(AuthSnapshot {
         user_id: session.user_id.clone(),
         session_id: session.session_id.clone(),
-        role: session.role,
-        plan: session.plan,
+        role: session.metadata.role,
+        plan: session.metadata.plan,
         first_name,
         last_name,
         email,

@@ -27,7 +27,7 @@
 //! Clerk's Svix-signed webhook, whose signature is its only credential.
 //! `SameSite=Lax` on the cookies stays as a second line of defence.
 
-use crate::{auth::policy::normalize, auth::request::request_origin, error::AppError};
+use crate::{auth::normalize, auth::request::request_origin, error::AppError};
 use axum::{
     extract::{Request, State},
     http::{header, HeaderMap, Method},

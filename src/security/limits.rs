@@ -2,7 +2,7 @@
 //! route (413 JSON beyond it, before a handler reads anything) and a
 //! deadline for the whole request (408 JSON when a client is too slow).
 
-use crate::{auth::policy::normalize, error::AppError};
+use crate::{auth::normalize, error::AppError};
 use axum::{
     body::Body,
     extract::{Request, State},

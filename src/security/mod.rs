@@ -14,7 +14,7 @@ pub mod rate_limit;
 /// their own rate budgets, CSRF on every write, Clerk's error shape.
 pub const DEV_INSTANCE_PATH: &str = clerk_dev::MOUNT;
 
-use crate::{auth::policy::normalize, error::AppError};
+use crate::{auth::normalize, error::AppError};
 use axum::{
     response::{IntoResponse, Response},
     Json,

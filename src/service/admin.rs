@@ -9,7 +9,7 @@
 
 use super::{sync::user_record, PageRequest};
 use crate::{
-    auth::{Auth, Reverification},
+    auth::{Auth, RequireGrants, Reverification},
     clerk::{
         backend::{BackendApi, ClerkUser, MetadataUpdate},
         metadata::AppMetadata,

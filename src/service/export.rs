@@ -2,7 +2,7 @@
 //! document, with word counts and reading-time statistics.
 
 use crate::{
-    auth::Auth,
+    auth::{Auth, RequireGrants},
     db::{now_millis, posts, users, Db},
     error::AppError,
     model::{format_date as date, AccountData, Export, ExportStats, Plan, Post},

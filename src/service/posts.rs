@@ -73,7 +73,7 @@ pub async fn list(auth: &Auth, db: &Db, page: PageRequest) -> Result<Page<Post>,
             author_id: &session.user_id,
         },
         // The app's own admins keep seeing everything.
-        Some(org) if may(&session, POSTS_READ) || session.role == Role::Admin => {
+        Some(org) if may(&session, POSTS_READ) || session.metadata.role == Role::Admin => {
             posts::Space::Org { org_id: &org.id }
         }
         Some(_) => return Err(missing(POSTS_READ, "read this organization's posts")),
@@ -171,7 +171,7 @@ fn may(session: &Session, permission: &str) -> bool {
 fn caller(session: &Session) -> Caller<'_> {
     Caller {
         user_id: &session.user_id,
-        app_admin: session.role == Role::Admin,
+        app_admin: session.metadata.role == Role::Admin,
         org_id: session.org.as_ref().map(|o| o.id.as_str()),
         permissions: session
             .org

@@ -162,7 +162,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(test_db: TestDb, extra: &[(&str, &str)]) -> TestApp {
-        TestApp::spawn_full(test_db, extra, Policy::app()).await
+        TestApp::spawn_full(test_db, extra, inkpad::auth::policy::app()).await
     }
 
     /// Boots the app verifying tokens of the test Clerk instance.

@@ -3,7 +3,7 @@
 //! disguised path spends the same budget as the plain one.
 
 use super::Budget;
-use crate::auth::policy::normalize;
+use crate::auth::normalize;
 use crate::security::DEV_INSTANCE_PATH as MOUNT;
 use axum::http::Method;
 

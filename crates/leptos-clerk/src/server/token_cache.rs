@@ -18,17 +18,19 @@ use std::sync::Arc;
 /// Tokens remembered at most (about 1 KB each).
 pub const CAPACITY: usize = 4096;
 
-pub struct TokenCache {
-    entries: quick_cache::sync::Cache<[u8; 32], Arc<Session>>,
+/// The verified sessions, by the digest of their token.
+pub struct TokenCache<M> {
+    entries: quick_cache::sync::Cache<[u8; 32], Arc<Session<M>>>,
 }
 
-impl Default for TokenCache {
+impl<M: Clone> Default for TokenCache<M> {
     fn default() -> Self {
         Self::with_capacity(CAPACITY)
     }
 }
 
-impl TokenCache {
+impl<M: Clone> TokenCache<M> {
+    /// A cache of at most `capacity` sessions.
     pub fn with_capacity(capacity: usize) -> Self {
         TokenCache {
             entries: quick_cache::sync::Cache::new(capacity),
@@ -40,11 +42,13 @@ impl TokenCache {
         Sha256::digest(token.as_bytes()).into()
     }
 
-    pub fn get(&self, key: &[u8; 32]) -> Option<Arc<Session>> {
+    /// The session remembered under `key`.
+    pub fn get(&self, key: &[u8; 32]) -> Option<Arc<Session<M>>> {
         self.entries.get(key)
     }
 
-    pub fn insert(&self, key: [u8; 32], session: Arc<Session>) {
+    /// Remembers a verified session.
+    pub fn insert(&self, key: [u8; 32], session: Arc<Session<M>>) {
         self.entries.insert(key, session);
     }
 
@@ -53,10 +57,12 @@ impl TokenCache {
         self.entries.remove(key);
     }
 
+    /// How many sessions are remembered.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Is nothing remembered?
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -66,7 +72,7 @@ impl TokenCache {
 mod tests {
     use super::*;
 
-    fn session(sub: &str) -> Arc<Session> {
+    fn session(sub: &str) -> Arc<Session<()>> {
         Arc::new(Session::from_claims(
             serde_json::from_value(serde_json::json!({"sub": sub})).unwrap(),
         ))
@@ -76,15 +82,18 @@ mod tests {
     fn keys_are_the_whole_tokens_digest_and_capacity_is_bounded() {
         let cache = TokenCache::with_capacity(100);
         let (a, b) = (
-            TokenCache::key("header.claims.sig"),
-            TokenCache::key("header.claims.siG"),
+            TokenCache::<()>::key("header.claims.sig"),
+            TokenCache::<()>::key("header.claims.siG"),
         );
         assert_ne!(a, b, "one character apart, two keys");
         cache.insert(a, session("user_a"));
         assert_eq!(cache.get(&a).unwrap().user_id, "user_a");
         assert!(cache.get(&b).is_none());
         for i in 0..1_000 {
-            cache.insert(TokenCache::key(&format!("token{i}")), session("user_x"));
+            cache.insert(
+                TokenCache::<()>::key(&format!("token{i}")),
+                session("user_x"),
+            );
         }
         assert!(cache.len() <= 100, "{} entries", cache.len());
         cache.remove(&a);

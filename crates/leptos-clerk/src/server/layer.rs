@@ -1,26 +1,13 @@
 //! The one axum layer that authenticates every request: computes `Auth` once,
 //! sends page loads through Clerk's handshake when their cookies are stale,
-//! enforces the route policy, and stores `Auth` in the request extensions.
+//! enforces the app's route policy, and stores `Auth` in the request
+//! extensions.
 
 use super::{
-    policy::{is_api_path, Access, Policy},
-    request::{
-        cookie_state, cookie_suffix, form_return_path, is_page_load, request_origin,
-        without_handshake_params, CookieState, Credentials, Reason, DEV_BROWSER, HANDSHAKE_NONCE,
-        HANDSHAKE_TOKEN, MAX_HANDSHAKE_REDIRECTS, REDIRECT_COUNT_COOKIE,
-    },
-    session::{Auth, Session},
+    error::AuthError,
+    policy::{is_under, Access, Policy, Rule},
+    session::{Auth, Metadata, Session},
     token_cache::TokenCache,
-};
-use crate::{
-    clerk::{
-        backend::{BackendApi, API_VERSION},
-        jwks::{CachePolicy, JwksCache, JwksFetcher},
-        keys::InstanceKind,
-        verify::{unix_now, TokenError, Verifier},
-    },
-    config::ClerkConfig,
-    error::AppError,
 };
 use axum::{
     extract::{Request, State},
@@ -28,8 +15,19 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use clerk_protocol::{
+    backend::{BackendApi, API_VERSION},
+    jwks::{CachePolicy, JwksCache, JwksFetcher},
+    keys::{InstanceKind, PublishableKey, SecretKey},
+    request::{
+        cookie_state, cookie_suffix, form_return_path, is_page_load, request_origin,
+        without_handshake_params, CookieState, Credentials, Reason, DEV_BROWSER, HANDSHAKE_NONCE,
+        HANDSHAKE_TOKEN, MAX_HANDSHAKE_REDIRECTS, REDIRECT_COUNT_COOKIE,
+    },
+    verify::{unix_now, TokenError, Verifier},
+};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 /// What `encodeURIComponent` escapes: query values as Clerk's SDKs write them.
 const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -43,10 +41,98 @@ const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'(')
     .remove(b')');
 
-/// Everything needed to authenticate a request for one Clerk instance.
-pub struct AuthService {
+/// Clerk's settings as the layer needs them (an app copies them from
+/// Clerk's dashboard, or from an embedded development instance).
+#[derive(Debug, Clone)]
+pub struct ClerkOptions {
+    /// `pk_test_…`/`pk_live_…`; `None`: Clerk is not configured and every
+    /// request is signed out.
+    pub publishable_key: Option<PublishableKey>,
+    /// `sk_…`: the JWKS from the Backend API, and handshake nonces.
+    pub secret_key: Option<SecretKey>,
+    /// A PEM public key for networkless verification (`CLERK_JWT_KEY`).
+    pub jwt_key: Option<String>,
+    /// The Backend API (`https://api.clerk.com`).
+    pub api_url: String,
+    /// Where browsers reach the frontend API when it is proxied through the
+    /// app (`/__clerk`, or an absolute URL); the handshake goes there.
+    pub proxy_url: Option<String>,
+    /// Where a development instance embedded in the app is mounted: its
+    /// pages, the handshake among them, are never sent through the
+    /// handshake themselves.
+    pub instance_path: Option<String>,
+    /// Origins allowed in a token's `azp`; empty: not checked.
+    pub authorized_parties: Vec<String>,
+    /// Tolerance on `exp`/`nbf`/`iat`.
+    pub clock_skew: Duration,
+    /// The app's sign-in page: signed-out page loads the policy refuses go
+    /// there, with `redirect_url` back.
+    pub sign_in_url: String,
+    /// Where signed-in page loads the policy refuses go (the app's page
+    /// saying what is missing).
+    pub unauthorized_url: String,
+    /// Paths under it are an API: refusals are answered, not redirected.
+    pub api_prefix: String,
+}
+
+impl Default for ClerkOptions {
+    fn default() -> Self {
+        ClerkOptions {
+            publishable_key: None,
+            secret_key: None,
+            jwt_key: None,
+            api_url: "https://api.clerk.com".into(),
+            proxy_url: None,
+            instance_path: None,
+            authorized_parties: Vec::new(),
+            clock_skew: Duration::from_secs(5),
+            sign_in_url: "/sign-in".into(),
+            unauthorized_url: "/unauthorized".into(),
+            api_prefix: "/api".into(),
+        }
+    }
+}
+
+/// What the app does with what the layer observes and refuses: counting,
+/// and answering in its own error format. Plain functions, so that the
+/// layer stays cheap to share.
+#[derive(Debug, Clone, Copy)]
+pub struct Hooks {
+    /// Each token check: `("valid", "cached" | "verified")` or
+    /// `("invalid", reason)`.
+    pub on_verification: fn(&'static str, &'static str),
+    /// Each JWKS fetch: did it succeed?
+    pub on_jwks_fetch: fn(bool),
+    /// How an API refusal (and a page's that is neither "sign in" nor
+    /// "not allowed") is answered. Default: [`AuthError`]'s own JSON.
+    pub refusal: fn(AuthError) -> Response,
+    /// Where a form posted without JavaScript comes back to after its
+    /// lapsed session was renewed: given the form's action path, the
+    /// request's origin and the form's page, the path to return to (the
+    /// app may add a notice asking to send it again). Default: the page.
+    pub form_return: fn(&str, &str, &str) -> String,
+}
+
+impl Default for Hooks {
+    fn default() -> Self {
+        Hooks {
+            on_verification: |_, _| {},
+            on_jwks_fetch: |_| {},
+            refusal: IntoResponse::into_response,
+            form_return: |_, _, back| back.to_owned(),
+        }
+    }
+}
+
+/// Everything needed to authenticate a request for one Clerk instance:
+/// the app's metadata `M` is read from each verified token, and its route
+/// table's own requirements are `R`s.
+pub struct AuthService<M, R = super::policy::NoRule> {
     verifier: Option<Verifier>,
-    policy: Policy,
+    policy: Policy<R>,
+    hooks: Hooks,
+    unauthorized_url: String,
+    api_prefix: String,
     cookie_suffix: Option<String>,
     frontend_api_url: Option<String>,
     /// Where browsers reach the frontend API when it is proxied.
@@ -55,7 +141,7 @@ pub struct AuthService {
     instance_path: Option<String>,
     sign_in_url: String,
     /// Tokens already verified, until they expire.
-    verified: TokenCache,
+    verified: TokenCache<M>,
     /// Development keys with the frontend API on another site: the browser
     /// is known to it by a dev browser (`__clerk_db_jwt`), which page loads
     /// must carry and handshakes must forward.
@@ -65,13 +151,12 @@ pub struct AuthService {
     backend: Option<BackendApi>,
 }
 
-/// Where signed-in callers without the needed role or plan are sent.
-const UNAUTHORIZED_URL: &str = "/unauthorized";
-
 /// Why and how a page load goes through the frontend API's handshake.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handshake {
+    /// Why (Clerk's reason names).
     pub reason: Reason,
+    /// How many handshakes in a row this browser already went through.
     pub redirect_count: u32,
     /// The dev browser to hand to the frontend API (development keys).
     pub dev_browser: Option<String>,
@@ -79,28 +164,43 @@ pub struct Handshake {
 
 /// What authenticating a request decided.
 #[derive(Debug)]
-pub enum Outcome {
-    Decided(Auth),
+pub enum Outcome<M> {
+    /// Who is calling.
+    Decided(Auth<M>),
     /// Send the browser to the frontend API for fresh cookies.
     Handshake(Handshake),
     /// The frontend API came back with a verified list of cookies to set.
     ResolveHandshake {
+        /// `Set-Cookie` values.
         cookies: Vec<String>,
     },
 }
 
-impl AuthService {
-    /// Builds the verifier Clerk's settings call for: `CLERK_JWT_KEY` when
-    /// set (no network), else the JWKS from the Backend API (with the secret
-    /// key) or the frontend API.
-    pub fn from_config(
-        clerk: &ClerkConfig,
+impl<M: Metadata, R: Rule<M>> AuthService<M, R> {
+    /// Builds the verifier Clerk's settings call for: a PEM key when set
+    /// (no network), else the JWKS from the Backend API (with the secret
+    /// key) or the frontend API. `Err` says which setting is unusable.
+    pub fn new(
+        clerk: &ClerkOptions,
         http: reqwest::Client,
-        policy: Policy,
+        policy: Policy<R>,
+    ) -> Result<Self, String> {
+        Self::with_hooks(clerk, http, policy, Hooks::default())
+    }
+
+    /// As [`AuthService::new`], with the app's [`Hooks`].
+    pub fn with_hooks(
+        clerk: &ClerkOptions,
+        http: reqwest::Client,
+        policy: Policy<R>,
+        hooks: Hooks,
     ) -> Result<Self, String> {
         let mut service = AuthService {
             verifier: None,
             policy,
+            hooks,
+            unauthorized_url: clerk.unauthorized_url.clone(),
+            api_prefix: clerk.api_prefix.clone(),
             cookie_suffix: None,
             frontend_api_url: None,
             proxy_url: clerk.proxy_url.clone(),
@@ -124,7 +224,7 @@ impl AuthService {
                     Some(sk) => JwksFetcher::backend_api(http.clone(), &clerk.api_url, sk.expose()),
                     None => JwksFetcher::frontend_api(http.clone(), &issuer),
                 }
-                .observed(|ok| crate::metrics::jwks_fetch(if ok { "ok" } else { "error" }));
+                .observed(hooks.on_jwks_fetch);
                 let cache = Arc::new(JwksCache::new(fetcher, CachePolicy::default()));
                 Verifier::with_jwks(cache, &issuer, parties, clerk.clock_skew)
             }
@@ -147,7 +247,12 @@ impl AuthService {
     /// verified and never handshaken; cookies follow the decision table, and
     /// only page loads may be sent through the handshake (at most
     /// `MAX_HANDSHAKE_REDIRECTS` times in a row).
-    pub async fn authenticate(&self, method: &Method, uri: &Uri, headers: &HeaderMap) -> Outcome {
+    pub async fn authenticate(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Outcome<M> {
         let Some(verifier) = &self.verifier else {
             return Outcome::Decided(Auth::SignedOut);
         };
@@ -238,11 +343,15 @@ impl AuthService {
     /// The session `token` stands for: from the cache when it was verified
     /// before (its claims checked again as of now), else verified in full
     /// and remembered.
-    async fn verify(&self, verifier: &Verifier, token: &str) -> Result<Arc<Session>, TokenError> {
+    async fn verify(
+        &self,
+        verifier: &Verifier,
+        token: &str,
+    ) -> Result<Arc<Session<M>>, TokenError> {
         let (result, how) = self.verify_uncounted(verifier, token).await;
         match &result {
-            Ok(_) => crate::metrics::token_verification("valid", how),
-            Err(err) => crate::metrics::token_verification("invalid", err.reason()),
+            Ok(_) => (self.hooks.on_verification)("valid", how),
+            Err(err) => (self.hooks.on_verification)("invalid", err.reason()),
         }
         result
     }
@@ -251,8 +360,8 @@ impl AuthService {
         &self,
         verifier: &Verifier,
         token: &str,
-    ) -> (Result<Arc<Session>, TokenError>, &'static str) {
-        let key = TokenCache::key(token);
+    ) -> (Result<Arc<Session<M>>, TokenError>, &'static str) {
+        let key = TokenCache::<M>::key(token);
         let now = unix_now();
         if let Some(session) = self.verified.get(&key) {
             let result = match verifier.check_claims(&session.claims, now) {
@@ -291,15 +400,14 @@ impl AuthService {
     }
 
     /// The route policy's verdict: `None` lets the request through.
-    pub fn enforce(&self, auth: &Auth, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+    pub fn enforce(&self, auth: &Auth<M>, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
         for access in self.policy.requirements(uri.path()) {
             let verdict = match access {
                 Access::Public => Ok(()),
                 Access::SignedIn => auth.require().map(drop),
-                Access::Role(role) => auth.require_role(role).map(drop),
-                Access::Plan(plan) => auth.require_plan(plan).map(drop),
                 Access::ActiveOrganization => auth.require_organization().map(drop),
                 Access::Permission(permission) => auth.require_permission(permission).map(drop),
+                Access::Require(rule) => auth.require().and_then(|s| rule.check(&s)),
             };
             if let Err(err) = verdict {
                 return Some(self.deny(err, uri, headers));
@@ -308,9 +416,15 @@ impl AuthService {
         None
     }
 
-    fn deny(&self, err: AppError, uri: &Uri, headers: &HeaderMap) -> Response {
-        if is_api_path(uri.path()) {
-            return err.into_response();
+    /// Is `path` under the app's API prefix (refusals answered, not
+    /// redirected)?
+    pub fn is_api_path(&self, path: &str) -> bool {
+        is_under(path, &self.api_prefix)
+    }
+
+    fn deny(&self, err: AuthError, uri: &Uri, headers: &HeaderMap) -> Response {
+        if self.is_api_path(uri.path()) {
+            return (self.hooks.refusal)(err);
         }
         // Back here afterwards, less any handshake parameter or dev browser
         // (never carried on to the sign-in page).
@@ -318,10 +432,10 @@ impl AuthService {
     }
 
     /// A page refused: signed out goes to sign-in and back to `here` (a
-    /// same-origin path), signed in without access to `/unauthorized`.
-    fn deny_page(&self, err: AppError, here: &str, headers: &HeaderMap) -> Response {
+    /// same-origin path), signed in without access to the unauthorized page.
+    fn deny_page(&self, err: AuthError, here: &str, headers: &HeaderMap) -> Response {
         match err {
-            AppError::Unauthenticated => {
+            AuthError::Unauthenticated => {
                 // The return address is a path of this origin; it is made
                 // absolute only when the sign-in page lives on another one.
                 let back = if self.sign_in_url.starts_with('/') {
@@ -344,8 +458,10 @@ impl AuthService {
                 );
                 redirect(&location)
             }
-            AppError::Forbidden(_) | AppError::UpgradeRequired(_) => redirect(UNAUTHORIZED_URL),
-            other => other.into_response(),
+            AuthError::Forbidden(_) | AuthError::UpgradeRequired(_) => {
+                redirect(&self.unauthorized_url)
+            }
+            other => (self.hooks.refusal)(other),
         }
     }
 
@@ -406,13 +522,13 @@ impl AuthService {
     }
 }
 
-impl AuthService {
+impl<M: Metadata, R: Rule<M>> AuthService<M, R> {
     /// A form posted without JavaScript whose session token has lapsed
     /// (tokens live 60 s; no script renewed it while the user typed): the
     /// handshake renews it and the browser returns to the form's page —
-    /// `303`, so it comes back with a GET: the post itself is not replayed,
-    /// and the page says so where the form is (Leptos' server-action error,
-    /// `__path`/`__err`), asking to send it again.
+    /// `303`, so it comes back with a GET: the post itself is not replayed
+    /// (the app's `form_return` hook may add a notice asking to send it
+    /// again).
     fn form_handshake(
         &self,
         uri: &Uri,
@@ -420,21 +536,8 @@ impl AuthService {
         back: &str,
         handshake: &Handshake,
     ) -> Option<Response> {
-        use leptos::server_fn::error::ServerFnUrlError;
         let origin = request_origin(headers)?;
-        let notice = AppError::Unavailable(
-            "Your sign-in needed renewing, so that form was not sent. \
-             It is renewed now: please send it again."
-                .into(),
-        );
-        let return_to = ServerFnUrlError::new(uri.path(), notice)
-            .to_url(&format!("{origin}{back}"))
-            .ok()
-            .map(|url| match url.query() {
-                Some(query) => format!("{}?{query}", url.path()),
-                None => url.path().to_owned(),
-            })
-            .unwrap_or_else(|| back.to_owned());
+        let return_to = (self.hooks.form_return)(uri.path(), &origin, back);
         self.handshake_to(&return_to, headers, handshake)
             .map(see_other)
     }
@@ -491,7 +594,7 @@ fn is_clerk_cookie(set_cookie: &str) -> bool {
         })
 }
 
-fn signed_out_for(err: TokenError) -> Auth {
+fn signed_out_for<M>(err: TokenError) -> Auth<M> {
     if err == TokenError::KeysUnavailable {
         tracing::warn!("session token not checked: Clerk's keys are unavailable");
         Auth::Unavailable
@@ -503,13 +606,13 @@ fn signed_out_for(err: TokenError) -> Auth {
 
 /// `307` to `location`, never cached: a handshake's step (the app's or the
 /// frontend API's) depends on the browser's cookies at that moment.
-pub(crate) fn redirect(location: &str) -> Response {
+fn redirect(location: &str) -> Response {
     clerk_protocol::request::handshake_redirect(location).into_response()
 }
 
 /// The middleware: `axum::middleware::from_fn_with_state(service, authenticate)`.
-pub async fn authenticate(
-    State(service): State<Arc<AuthService>>,
+pub async fn authenticate<M: Metadata, R: Rule<M>>(
+    State(service): State<Arc<AuthService<M, R>>>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -537,11 +640,11 @@ pub async fn authenticate(
         // A page without JavaScript posted a form: answer as for a page, so
         // the browser lands somewhere it can act (sign-in and back to the
         // form's page), never on a bare JSON error.
-        if let (Some(back), true) = (&form_back, is_api_path(request.uri().path())) {
+        if let (Some(back), true) = (&form_back, service.is_api_path(request.uri().path())) {
             let err = auth
                 .require()
                 .err()
-                .unwrap_or_else(|| AppError::Forbidden(String::new()));
+                .unwrap_or_else(|| AuthError::Forbidden(String::new()));
             return see_other(service.deny_page(err, back, request.headers()));
         }
         return denied;
@@ -555,8 +658,8 @@ mod tests {
     //! The layer's decision for each handshake reason it tells apart, with
     //! development keys (dev browsers) and production keys, networkless.
     use super::*;
-    use crate::clerk::{keys::PublishableKey, mint::SigningKey};
-    use axum::http::HeaderValue;
+    use crate::server::policy::NoRule;
+    use clerk_protocol::mint::SigningKey;
     use std::sync::OnceLock;
 
     const HOST: &str = "clerk.layer.test";
@@ -566,27 +669,21 @@ mod tests {
         KEY.get_or_init(|| SigningKey::generate("ins_layer").unwrap())
     }
 
-    fn service(kind: InstanceKind, proxy: Option<&str>) -> AuthService {
+    type Service = AuthService<(), NoRule>;
+
+    fn service(kind: InstanceKind, proxy: Option<&str>) -> Service {
         service_with(kind, proxy, None)
     }
 
-    fn service_with(
-        kind: InstanceKind,
-        proxy: Option<&str>,
-        instance: Option<&str>,
-    ) -> AuthService {
-        let pk = PublishableKey::for_host(kind, HOST);
-        let pem = key().public_pem();
-        let proxy = proxy.map(str::to_owned);
-        let mut config = crate::config::Config::from_lookup(|name| match name {
-            "CLERK_PUBLISHABLE_KEY" => Some(pk.as_str().to_owned()),
-            "CLERK_JWT_KEY" => Some(pem.clone()),
-            "CLERK_PROXY_URL" => proxy.clone(),
-            _ => None,
-        })
-        .unwrap();
-        config.clerk.instance_path = instance.map(str::to_owned);
-        AuthService::from_config(&config.clerk, reqwest::Client::new(), Policy::app()).unwrap()
+    fn service_with(kind: InstanceKind, proxy: Option<&str>, instance: Option<&str>) -> Service {
+        let options = ClerkOptions {
+            publishable_key: Some(PublishableKey::for_host(kind, HOST)),
+            jwt_key: Some(key().public_pem()),
+            proxy_url: proxy.map(str::to_owned),
+            instance_path: instance.map(str::to_owned),
+            ..ClerkOptions::default()
+        };
+        AuthService::new(&options, reqwest::Client::new(), Policy::none()).unwrap()
     }
 
     fn token(iat_ago: i64, lifetime: i64) -> String {
@@ -609,7 +706,7 @@ mod tests {
     }
 
     /// The handshake a page load gets, or `None` when it is decided.
-    async fn handshake(service: &AuthService, uri: &str, cookies: &str) -> Option<Handshake> {
+    async fn handshake(service: &Service, uri: &str, cookies: &str) -> Option<Handshake> {
         let uri: Uri = uri.parse().unwrap();
         match service
             .authenticate(&Method::GET, &uri, &page(cookies))

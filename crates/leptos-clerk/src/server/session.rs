@@ -1,20 +1,47 @@
 //! The `Auth` value of a request: signed in (with the session's claims and
-//! what they grant), signed out, or unknown because keys were unavailable.
+//! what they grant), signed out, or unknown because keys were unavailable;
+//! Clerk's `has()` over it; and reverification's rules.
 
-use crate::{
-    clerk::{
-        claims::{OrgContext, SessionClaims},
-        metadata::AppMetadata,
-    },
-    error::AppError,
-    model::{Plan, Role},
-};
-use std::sync::Arc;
+use super::error::AuthError;
+use clerk_protocol::claims::{OrgContext, SessionClaims};
+use std::{fmt::Debug, sync::Arc};
+
+/// What the app reads from a verified session token beyond Clerk's own
+/// claims — its roles, plans or flags, usually from public metadata in the
+/// token (a session-token template). Read once per verified token and kept
+/// with the session, so it always comes from the token, never from a
+/// database copy that may lag behind.
+///
+/// `has_role` and `has_plan` are what `has()` asks it: its own roles and
+/// plans (say `admin`, `pro`), besides Clerk's organization roles and
+/// billing plans, which `has()` reads from the claims itself.
+pub trait Metadata: Clone + Debug + Send + Sync + 'static {
+    /// Reads the app's metadata from the verified claims. It must not fail:
+    /// a missing or unknown value reads as the least privileged one.
+    fn from_claims(claims: &SessionClaims) -> Self;
+
+    /// Does it hold role `role`?
+    fn has_role(&self, _role: &str) -> bool {
+        false
+    }
+
+    /// Does it hold plan `plan`?
+    fn has_plan(&self, _plan: &str) -> bool {
+        false
+    }
+}
+
+/// No metadata of the app's own.
+impl Metadata for () {
+    fn from_claims(_claims: &SessionClaims) -> Self {}
+}
 
 /// The verified identity of one request. Computed once by the auth layer.
 #[derive(Debug, Clone)]
-pub enum Auth {
-    SignedIn(Arc<Session>),
+pub enum Auth<M> {
+    /// A verified session.
+    SignedIn(Arc<Session<M>>),
+    /// No session, or one that did not verify.
     SignedOut,
     /// A token was presented but could not be checked (Clerk's keys were
     /// unreachable): protected resources answer 503, public ones treat the
@@ -24,12 +51,16 @@ pub enum Auth {
 
 /// A verified session.
 #[derive(Debug, Clone)]
-pub struct Session {
+pub struct Session<M> {
+    /// Its user (`sub`).
     pub user_id: String,
+    /// Its session (`sid`).
     pub session_id: Option<String>,
-    pub role: Role,
-    pub plan: Plan,
+    /// The active organization, its role and permissions (the `o` claim).
     pub org: Option<OrgContext>,
+    /// The app's metadata, read from the claims.
+    pub metadata: M,
+    /// Every verified claim.
     pub claims: SessionClaims,
 }
 
@@ -61,16 +92,23 @@ pub enum Reverification {
     Moderate,
     /// Second factor (or the first) within a day.
     Lax,
+    /// A level within `after_minutes`.
     Custom {
+        /// Which factors.
         level: VerificationLevel,
+        /// How recently, in minutes.
         after_minutes: i64,
     },
 }
 
+/// Which factors a reverification asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerificationLevel {
+    /// The first factor (password, code).
     FirstFactor,
+    /// The second factor when enrolled, else the first.
     SecondFactor,
+    /// Both factors; needs a second one enrolled.
     MultiFactor,
 }
 
@@ -129,22 +167,26 @@ impl Reverification {
     }
 }
 
-impl Session {
+impl<M: Metadata> Session<M> {
+    /// The session `claims` stand for (verified by the caller).
     pub fn from_claims(claims: SessionClaims) -> Self {
         Session {
             user_id: claims.sub.clone().unwrap_or_default(),
             session_id: claims.sid.clone(),
-            role: claims.role(),
-            plan: claims.plan(),
             org: claims.org(),
+            metadata: M::from_claims(&claims),
             claims,
         }
     }
 
+    /// Clerk's `has()`: a role (the app's, or the organization's with or
+    /// without `org:`), a plan (the app's, or a billing plan), an
+    /// organization permission, a feature, or a recent enough
+    /// verification. Anything absent answers `false`.
     pub fn has(&self, check: Check<'_>) -> bool {
         match check {
             Check::Role(role) => {
-                self.role.as_str() == role
+                self.metadata.has_role(role)
                     || self
                         .org
                         .as_ref()
@@ -154,7 +196,7 @@ impl Session {
             Check::Plan(plan) => match plan.split_once(':') {
                 Some((scope, name)) => self.claims.plans(scope).iter().any(|p| p == name),
                 None => {
-                    self.plan.as_str() == plan || self.claims.plans("o").iter().any(|p| p == plan)
+                    self.metadata.has_plan(plan) || self.claims.plans("o").iter().any(|p| p == plan)
                 }
             },
             Check::Permission(permission) => self
@@ -173,62 +215,53 @@ impl Session {
 
     /// `Ok` when the session meets `requirement`, else the reverification
     /// error Clerk's clients know how to answer (403).
-    pub fn require_reverification(&self, requirement: Reverification) -> Result<(), AppError> {
-        if self.has(Check::Reverification(requirement)) {
+    pub fn require_reverification(&self, requirement: Reverification) -> Result<(), AuthError> {
+        if requirement.is_met_by(self.claims.fva.as_deref()) {
             Ok(())
         } else {
-            Err(AppError::ReverificationRequired(requirement.name().into()))
+            Err(AuthError::ReverificationRequired(requirement.name()))
         }
     }
 }
 
-impl Auth {
-    pub fn session(&self) -> Option<&Arc<Session>> {
+impl<M> Auth<M> {
+    /// The verified session, when signed in.
+    pub fn session(&self) -> Option<&Arc<Session<M>>> {
         match self {
             Auth::SignedIn(session) => Some(session),
             _ => None,
         }
     }
 
+    /// The signed-in user's id.
     pub fn user_id(&self) -> Option<&str> {
         self.session().map(|s| s.user_id.as_str())
     }
 
+    /// Is there a verified session?
     pub fn is_signed_in(&self) -> bool {
         matches!(self, Auth::SignedIn(_))
     }
 
-    pub fn has(&self, check: Check<'_>) -> bool {
-        self.session().is_some_and(|s| s.has(check))
-    }
-
-    /// The session, or the error a protected resource answers with.
-    pub fn require(&self) -> Result<Arc<Session>, AppError> {
+    /// The session, or the error a protected resource answers with: 401
+    /// signed out, 503 when sign-in could not be checked.
+    pub fn require(&self) -> Result<Arc<Session<M>>, AuthError> {
         match self {
             Auth::SignedIn(session) => Ok(session.clone()),
-            Auth::SignedOut => Err(AppError::Unauthenticated),
-            Auth::Unavailable => Err(AppError::Unavailable(
+            Auth::SignedOut => Err(AuthError::Unauthenticated),
+            Auth::Unavailable => Err(AuthError::Unavailable(
                 "Sign-in cannot be checked right now. Please try again shortly.".into(),
             )),
         }
     }
 
-    pub fn require_role(&self, role: Role) -> Result<Arc<Session>, AppError> {
-        let session = self.require()?;
-        if session.role == role {
-            Ok(session)
-        } else {
-            Err(AppError::Forbidden(format!("This needs the {role} role.")))
-        }
-    }
-
     /// The session, if its token names an active organization.
-    pub fn require_organization(&self) -> Result<Arc<Session>, AppError> {
+    pub fn require_organization(&self) -> Result<Arc<Session<M>>, AuthError> {
         let session = self.require()?;
         if session.org.is_some() {
             Ok(session)
         } else {
-            Err(AppError::Forbidden(
+            Err(AuthError::Forbidden(
                 "This needs an active organization: choose one in the organization switcher."
                     .into(),
             ))
@@ -236,26 +269,26 @@ impl Auth {
     }
 
     /// The session, if the active organization grants `permission`.
-    pub fn require_permission(&self, permission: &str) -> Result<Arc<Session>, AppError> {
+    pub fn require_permission(&self, permission: &str) -> Result<Arc<Session<M>>, AuthError> {
         let session = self.require()?;
-        if session.has(Check::Permission(permission)) {
+        let granted = session
+            .org
+            .as_ref()
+            .is_some_and(|o| o.permissions.iter().any(|p| p == permission));
+        if granted {
             Ok(session)
         } else {
-            Err(AppError::Forbidden(format!(
+            Err(AuthError::Forbidden(format!(
                 "This needs the {permission} permission in the active organization."
             )))
         }
     }
+}
 
-    pub fn require_plan(&self, plan: Plan) -> Result<Arc<Session>, AppError> {
-        let session = self.require()?;
-        if session.plan == plan {
-            Ok(session)
-        } else {
-            Err(AppError::UpgradeRequired(format!(
-                "This feature is part of the {plan} plan. Upgrade to use it."
-            )))
-        }
+impl<M: Metadata> Auth<M> {
+    /// Clerk's `has()` for this request: `false` when signed out.
+    pub fn has(&self, check: Check<'_>) -> bool {
+        self.session().is_some_and(|s| s.has(check))
     }
 }
 
@@ -264,7 +297,31 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn session(claims: serde_json::Value) -> Session {
+    /// An app's metadata: a role from `metadata.role`, a plan from
+    /// `metadata.plan`.
+    #[derive(Debug, Clone)]
+    struct Meta {
+        role: Option<String>,
+        plan: Option<String>,
+    }
+
+    impl Metadata for Meta {
+        fn from_claims(claims: &SessionClaims) -> Self {
+            let read = |key: &str| claims.metadata.as_ref()?[key].as_str().map(str::to_owned);
+            Meta {
+                role: read("role"),
+                plan: read("plan"),
+            }
+        }
+        fn has_role(&self, role: &str) -> bool {
+            self.role.as_deref() == Some(role)
+        }
+        fn has_plan(&self, plan: &str) -> bool {
+            self.plan.as_deref() == Some(plan)
+        }
+    }
+
+    fn session(claims: serde_json::Value) -> Session<Meta> {
         Session::from_claims(serde_json::from_value(claims).unwrap())
     }
 
@@ -272,7 +329,7 @@ mod tests {
     fn has_checks_roles_plans_permissions_and_features() {
         let s = session(json!({
             "sub": "user_1", "v": 2, "pla": "u:pro", "fea": "u:export,o:teams",
-            "metadata": {"role": "admin"},
+            "metadata": {"role": "admin", "plan": "pro"},
             "o": {"id": "org_1", "rol": "billing", "per": "manage", "fpm": "1"}
         }));
         assert!(s.has(Check::Role("admin")));
@@ -281,6 +338,7 @@ mod tests {
         assert!(!s.has(Check::Role("member")));
         assert!(s.has(Check::Plan("pro")));
         assert!(s.has(Check::Plan("u:pro")));
+        assert!(!s.has(Check::Plan("team")));
         assert!(!s.has(Check::Plan("o:pro")));
         assert!(s.has(Check::Permission("org:teams:manage")));
         assert!(!s.has(Check::Permission("org:teams:read")));
@@ -338,7 +396,7 @@ mod tests {
         assert!(s.require_reverification(Strict).is_ok());
         let stale = session(json!({"sub": "user_1", "fva": [11, -1]}));
         let err = stale.require_reverification(Strict).unwrap_err();
-        assert_eq!(err, AppError::ReverificationRequired("strict".into()));
+        assert_eq!(err, AuthError::ReverificationRequired("strict"));
         assert_eq!(err.status(), 403);
         let none = session(json!({"sub": "user_1"}));
         assert!(!none.has(Check::Reverification(Lax)));
@@ -346,14 +404,18 @@ mod tests {
 
     #[test]
     fn require_maps_to_the_right_errors() {
-        assert_eq!(Auth::SignedOut.require().unwrap_err().status(), 401);
-        assert_eq!(Auth::Unavailable.require().unwrap_err().status(), 503);
+        assert_eq!(Auth::<()>::SignedOut.require().unwrap_err().status(), 401);
+        assert_eq!(Auth::<()>::Unavailable.require().unwrap_err().status(), 503);
         let member = Auth::SignedIn(Arc::new(session(json!({"sub": "user_1"}))));
-        assert_eq!(member.require_role(Role::Admin).unwrap_err().status(), 403);
-        let err = member.require_plan(Plan::Pro).unwrap_err();
-        assert_eq!((err.status(), err.title()), (403, "Upgrade required"));
-        assert!(member.require_role(Role::Member).is_ok());
+        assert_eq!(member.require_organization().unwrap_err().status(), 403);
+        assert_eq!(
+            member
+                .require_permission("org:x:read")
+                .unwrap_err()
+                .status(),
+            403
+        );
         assert_eq!(member.user_id(), Some("user_1"));
-        assert!(!Auth::SignedOut.has(Check::Role("member")));
+        assert!(!Auth::<Meta>::SignedOut.has(Check::Role("member")));
     }
 }

@@ -2,6 +2,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "hydrate")]
+pub mod js;
+pub mod redirect;
 #[cfg(feature = "ssr")]
 pub mod server;
 

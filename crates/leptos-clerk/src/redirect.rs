@@ -1,0 +1,69 @@
+//! Return addresses in the browser and on the server alike: only paths of
+//! the app's own origin are ever carried to the sign-in page and back, so a
+//! link cannot send someone off-site after signing in.
+
+/// `base?redirect_url=<return_to>` when `return_to` is a same-origin path.
+pub fn with_redirect(base: &str, return_to: &str) -> String {
+    match safe_redirect(return_to) {
+        Some(path) => {
+            let encoded = percent_encode(&path, b"/");
+            let sep = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{sep}redirect_url={encoded}")
+        }
+        None => base.to_owned(),
+    }
+}
+
+/// A same-origin path (`/x?y#z`), or `None` for anything that could leave
+/// the site (`//evil`, `https://…`, `/\evil`, control characters).
+pub fn safe_redirect(target: &str) -> Option<String> {
+    let ok = target.starts_with('/')
+        && !target.starts_with("//")
+        && !target.contains('\\')
+        && !target.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then(|| target.to_owned())
+}
+
+/// Percent-encodes all but unreserved characters and those in `keep`.
+pub fn percent_encode(s: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        assert_eq!(
+            safe_redirect("/dashboard?x=1#y").as_deref(),
+            Some("/dashboard?x=1#y")
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/a b",
+            "dashboard",
+            "",
+        ] {
+            assert_eq!(safe_redirect(bad), None, "{bad}");
+        }
+        assert_eq!(
+            with_redirect("/sign-in", "/posts/1?tab=a&b"),
+            "/sign-in?redirect_url=/posts/1%3Ftab%3Da%26b"
+        );
+        assert_eq!(
+            with_redirect("/sign-in", "https://evil.example"),
+            "/sign-in"
+        );
+    }
+}

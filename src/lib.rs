@@ -10,6 +10,8 @@ pub mod rpc;
 
 #[cfg(feature = "hydrate")]
 pub mod api_client;
+#[cfg(feature = "hydrate")]
+pub mod clerk_js;
 
 #[cfg(feature = "ssr")]
 pub mod api;

@@ -14,7 +14,6 @@ use crate::{
     model::{AuthSnapshot, ClerkSettings, Plan, Role},
 };
 use leptos::prelude::*;
-pub use leptos_clerk::redirect::{percent_encode, safe_redirect, with_redirect};
 use std::sync::Arc;
 
 pub type SettingsResource = Resource<Result<ClerkSettings, AppError>>;
@@ -164,10 +163,9 @@ pub fn hydration_finished() {
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::ClerkContext;
-    use crate::model::ClerkSettings;
+    use crate::{clerk_js, model::ClerkSettings};
     use leptos::prelude::*;
     use leptos::task::spawn_local;
-    use leptos_clerk::js as clerk_js;
 
     pub fn start(ctx: ClerkContext, settings: ClerkSettings) {
         let script = settings.script_url.clone();
@@ -352,7 +350,7 @@ impl UseAuth {
     pub async fn get_token(&self) -> Option<String> {
         #[cfg(feature = "hydrate")]
         {
-            let token = leptos_clerk::js::Clerk::get()?
+            let token = crate::clerk_js::Clerk::get()?
                 .token(true)
                 .await
                 .ok()
@@ -369,7 +367,7 @@ impl UseAuth {
     /// component waiting for the answer. `None` when signed out.
     #[cfg(feature = "hydrate")]
     pub async fn session_token(&self) -> Option<String> {
-        leptos_clerk::js::Clerk::get()?
+        crate::clerk_js::Clerk::get()?
             .token(false)
             .await
             .ok()
@@ -389,7 +387,7 @@ impl UseAuth {
         };
         #[cfg(feature = "hydrate")]
         {
-            let clerk = leptos_clerk::js::Clerk::get().ok_or("Clerk is not loaded yet.")?;
+            let clerk = crate::clerk_js::Clerk::get().ok_or("Clerk is not loaded yet.")?;
             let result = clerk.reverify_with_password(level, password).await;
             self.refresh();
             result
@@ -407,7 +405,7 @@ impl UseAuth {
         {
             let target = redirect_url.to_owned();
             leptos::task::spawn_local(async move {
-                match leptos_clerk::js::Clerk::get() {
+                match crate::clerk_js::Clerk::get() {
                     Some(clerk) => {
                         if let Err(err) = clerk.sign_out_to(&target).await {
                             leptos::logging::warn!("sign-out failed: {err}");
@@ -428,8 +426,8 @@ impl UseAuth {
     /// clerk-js has not loaded, so the caller can say so.
     pub fn open_user_profile(&self, start_path: &str) -> bool {
         #[cfg(feature = "hydrate")]
-        if let Some(clerk) = leptos_clerk::js::Clerk::get().filter(|_| self.clerk_loaded()) {
-            clerk.open_user_profile_modal(&leptos_clerk::js::props(&[
+        if let Some(clerk) = crate::clerk_js::Clerk::get().filter(|_| self.clerk_loaded()) {
+            clerk.open_user_profile_modal(&crate::clerk_js::props(&[
                 ("afterSignOutUrl", "/"),
                 ("__experimental_startPath", start_path),
             ]));
@@ -485,6 +483,41 @@ impl UseAuth {
             );
         }
     }
+}
+
+/// `base?redirect_url=<return_to>` when `return_to` is a same-origin path.
+pub fn with_redirect(base: &str, return_to: &str) -> String {
+    match safe_redirect(return_to) {
+        Some(path) => {
+            let encoded = percent_encode(&path, b"/");
+            let sep = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{sep}redirect_url={encoded}")
+        }
+        None => base.to_owned(),
+    }
+}
+
+/// A same-origin path (`/x?y#z`), or `None` for anything that could leave
+/// the site (`//evil`, `https://…`, `/\evil`, control characters).
+pub fn safe_redirect(target: &str) -> Option<String> {
+    let ok = target.starts_with('/')
+        && !target.starts_with("//")
+        && !target.contains('\\')
+        && !target.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then(|| target.to_owned())
+}
+
+/// Percent-encodes all but unreserved characters and those in `keep`.
+pub fn percent_encode(s: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[cfg(feature = "hydrate")]
@@ -611,8 +644,8 @@ fn ClerkWidget(
     #[cfg(feature = "hydrate")]
     {
         let mounted = RwSignal::new(false);
+        use crate::clerk_js::{self, Widget};
         use leptos::wasm_bindgen::JsCast;
-        use leptos_clerk::js::{self as clerk_js, Widget};
         let kind = match widget {
             "sign-in" => Widget::SignIn,
             "sign-up" => Widget::SignUp,
@@ -950,5 +983,31 @@ mod tests {
         assert!(!When::Permission("org:posts:manage".into()).matches(Some(&personal)));
         assert!(!When::Feature("teams".into()).matches(Some(&personal)));
         assert!(!When::OrgRole("org:member".into()).matches(None));
+    }
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        assert_eq!(
+            safe_redirect("/dashboard?x=1#y").as_deref(),
+            Some("/dashboard?x=1#y")
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/a b",
+            "dashboard",
+            "",
+        ] {
+            assert_eq!(safe_redirect(bad), None, "{bad}");
+        }
+        assert_eq!(
+            with_redirect("/sign-in", "/posts/1?tab=a&b"),
+            "/sign-in?redirect_url=/posts/1%3Ftab%3Da%26b"
+        );
+        assert_eq!(
+            with_redirect("/sign-in", "https://evil.example"),
+            "/sign-in"
+        );
     }
 }

@@ -2,9 +2,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-#[cfg(feature = "hydrate")]
-pub mod js;
-pub mod redirect;
 #[cfg(feature = "ssr")]
 pub mod server;
 

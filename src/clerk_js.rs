@@ -4,7 +4,7 @@
 //! organization (switcher, create, profile) widgets,
 //! `openSignIn`, `openUserProfile`, `signOut`, `session.getToken()` and the session's
 //! reverification (`startVerification`, `attemptFirstFactorVerification`).
-//! Browser only (feature `hydrate`).
+//! Browser only.
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::{prelude::*, JsCast};
@@ -72,17 +72,11 @@ extern "C" {
 /// Which widget a node holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Widget {
-    /// `<SignIn/>` (`mountSignIn`).
     SignIn,
-    /// `<SignUp/>` (`mountSignUp`).
     SignUp,
-    /// `<UserButton/>` (`mountUserButton`).
     UserButton,
-    /// `<OrganizationSwitcher/>` (`mountOrganizationSwitcher`).
     OrganizationSwitcher,
-    /// `<CreateOrganization/>` (`mountCreateOrganization`).
     CreateOrganization,
-    /// `<OrganizationProfile/>` (`mountOrganizationProfile`).
     OrganizationProfile,
 }
 
@@ -194,7 +188,6 @@ impl Clerk {
         }
     }
 
-    /// Takes `widget` out of `node` (when this Clerk offers it).
     pub fn unmount(&self, widget: Widget, node: &HtmlElement) {
         if !self.offers(widget.mount_method()) {
             return;
@@ -214,7 +207,6 @@ impl Clerk {
         Reflect::get(self, &JsValue::from_str(name)).is_ok_and(|f| f.is_function())
     }
 
-    /// Clerk's sign-in in a modal (`openSignIn`).
     pub fn open_sign_in_modal(&self, props: &JsValue) {
         self.open_sign_in(props);
     }
@@ -225,7 +217,6 @@ impl Clerk {
         self.open_user_profile(props);
     }
 
-    /// Signs out (`signOut`) and goes to `redirect_url`.
     pub async fn sign_out_to(&self, redirect_url: &str) -> Result<(), String> {
         JsFuture::from(self.sign_out(&props(&[("redirectUrl", redirect_url)])))
             .await
@@ -233,7 +224,6 @@ impl Clerk {
             .map_err(error_message)
     }
 
-    /// The active session's id, when signed in.
     pub fn session_id(&self) -> Option<String> {
         self.session().map(|s| s.id())
     }

@@ -71,6 +71,9 @@ pub enum DevInstanceError {
     /// Its stored keys do not parse, or seeding failed.
     #[error("stored development instance is unreadable: {0}")]
     Corrupt(String),
+    /// The app's settings cannot be served (see [`Settings::check`]).
+    #[error("development instance settings: {0}")]
+    Settings(String),
 }
 
 /// What the app's Clerk settings become when the instance stands in for
@@ -114,6 +117,7 @@ impl DevInstance {
         addr: SocketAddr,
         settings: Settings,
     ) -> Result<Self, DevInstanceError> {
+        settings.check().map_err(DevInstanceError::Settings)?;
         db.migrate().await?;
         let roles = orgs::RoleModel::new(settings.organization_feature.clone());
         if let Some(instance) = Self::load(db, addr, &settings).await? {

@@ -43,6 +43,33 @@ impl Default for Settings {
     }
 }
 
+/// Keys the console's user rows already use for their own fields.
+const RESERVED_KEYS: [&str; 5] = ["id", "email", "first_name", "last_name", "sessions"];
+
+impl Settings {
+    /// Refuses settings the console could not show faithfully: a metadata
+    /// field without choices, two fields with one key, or a key the
+    /// console's user rows already use (`id`, `email`, `first_name`,
+    /// `last_name`, `sessions`).
+    pub fn check(&self) -> Result<(), String> {
+        for (i, field) in self.metadata_fields.iter().enumerate() {
+            if field.choices.is_empty() {
+                return Err(format!("metadata field {:?} offers no choices", field.key));
+            }
+            if RESERVED_KEYS.contains(&field.key.as_str()) {
+                return Err(format!(
+                    "metadata field key {:?} is reserved by the console",
+                    field.key
+                ));
+            }
+            if self.metadata_fields[..i].iter().any(|f| f.key == field.key) {
+                return Err(format!("metadata field {:?} is listed twice", field.key));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Where the app's auth pages are, and where users go after them (the
 /// instance's environment serves them to clerk-js, as Clerk's "Paths").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,5 +171,33 @@ impl OrganizationFeature {
             permissions: owned(permissions),
             member_permissions: owned(member),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_the_console_cannot_show_are_refused() {
+        let with = |fields: Vec<MetadataField>| Settings {
+            metadata_fields: fields,
+            ..Settings::default()
+        };
+        assert!(with(vec![MetadataField::new(
+            "role",
+            "Role",
+            &["member", "admin"]
+        )])
+        .check()
+        .is_ok());
+        assert!(with(vec![MetadataField::new("email", "Email", &["x"])])
+            .check()
+            .is_err());
+        assert!(with(vec![MetadataField::new("tier", "Tier", &[])])
+            .check()
+            .is_err());
+        let tier = MetadataField::new("tier", "Tier", &["basic"]);
+        assert!(with(vec![tier.clone(), tier]).check().is_err());
     }
 }

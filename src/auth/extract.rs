@@ -15,9 +15,7 @@ pub async fn auth() -> Result<Auth, AppError> {
 
 /// The signed-in caller, or `Unauthenticated` (401 on the wire).
 pub async fn require_auth() -> Result<Arc<Session>, AppError> {
-    auth()
-        .await?
-        .require()
+    leptos_clerk::server::require_auth::<Grants>()
         .map_err(|e| AppError::from(e).into_server_fn_error())
 }
 

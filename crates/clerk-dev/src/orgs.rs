@@ -1,6 +1,7 @@
 //! The development instance's organizations: organizations, memberships
-//! with their roles, the permissions each role grants (this instance's
-//! fixed configuration, as a Clerk instance's dashboard holds it),
+//! with their roles, the permissions each role grants (the app's
+//! organization feature, kept in the instance's row as a Clerk instance's
+//! dashboard holds it),
 //! invitations by email, the organization a session has active, and the
 //! `o` claim its tokens carry. Every change queues its webhook
 //! (`organization.*`, `organizationMembership.*`, `organizationInvitation.*`)
@@ -302,14 +303,14 @@ const MEMBERSHIP_COLUMNS: &str = "m.id, m.organization_id, o.name, o.slug, m.rol
       WHERE i.organization_id = o.id AND i.status = 'pending') AS pending_invitations_count, \
      o.created_by AS org_created_by, o.created_at AS org_created_at, \
      o.updated_at AS org_updated_at, \
-     (SELECT org_feature FROM clerk_dev_instance WHERE id = 1) AS feature, \
-     (SELECT org_permissions FROM clerk_dev_instance WHERE id = 1) AS feature_permissions, \
-     (SELECT org_member_permissions FROM clerk_dev_instance WHERE id = 1) AS member_permissions";
+     ins.org_feature AS feature, ins.org_permissions AS feature_permissions, \
+     ins.org_member_permissions AS member_permissions";
 
 const MEMBERSHIP_FROM: &str = "FROM clerk_dev_memberships m \
      JOIN clerk_dev_organizations o ON o.id = m.organization_id \
      JOIN clerk_dev_users u ON u.id = m.user_id \
-     LEFT JOIN clerk_dev_email_addresses e ON e.id = u.primary_email_address_id";
+     LEFT JOIN clerk_dev_email_addresses e ON e.id = u.primary_email_address_id \
+     LEFT JOIN clerk_dev_instance ins ON ins.id = 1";
 
 impl Membership {
     /// The instance's role model, as this membership was read with it.

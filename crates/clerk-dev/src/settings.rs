@@ -47,11 +47,31 @@ impl Default for Settings {
 const RESERVED_KEYS: [&str; 5] = ["id", "email", "first_name", "last_name", "sessions"];
 
 impl Settings {
-    /// Refuses settings the console could not show faithfully: a metadata
-    /// field without choices, two fields with one key, or a key the
-    /// console's user rows already use (`id`, `email`, `first_name`,
-    /// `last_name`, `sessions`).
+    /// Refuses settings the instance could not serve faithfully: a
+    /// metadata field without choices, two fields with one key, or a key
+    /// the console's user rows already use (`id`, `email`, `first_name`,
+    /// `last_name`, `sessions`); an organization feature with more
+    /// permissions than a token's bitmask holds (64), or granting members
+    /// a permission it does not have.
     pub fn check(&self) -> Result<(), String> {
+        if let Some(feature) = &self.organization_feature {
+            if feature.key.is_empty() || feature.permissions.len() > 64 {
+                return Err(format!(
+                    "organization feature {:?} needs a key and at most 64 permissions",
+                    feature.key
+                ));
+            }
+            if let Some(p) = feature
+                .member_permissions
+                .iter()
+                .find(|p| !feature.permissions.contains(p))
+            {
+                return Err(format!(
+                    "members are granted {p:?}, which feature {:?} does not have",
+                    feature.key
+                ));
+            }
+        }
         for (i, field) in self.metadata_fields.iter().enumerate() {
             if field.choices.is_empty() {
                 return Err(format!("metadata field {:?} offers no choices", field.key));
@@ -199,5 +219,25 @@ mod tests {
             .is_err());
         let tier = MetadataField::new("tier", "Tier", &["basic"]);
         assert!(with(vec![tier.clone(), tier]).check().is_err());
+    }
+
+    #[test]
+    fn features_a_token_cannot_encode_are_refused() {
+        let with = |feature: OrganizationFeature| Settings {
+            organization_feature: Some(feature),
+            ..Settings::default()
+        };
+        let posts = OrganizationFeature::new("posts", &["read", "create"], &["read"]);
+        assert!(with(posts).check().is_ok());
+        let stray = OrganizationFeature::new("posts", &["read"], &["manage"]);
+        assert!(with(stray).check().is_err());
+        let names: Vec<String> = (0..65).map(|i| format!("p{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert!(with(OrganizationFeature::new("big", &names, &[]))
+            .check()
+            .is_err());
+        assert!(with(OrganizationFeature::new("big", &names[..64], &[]))
+            .check()
+            .is_ok());
     }
 }

@@ -17,7 +17,10 @@
 //!
 //! Browser only: on the server, pages call the service layer directly.
 
-use crate::{components::clerk::UseAuth, error::AppError};
+use crate::{
+    components::clerk::{AuthErrors, UseAuth},
+    error::AppError,
+};
 use gloo_net::http::{RequestBuilder, Response};
 use leptos::prelude::window;
 use serde::{de::DeserializeOwned, Serialize};

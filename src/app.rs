@@ -52,13 +52,15 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let current: CurrentUser = Resource::new_blocking(|| (), |_| current_user());
     provide_context(current);
+    let settings = Resource::new_blocking(|| (), |_| crate::rpc::auth::load_clerk_settings());
 
     view! {
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Meta name="description" content="Inkpad: write, publish and own your words — secured end to end with Clerk."/>
         // Raw text: whatever a page puts in its title goes in escaped.
         <Title formatter=|page: String| raw_text::title_text(if page.is_empty() { "Inkpad".to_owned() } else { format!("{page} · Inkpad") })/>
-        <ClerkProvider current>
+        // Inkpad greets writers by name: Clerk's sign-up shows its name fields.
+        <ClerkProvider current settings show_optional_fields=true>
             <Router>
                 <a class="skip-link" href="#main">"Skip to content"</a>
                 <Header/>

@@ -10,8 +10,6 @@ pub mod rpc;
 
 #[cfg(feature = "hydrate")]
 pub mod api_client;
-#[cfg(feature = "hydrate")]
-pub mod clerk_js;
 
 #[cfg(feature = "ssr")]
 pub mod api;
@@ -62,6 +60,6 @@ pub fn hydrate() {
         if let Some(root) = leptos::prelude::document().document_element() {
             let _ = root.set_attribute("data-hydrated", "true");
         }
-        components::clerk::hydration_finished();
+        leptos_clerk::hydration_finished();
     });
 }

@@ -303,20 +303,7 @@ pub struct ExportStats {
 
 /// What the browser needs to load Clerk: all public, all from the server's
 /// configuration (so the same build runs against any Clerk instance).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClerkSettings {
-    pub publishable_key: String,
-    /// clerk-js, from the frontend API (or through the proxy path).
-    pub script_url: String,
-    /// `@clerk/ui`'s browser build, from the same place: Clerk's widgets.
-    pub ui_script_url: String,
-    /// Set when the frontend API is reached through the app's origin.
-    pub proxy_url: Option<String>,
-    pub sign_in_url: String,
-    pub sign_up_url: String,
-    pub after_sign_in_url: String,
-    pub after_sign_up_url: String,
-}
+pub use leptos_clerk::ClerkSettings;
 
 /// A user's public profile, as the API and settings page show it. Built
 /// from Clerk's user object; private metadata has no way in.
@@ -359,42 +346,39 @@ pub struct AuthSnapshot {
 }
 
 /// The session's active organization, as the token names it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrgSnapshot {
-    pub id: String,
-    pub slug: Option<String>,
-    /// `org:admin`, `org:member`, …
-    pub role: Option<String>,
-}
+pub use leptos_clerk::Organization as OrgSnapshot;
 
-impl AuthSnapshot {
-    /// Clerk's `has({ role })` for organization roles: `org:admin`, or
-    /// `admin` meaning the same.
-    pub fn has_org_role(&self, role: &str) -> bool {
-        let wanted = if role.starts_with("org:") {
-            role.to_owned()
-        } else {
-            format!("org:{role}")
-        };
-        self.org
-            .as_ref()
-            .and_then(|o| o.role.as_deref())
-            .is_some_and(|r| r == wanted)
+/// What Clerk's components read: `has_plan` also counts the plan in the
+/// app's public metadata, and the name is the profile's, never a raw id.
+impl leptos_clerk::AuthUser for AuthSnapshot {
+    fn user_id(&self) -> &str {
+        &self.user_id
     }
 
-    /// Clerk's `has({ feature })`: `u:export` or `o:teams` in that scope,
-    /// an unscoped name in either.
-    pub fn has_feature(&self, feature: &str) -> bool {
-        self.features.iter().any(|f| match feature.split_once(':') {
-            Some(_) => f == feature,
-            None => f.split_once(':').is_some_and(|(_, name)| name == feature),
-        })
+    fn session_id(&self) -> Option<&str> {
+        self.session_id.as_deref()
+    }
+
+    fn organization(&self) -> Option<&OrgSnapshot> {
+        self.org.as_ref()
+    }
+
+    fn permissions(&self) -> &[String] {
+        &self.permissions
+    }
+
+    fn features(&self) -> &[String] {
+        &self.features
+    }
+
+    fn plans(&self) -> &[String] {
+        &self.plans
     }
 
     /// Clerk's `has({ plan })`, as the server answers it: `u:pro` or
     /// `o:team` in that scope; unscoped, the user's plan (metadata) or the
     /// active organization's.
-    pub fn has_plan(&self, plan: &str) -> bool {
+    fn has_plan(&self, plan: &str) -> bool {
         match plan.split_once(':') {
             Some(_) => self.plans.iter().any(|p| p == plan),
             None => {
@@ -405,7 +389,7 @@ impl AuthSnapshot {
 
     /// "Ada Lovelace", else the email, else "Your account" (before the
     /// webhook sync has brought the profile, only the id is known).
-    pub fn display_name(&self) -> String {
+    fn display_name(&self) -> String {
         let name = [self.first_name.as_deref(), self.last_name.as_deref()]
             .into_iter()
             .flatten()
@@ -419,6 +403,10 @@ impl AuthSnapshot {
                 .clone()
                 .unwrap_or_else(|| "Your account".to_owned())
         }
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 
@@ -441,6 +429,7 @@ pub fn format_date(millis: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use leptos_clerk::AuthUser;
 
     #[test]
     fn dates_are_utc_calendar_days() {

@@ -35,12 +35,16 @@ pub fn Header() -> impl IntoView {
                 </ul>
                 <div class="nav-actions">
                     <SignedIn>
-                        <OrganizationSwitcher/>
+                        <OrganizationSwitcher
+                            create_organization_url="/organizations/new"
+                            organization_profile_url="/organization"
+                            after_create_organization_url="/dashboard"
+                            after_leave_organization_url="/dashboard"/>
                         <UserButton/>
                     </SignedIn>
                     <SignedOut>
-                        <SignInButton/>
-                        <SignUpButton/>
+                        <SignInButton class="button button-ghost"/>
+                        <SignUpButton class="button button-primary"/>
                     </SignedOut>
                 </div>
             </nav>

@@ -2,10 +2,7 @@
 //! audit log. The route policy keeps non-admins out; every call checks again.
 
 use crate::{
-    components::{
-        clerk::{percent_encode, use_auth, AuthGuard, CallError},
-        step_up::StepUpDialog,
-    },
+    components::clerk::{use_auth, AuthErrors, AuthGuard, CallError, StepUpDialog},
     error::AppError,
     model::{format_date, AuditStatus, Plan, Role, User},
     pages::dashboard::pager_link,
@@ -124,7 +121,8 @@ pub fn Admin() -> impl IntoView {
     view! {
         <Title text="Admin"/>
         <AuthGuard>
-            <StepUpDialog preset=step_up on_confirmed=retry on_cancel=move |()| reload.update(|n| *n += 1)/>
+            <StepUpDialog preset=step_up on_confirmed=retry on_cancel=move |()| reload.update(|n| *n += 1)
+                reason="Changing someone's access needs your password, entered within the last ten minutes."/>
             <section class="container">
                 <h1>"Admin"</h1>
                 <h2>"Users"</h2>
@@ -204,7 +202,10 @@ fn page_href(search: &str, page: i64) -> String {
     if search.is_empty() {
         format!("?page={page}")
     } else {
-        format!("?search={}&page={page}", percent_encode(search, b""))
+        format!(
+            "?search={}&page={page}",
+            leptos_clerk::redirect::percent_encode(search, b"")
+        )
     }
 }
 

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 pub fn SignInPage() -> impl IntoView {
     view! {
         <AuthPage title="Sign in" heading="Welcome back" lead="Sign in to write and manage your posts.">
-            <SignIn/>
+            <SignIn path="/sign-in"/>
         </AuthPage>
     }
 }
@@ -21,7 +21,7 @@ pub fn SignUpPage() -> impl IntoView {
             heading="Create your Inkpad account"
             lead="Free forever for writing; Pro when you want exports."
         >
-            <SignUp/>
+            <SignUp path="/sign-up"/>
         </AuthPage>
     }
 }

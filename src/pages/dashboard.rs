@@ -2,7 +2,7 @@
 
 use crate::{
     components::{
-        clerk::{use_auth, AuthGuard, CallError},
+        clerk::{use_auth, AuthErrors, AuthGuard, CallError},
         raw_text::field_text,
     },
     error::AppError,

@@ -1,7 +1,7 @@
 //! `/onboarding`: after sign-up, confirm your name and see your plan.
 
 use crate::{
-    components::clerk::{use_auth, AuthGuard, CallError, Show},
+    components::clerk::{use_auth, AuthErrors, AuthGuard, CallError, Show},
     model::Plan,
     rpc::account::{my_profile, RenameMe},
 };

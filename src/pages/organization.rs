@@ -19,7 +19,7 @@ pub fn OrganizationPage() -> impl IntoView {
                     "The organization you have active: its members and their roles, "
                     "invitations, and leaving it. Admins also rename and delete it."
                 </p>
-                <OrganizationProfile/>
+                <OrganizationProfile path="/organization" after_leave_organization_url="/dashboard"/>
             </section>
         </AuthGuard>
     }
@@ -34,7 +34,10 @@ pub fn NewOrganizationPage() -> impl IntoView {
             <section class="container narrow auth-page">
                 <h1>"Create an organization"</h1>
                 <p class="lead">"Posts written while it is active belong to the organization."</p>
-                <CreateOrganization/>
+                <CreateOrganization
+                    path="/organizations/new"
+                    after_create_organization_url="/dashboard"
+                    skip_invitation_screen=true/>
             </section>
         </AuthGuard>
     }

@@ -17,7 +17,7 @@ pub fn Premium() -> impl IntoView {
         <AuthGuard>
             <section class="container">
                 <h1>"Export your writing"</h1>
-                <Protect plan=Plan::Pro fallback=|| view! { <UpgradePrompt/> }>
+                <Protect when=Plan::Pro fallback=|| view! { <UpgradePrompt/> }>
                     <Exporter/>
                 </Protect>
             </section>

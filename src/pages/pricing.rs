@@ -45,7 +45,7 @@ pub fn Pricing() -> impl IntoView {
                 </article>
             </div>
             <SignedOut>
-                <div class="cta-row center"><SignUpButton label="Start writing for free"/></div>
+                <div class="cta-row center"><SignUpButton label="Start writing for free" class="button button-primary"/></div>
             </SignedOut>
         </section>
     }

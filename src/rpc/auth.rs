@@ -34,18 +34,11 @@ pub async fn load_clerk_settings() -> Result<ClerkSettings, AppError> {
     let Some(pk) = &clerk.publishable_key else {
         return Err(AppError::Unavailable("Clerk is not configured.".into()).into_server_fn_error());
     };
-    let base = clerk
-        .proxy_url
-        .clone()
-        .unwrap_or_else(|| pk.frontend_api_url());
     Ok(ClerkSettings {
-        publishable_key: pk.as_str().to_owned(),
-        script_url: format!("{base}{}", crate::clerk::CLERK_JS_PATH),
-        ui_script_url: format!("{base}{}", crate::clerk::CLERK_UI_PATH),
-        proxy_url: clerk.proxy_url.clone(),
         sign_in_url: clerk.sign_in_url.clone(),
         sign_up_url: clerk.sign_up_url.clone(),
         after_sign_in_url: clerk.after_sign_in_url.clone(),
         after_sign_up_url: clerk.after_sign_up_url.clone(),
+        ..ClerkSettings::from_key(pk, clerk.proxy_url.as_deref())
     })
 }

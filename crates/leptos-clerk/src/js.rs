@@ -72,11 +72,17 @@ extern "C" {
 /// Which widget a node holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Widget {
+    /// `mountSignIn`.
     SignIn,
+    /// `mountSignUp`.
     SignUp,
+    /// `mountUserButton`.
     UserButton,
+    /// `mountOrganizationSwitcher`.
     OrganizationSwitcher,
+    /// `mountCreateOrganization`.
     CreateOrganization,
+    /// `mountOrganizationProfile`.
     OrganizationProfile,
 }
 
@@ -104,8 +110,7 @@ pub fn props(pairs: &[(&str, &str)]) -> JsValue {
 }
 
 /// Sets `appearance.options.showOptionalFields` on `Clerk.load`'s options:
-/// `@clerk/ui` leaves optional fields (the names at sign-up) off unless told,
-/// and Inkpad greets writers by name.
+/// `@clerk/ui` leaves optional fields (the names at sign-up) off unless told.
 pub fn show_optional_fields(options: &JsValue) {
     let layout = Object::new();
     let _ = Reflect::set(
@@ -188,6 +193,7 @@ impl Clerk {
         }
     }
 
+    /// Unmounts `widget` from `node`.
     pub fn unmount(&self, widget: Widget, node: &HtmlElement) {
         if !self.offers(widget.mount_method()) {
             return;
@@ -207,6 +213,7 @@ impl Clerk {
         Reflect::get(self, &JsValue::from_str(name)).is_ok_and(|f| f.is_function())
     }
 
+    /// Clerk's sign-in form as a modal (`openSignIn`).
     pub fn open_sign_in_modal(&self, props: &JsValue) {
         self.open_sign_in(props);
     }
@@ -217,6 +224,7 @@ impl Clerk {
         self.open_user_profile(props);
     }
 
+    /// Signs out (`signOut`), then goes to `redirect_url`.
     pub async fn sign_out_to(&self, redirect_url: &str) -> Result<(), String> {
         JsFuture::from(self.sign_out(&props(&[("redirectUrl", redirect_url)])))
             .await
@@ -224,6 +232,7 @@ impl Clerk {
             .map_err(error_message)
     }
 
+    /// The active session's id, or `None` when signed out.
     pub fn session_id(&self) -> Option<String> {
         self.session().map(|s| s.id())
     }

@@ -1,25 +1,35 @@
-//! Step-up: when the server refuses an action with Clerk's reverification
-//! error, this dialog asks for the password again, confirms it through
-//! Clerk (the session's reverification), and hands back to the page, which
-//! retries the action once. The server decides again on the retry, from
-//! the new token's `fva`; the dialog only collects the password.
+//! [`StepUpDialog`]: when the server refuses an action with Clerk's
+//! reverification error, this dialog asks for the password again, confirms
+//! it through Clerk (the session's reverification), and hands back to the
+//! page, which retries the action once. The server decides again on the
+//! retry, from the new token's `fva`; the dialog only collects the
+//! password, which goes to Clerk and nowhere else.
 
-use super::clerk::use_auth;
+use crate::hooks::use_auth;
 use leptos::prelude::*;
 
 /// Open while `preset` holds the reverification Clerk asked for (such as
 /// "strict"); `on_confirmed` runs once the password is confirmed,
-/// `on_cancel` when the user gives up.
+/// `on_cancel` when the user gives up (Cancel or Escape).
 #[component]
 pub fn StepUpDialog(
+    /// The preset the server asked for; `None` keeps the dialog closed.
     preset: RwSignal<Option<String>>,
-    #[prop(into)] on_confirmed: Callback<()>,
-    #[prop(into)] on_cancel: Callback<()>,
+    /// Runs once Clerk has confirmed the password.
+    #[prop(into)]
+    on_confirmed: Callback<()>,
+    /// Runs when the user gives up.
+    #[prop(into)]
+    on_cancel: Callback<()>,
+    /// Why the password is asked for, shown under the title.
+    #[prop(optional, into)]
+    reason: Option<String>,
 ) -> impl IntoView {
     let auth = use_auth();
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
+    let reason = reason.unwrap_or_else(|| "This needs your password again.".to_owned());
     let close = move || {
         preset.set(None);
         password.set(String::new());
@@ -51,9 +61,7 @@ pub fn StepUpDialog(
                 <div class="modal" role="dialog" aria-modal="true" aria-labelledby="step-up-title"
                     on:keydown=move |ev| if ev.key() == "Escape" { close(); on_cancel.run(()) }>
                     <h2 id="step-up-title">"Confirm it's you"</h2>
-                    <p class="muted">
-                        "Changing someone's access needs your password, entered within the last ten minutes."
-                    </p>
+                    <p class="muted">{reason.clone()}</p>
                     <form class="form" on:submit=confirm>
                         <label for="step-up-password">"Password"</label>
                         <input id="step-up-password" type="password" autocomplete="current-password"

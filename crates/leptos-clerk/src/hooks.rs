@@ -6,8 +6,11 @@
 //! what hydration expects.
 
 use crate::{
-    components::provider::ClerkContext, redirect::with_redirect, settings::ClerkSettings,
-    user::Organization, when::When,
+    context::ClerkContext,
+    redirect::with_redirect,
+    settings::ClerkSettings,
+    user::{AuthUser, Organization},
+    when::When,
 };
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -38,7 +41,7 @@ pub fn use_auth() -> UseAuth {
 
 /// The signed-in caller as the app's own type `U` (the type its provider
 /// holds); `None` when signed out or loading.
-pub fn use_user<U: crate::AuthUser + Clone>() -> Signal<Option<U>> {
+pub fn use_user<U: AuthUser + Clone>() -> Signal<Option<U>> {
     let auth = use_auth();
     Signal::derive(move || auth.user::<U>())
 }
@@ -57,7 +60,7 @@ pub fn use_organization() -> Signal<Option<Organization>> {
 }
 
 impl UseAuth {
-    fn caller(&self) -> Option<Option<Arc<dyn crate::AuthUser>>> {
+    fn caller(&self) -> Option<Option<Arc<dyn AuthUser>>> {
         self.ctx.caller.try_get().flatten()
     }
 
@@ -86,7 +89,7 @@ impl UseAuth {
     }
 
     /// The caller as the app's own type `U`.
-    pub fn user<U: crate::AuthUser + Clone>(&self) -> Option<U> {
+    pub fn user<U: AuthUser + Clone>(&self) -> Option<U> {
         self.caller()
             .flatten()
             .and_then(|user| user.as_any().downcast_ref::<U>().cloned())

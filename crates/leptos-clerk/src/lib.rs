@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod components;
+mod context;
 pub mod hooks;
 #[cfg(feature = "hydrate")]
 pub mod js;

@@ -10,31 +10,14 @@
 //! need no type parameter; an app reads its own type back with
 //! [`crate::use_user`].
 
-use crate::{settings::ClerkSettings, user::AuthUser};
+use crate::{
+    context::{Caller, ClerkContext},
+    settings::ClerkSettings,
+    user::AuthUser,
+};
 use leptos::prelude::*;
 use serde::{de::DeserializeOwned, Serialize};
 use std::{future::Future, pin::Pin, sync::Arc};
-
-/// The caller as the provider holds it: `None` when signed out.
-pub(crate) type Caller = Option<Arc<dyn AuthUser>>;
-
-type Settled = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Option<Caller>> + Send>> + Send + Sync>;
-
-/// What `ClerkProvider` shares with everything below it.
-#[derive(Clone, Copy)]
-pub(crate) struct ClerkContext {
-    /// `None` while the server's answer is on its way.
-    pub caller: Signal<Option<Caller>>,
-    /// Waits for the server's answer (and the settings); `None` when the
-    /// render that asked has been torn down.
-    settled: StoredValue<Settled>,
-    refetch: StoredValue<Arc<dyn Fn() + Send + Sync>>,
-    pub settings: Signal<Option<ClerkSettings>>,
-    /// clerk-js has loaded (widgets can mount).
-    pub clerk_loaded: RwSignal<bool>,
-    /// Shown on the page when clerk-js cannot load.
-    error: RwSignal<Option<String>>,
-}
 
 /// Holds the auth state for the app below it and, in the browser, loads
 /// clerk-js (with `@clerk/ui`) once the page has hydrated, then listens to
@@ -141,54 +124,9 @@ pub fn hydration_finished() {
     HYDRATED.with(|hydrated| hydrated.set(true));
 }
 
-impl ClerkContext {
-    /// The provider's context; outside one, a context that knows nobody.
-    pub fn get() -> Self {
-        use_context::<ClerkContext>().unwrap_or_else(|| {
-            // Either a component outside `ClerkProvider` (a mistake, said
-            // here) or one rendered while a server render its client
-            // abandoned is being torn down (its owners already gone):
-            // neither may panic a server worker.
-            leptos::logging::warn!(
-                "Clerk components need a ClerkProvider above them (or this render was abandoned)"
-            );
-            ClerkContext::detached()
-        })
-    }
-
-    /// A context with nobody signed in and Clerk not loaded.
-    fn detached() -> Self {
-        ClerkContext {
-            caller: Signal::derive(|| Some(None)),
-            settled: StoredValue::new(Arc::new(|| {
-                Box::pin(async { Some(None) })
-                    as Pin<Box<dyn Future<Output = Option<Caller>> + Send>>
-            })),
-            refetch: StoredValue::new(Arc::new(|| {})),
-            settings: Signal::derive(|| None),
-            clerk_loaded: RwSignal::new(false),
-            error: RwSignal::new(None),
-        }
-    }
-
-    /// Waits for the server's answer; `None` when this render is gone.
-    pub async fn settled(&self) -> Option<Caller> {
-        let wait = self.settled.try_get_value()?;
-        wait().await
-    }
-
-    /// Asks the server again who is calling.
-    pub fn refetch(&self) {
-        if let Some(refetch) = self.refetch.try_get_value() {
-            refetch();
-        }
-    }
-}
-
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::ClerkContext;
-    use crate::{js, settings::ClerkSettings};
+    use crate::{context::ClerkContext, js, settings::ClerkSettings};
     use leptos::prelude::*;
     use leptos::task::spawn_local;
 

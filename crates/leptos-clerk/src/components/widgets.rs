@@ -118,17 +118,7 @@ pub fn SignIn(
     #[prop(optional, into)]
     path: Option<String>,
 ) -> impl IntoView {
-    let settings = use_auth().settings();
-    let props = form_props(
-        path.or_else(|| settings.as_ref().map(|s| s.sign_in_url.clone()))
-            .unwrap_or_default(),
-        (
-            "signUpUrl",
-            settings.as_ref().map(|s| s.sign_up_url.clone()),
-        ),
-        settings.map(|s| s.after_sign_in_url),
-    );
-    view! { <ClerkWidget widget="sign-in" props loading="Loading the sign-in form…"/> }
+    auth_form(false, path)
 }
 
 /// Clerk's sign-up form, routed under `path` (default: the settings'
@@ -140,17 +130,25 @@ pub fn SignUp(
     #[prop(optional, into)]
     path: Option<String>,
 ) -> impl IntoView {
+    auth_form(true, path)
+}
+
+/// The sign-in or sign-up form, as the settings place it.
+fn auth_form(sign_up: bool, path: Option<String>) -> impl IntoView {
     let settings = use_auth().settings();
-    let props = form_props(
-        path.or_else(|| settings.as_ref().map(|s| s.sign_up_url.clone()))
-            .unwrap_or_default(),
-        (
-            "signInUrl",
-            settings.as_ref().map(|s| s.sign_in_url.clone()),
-        ),
-        settings.map(|s| s.after_sign_up_url),
-    );
-    view! { <ClerkWidget widget="sign-up" props loading="Loading the sign-up form…"/> }
+    let (own, other, after) = match settings {
+        Some(s) if sign_up => (s.sign_up_url, s.sign_in_url, s.after_sign_up_url),
+        Some(s) => (s.sign_in_url, s.sign_up_url, s.after_sign_in_url),
+        None => Default::default(),
+    };
+    let known = |url: String| (!url.is_empty()).then_some(url);
+    let (widget, other_key, loading) = if sign_up {
+        ("sign-up", "signInUrl", "Loading the sign-up form…")
+    } else {
+        ("sign-in", "signUpUrl", "Loading the sign-in form…")
+    };
+    let props = form_props(path.unwrap_or(own), (other_key, known(other)), known(after));
+    view! { <ClerkWidget widget props loading/> }
 }
 
 /// Clerk's account menu (manage account, sign out), with the caller's name

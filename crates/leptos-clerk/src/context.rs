@@ -18,8 +18,8 @@ pub(crate) type Settled =
 pub(crate) struct ClerkContext {
     /// `None` while the server's answer is on its way.
     pub caller: Signal<Option<Caller>>,
-    /// Waits for the server's answer (and the settings); `None` when the
-    /// render that asked has been torn down.
+    /// Waits for the server's answer; `None` when the render that asked
+    /// has been torn down.
     pub settled: StoredValue<Settled>,
     pub refetch: StoredValue<Arc<dyn Fn() + Send + Sync>>,
     pub settings: Signal<Option<ClerkSettings>>,

@@ -48,10 +48,8 @@ where
         // "loading" instead of panicking a server worker.
         caller: Signal::derive(move || current.try_get().flatten().map(erase)),
         settled: StoredValue::new(Arc::new(move || {
-            Box::pin(async move {
-                let _ = crate::components::settled(settings).await?;
-                crate::components::settled(current).await.map(erase)
-            }) as Pin<Box<dyn Future<Output = Option<Caller>> + Send>>
+            Box::pin(async move { crate::components::settled(current).await.map(erase) })
+                as Pin<Box<dyn Future<Output = Option<Caller>> + Send>>
         })),
         refetch: StoredValue::new(Arc::new(move || current.refetch())),
         settings: Signal::derive(move || settings.try_get().flatten().and_then(Result::ok)),

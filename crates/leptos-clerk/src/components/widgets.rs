@@ -269,15 +269,19 @@ pub fn SignInButton(
     let location = leptos_router::hooks::use_location();
     let href = move || {
         let here = location.pathname.get();
-        let settings = auth.settings();
-        let on_a_form = settings.as_ref().is_some_and(|s| {
-            [&s.sign_in_url, &s.sign_up_url]
-                .iter()
-                .any(|form| at_or_below(&here, form))
-        });
-        match settings {
-            Some(s) if on_a_form => auth.sign_in_href(&s.after_sign_in_url),
-            _ => auth.sign_in_href(&here),
+        match auth.settings() {
+            Some(s) => {
+                let on_a_form = [&s.sign_in_url, &s.sign_up_url]
+                    .iter()
+                    .any(|form| at_or_below(&here, form));
+                let back = if on_a_form {
+                    &s.after_sign_in_url
+                } else {
+                    &here
+                };
+                crate::redirect::with_redirect(&s.sign_in_url, back)
+            }
+            None => auth.sign_in_href(&here),
         }
     };
     view! {

@@ -6,7 +6,9 @@
 //!   measured run) on SQLite and PostgreSQL: the posts API with a Bearer
 //!   token, the dashboard rendered for a signed-in cookie, the landing page,
 //!   the 401 path, Svix-signed webhook ingest, and a dashboard of a user
-//!   with 1,000 posts; requests/s, p50/p99/p99.9, non-2xx, peak RSS;
+//!   with 1,000 posts; requests/s, the server's CPU time per request
+//!   (steadier than requests/s when wrk shares the cores), p50/p99/p99.9,
+//!   non-2xx, peak RSS;
 //! - cold start (exec → first 200 on `/readyz`) and idle RSS;
 //! - browser payload of a first load of `/`, `/sign-in` and `/dashboard`
 //!   (every script, WASM and CSS file Chromium fetches), raw/gzip/brotli;
@@ -165,6 +167,24 @@ impl Server {
         (field("VmRSS:"), field("VmHWM:"))
     }
 
+    /// CPU time the server has used so far (user + system, all threads),
+    /// in microseconds. Unlike requests per second, CPU per request does
+    /// not move when wrk, on the same cores, takes more or less of them.
+    fn cpu_us(&self) -> u64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        // Fields after the command name, which is in parentheses and may
+        // hold spaces: utime and stime are the 12th and 13th.
+        let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let ticks: u64 = rest
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|v| v.parse::<u64>().ok())
+            .sum();
+        ticks * 1_000_000 / clock_ticks_per_second()
+    }
+
     /// Starts a new peak-RSS measurement.
     fn reset_peak(&self) {
         let _ = std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5");
@@ -176,6 +196,18 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The kernel's clock tick (`getconf CLK_TCK`), 100 where it cannot be read.
+fn clock_ticks_per_second() -> u64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|t| t.trim().parse().ok())
+        .filter(|&t| t > 0)
+        .unwrap_or(100)
 }
 
 /// A plain HTTP/1.1 GET over a fresh connection: its status, if any.
@@ -200,6 +232,8 @@ struct Load {
     name: String,
     backend: String,
     requests_per_sec: f64,
+    /// The server's CPU time (user + system) per request, in microseconds.
+    cpu_us_per_request: f64,
     p50_ms: f64,
     p99_ms: f64,
     p999_ms: f64,
@@ -327,7 +361,9 @@ impl Wrk {
         let url = format!("{}{path}", server.base);
         self.run(self.warmup, &url, headers, script, args);
         server.reset_peak();
+        let cpu_before = server.cpu_us();
         let r = self.run(self.seconds, &url, headers, script, args);
+        let cpu = server.cpu_us() - cpu_before;
         let (_, peak) = server.rss();
         let n = |k: &str| r[k].as_u64().unwrap_or(0);
         let requests = n("requests");
@@ -335,6 +371,7 @@ impl Wrk {
             name: name.into(),
             backend: backend.into(),
             requests_per_sec: requests as f64 / (n("duration_us") as f64 / 1e6),
+            cpu_us_per_request: cpu as f64 / requests.max(1) as f64,
             p50_ms: n("p50") as f64 / 1000.0,
             p99_ms: n("p99") as f64 / 1000.0,
             p999_ms: n("p999") as f64 / 1000.0,
@@ -349,8 +386,8 @@ impl Wrk {
             expected_status,
         };
         eprintln!(
-            "  {backend:<8} {name:<34} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  p99.9 {:>6.2} ms",
-            load.requests_per_sec, load.p50_ms, load.p99_ms, load.p999_ms
+            "  {backend:<8} {name:<34} {:>9.0} req/s  {:>7.1} µs CPU/req  p50 {:>6.2} ms  p99 {:>6.2} ms  p99.9 {:>6.2} ms",
+            load.requests_per_sec, load.cpu_us_per_request, load.p50_ms, load.p99_ms, load.p999_ms
         );
         load
     }
@@ -664,7 +701,7 @@ impl Report {
                 s["idle_rss_mib"].as_f64().unwrap_or(0.0)
             );
         }
-        let _ = writeln!(out, "\n## HTTP load (wrk, {} connections)\n\n| backend | row | req/s | p50 | p99 | p99.9 | non-2xx | peak RSS |\n|---|---|---|---|---|---|---|---|", env_or("BENCH_CONNECTIONS", "64"));
+        let _ = writeln!(out, "\n## HTTP load (wrk, {} connections)\n\n| backend | row | req/s | server CPU/req | p50 | p99 | p99.9 | non-2xx | peak RSS |\n|---|---|---|---|---|---|---|---|---|", env_or("BENCH_CONNECTIONS", "64"));
         for l in &self.load {
             let non = if l.expected_status == 200 {
                 l.non_2xx.to_string()
@@ -673,10 +710,11 @@ impl Report {
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {} | {:.1} MiB |",
+                "| {} | {} | {:.0} | {:.1} µs | {:.2} ms | {:.2} ms | {:.2} ms | {} | {:.1} MiB |",
                 l.backend,
                 l.name,
                 l.requests_per_sec,
+                l.cpu_us_per_request,
                 l.p50_ms,
                 l.p99_ms,
                 l.p999_ms,

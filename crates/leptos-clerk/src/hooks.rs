@@ -129,6 +129,14 @@ impl UseAuth {
         self.ctx.settings.try_get().flatten()
     }
 
+    /// Reads Clerk's settings (`None` until known) without copying them.
+    pub fn with_settings<R>(&self, read: impl Fn(Option<&ClerkSettings>) -> R) -> R {
+        self.ctx
+            .settings
+            .try_with(|settings| read(settings.as_ref()))
+            .unwrap_or_else(|| read(None))
+    }
+
     /// Asks the server who the caller is now (after a change of claims).
     pub fn refresh(&self) {
         self.ctx.refetch();
@@ -213,8 +221,7 @@ impl UseAuth {
 
     /// Where a sign-out ends: the settings' `after_sign_out_url`, else `/`.
     pub fn after_sign_out_url(&self) -> String {
-        self.settings()
-            .map_or_else(|| "/".to_owned(), |s| s.after_sign_out_url)
+        self.with_settings(|s| s.map_or("/", |s| &s.after_sign_out_url).to_owned())
     }
 
     /// Opens Clerk's account panel at `start_path` (`/security` holds
@@ -241,10 +248,7 @@ impl UseAuth {
     /// same-origin path; anything else is dropped). Before the settings
     /// are known, Clerk's conventional `/sign-in`.
     pub fn sign_in_href(&self, return_to: &str) -> String {
-        let base = self
-            .settings()
-            .map_or_else(|| "/sign-in".to_owned(), |s| s.sign_in_url);
-        with_redirect(&base, return_to)
+        self.with_settings(|s| with_redirect(s.map_or("/sign-in", |s| &s.sign_in_url), return_to))
     }
 
     /// Sends the browser to sign in and back to this page: what a page

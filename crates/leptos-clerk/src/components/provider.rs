@@ -42,17 +42,33 @@ where
     U: AuthUser + Clone + Serialize + DeserializeOwned,
     E: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
 {
+    // The caller erased once per answer, not once per read: every gate and
+    // hook reads it, and erasing clones the app's whole snapshot. (Each new
+    // answer counts as a change; comparing snapshots would cost more than
+    // the re-renders it could save.)
+    //
+    // `try_get`: a server render whose client has gone away is torn down
+    // while resource tasks may still ask; they then see "loading" instead
+    // of panicking a server worker.
+    let caller =
+        Memo::new_with_compare(move |_| current.try_get().flatten().map(erase), |_, _| true);
     let ctx = ClerkContext {
-        // `try_get`: a server render whose client has gone away is torn
-        // down while resource tasks may still ask; they then see
-        // "loading" instead of panicking a server worker.
-        caller: Signal::derive(move || current.try_get().flatten().map(erase)),
+        caller: caller.into(),
         settled: StoredValue::new(Arc::new(move || {
-            Box::pin(async move { crate::components::settled(current).await.map(erase) })
-                as Pin<Box<dyn Future<Output = Option<Caller>> + Send>>
+            Box::pin(async move {
+                use leptos::reactive::traits::IsDisposed;
+                if current.is_disposed() {
+                    return None;
+                }
+                // Waits (and subscribes the caller's `Suspend` to the next
+                // answer) without cloning the answer; the memo erases it.
+                drop(current.by_ref().await);
+                caller.try_get_untracked().flatten()
+            }) as Pin<Box<dyn Future<Output = Option<Caller>> + Send>>
         })),
         refetch: StoredValue::new(Arc::new(move || current.refetch())),
-        settings: Signal::derive(move || settings.try_get().flatten().and_then(Result::ok)),
+        // A memo for the same reason: the buttons read one field each.
+        settings: Memo::new(move |_| settings.try_get().flatten().and_then(Result::ok)).into(),
         clerk_loaded: RwSignal::new(false),
         error: RwSignal::new(None),
     };

@@ -269,7 +269,7 @@ pub fn SignInButton(
     let location = leptos_router::hooks::use_location();
     let href = move || {
         let here = location.pathname.get();
-        match auth.settings() {
+        auth.with_settings(|settings| match settings {
             Some(s) => {
                 let on_a_form = [&s.sign_in_url, &s.sign_up_url]
                     .iter()
@@ -281,8 +281,8 @@ pub fn SignInButton(
                 };
                 crate::redirect::with_redirect(&s.sign_in_url, back)
             }
-            None => auth.sign_in_href(&here),
-        }
+            None => crate::redirect::with_redirect("/sign-in", &here),
+        })
     };
     view! {
         <a class=class href=href data-testid="sign-in-button">
@@ -308,7 +308,7 @@ pub fn SignUpButton(
     class: Option<String>,
 ) -> impl IntoView {
     let auth = use_auth();
-    let href = move || auth.settings().map_or("/sign-up".into(), |s| s.sign_up_url);
+    let href = move || auth.with_settings(|s| s.map_or("/sign-up", |s| &s.sign_up_url).to_owned());
     view! {
         <a class=class href=href data-testid="sign-up-button">
             {label.unwrap_or_else(|| "Sign up".into())}

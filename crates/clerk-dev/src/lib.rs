@@ -23,6 +23,7 @@ mod sign_ins;
 pub mod standalone;
 mod state;
 pub mod store;
+pub mod testing;
 pub mod webhooks;
 
 pub use db::{Db, DbError};

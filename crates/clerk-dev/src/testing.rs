@@ -1,0 +1,219 @@
+//! Helpers for an embedding app's tests (and this crate's): a browser's
+//! side of the frontend API — a cookie jar that sends back what the
+//! instance set, with the app's `Origin` — and the calls Clerk's scripts
+//! make (sign-up, sign-in, tokens, sign-out, dev browsers).
+//!
+//! They drive a running server over HTTP, as a browser would; they hold
+//! nothing secret and bypass nothing, so what passes here passes for
+//! clerk-js too.
+
+use crate::MOUNT;
+use reqwest::{header, RequestBuilder, Response};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// The password [`sign_up`] gives every account it makes.
+pub const TEST_PASSWORD: &str = "correct horse battery";
+
+/// A server the instance is mounted on, as the helpers reach it.
+pub trait Served {
+    /// `http://host:port` followed by `path`.
+    fn url(&self, path: &str) -> String;
+    /// The app's own origin (`http://host:port`), which its pages send.
+    fn origin(&self) -> String;
+    /// A client that does not follow redirects.
+    fn client(&self) -> &reqwest::Client;
+}
+
+/// A browser's cookies for the app's origin. Paths are ignored: the jar
+/// sends every cookie it holds, which only makes tests stricter.
+#[derive(Debug, Default, Clone)]
+pub struct Browser {
+    /// Name → value of every cookie set and not yet removed.
+    pub cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    /// Keeps the cookies a response sets (and drops those it expires).
+    pub fn absorb(&mut self, res: &Response) {
+        for value in res.headers().get_all(header::SET_COOKIE) {
+            let Ok(text) = value.to_str() else { continue };
+            let (pair, attrs) = text.split_once(';').unwrap_or((text, ""));
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    /// The `Cookie` header this browser sends.
+    pub fn header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Sends `req` with this browser's cookies and the app's `Origin`, and
+    /// keeps what it sets.
+    ///
+    /// # Panics
+    /// When the request cannot be sent (a test's failure).
+    pub async fn send(&mut self, app: &impl Served, req: RequestBuilder) -> Response {
+        let res = req
+            .header(header::COOKIE, self.header())
+            .header(header::ORIGIN, app.origin())
+            .send()
+            .await
+            .expect("the request reaches the server");
+        self.absorb(&res);
+        res
+    }
+
+    /// A JSON `POST` to `path`.
+    pub async fn post(&mut self, app: &impl Served, path: &str, body: Value) -> Response {
+        let req = app.client().post(app.url(path)).json(&body);
+        self.send(app, req).await
+    }
+
+    /// A page load of `path` (`Accept: text/html`).
+    pub async fn page(&mut self, app: &impl Served, path: &str) -> Response {
+        let req = app
+            .client()
+            .get(app.url(path))
+            .header(header::ACCEPT, "text/html");
+        self.send(app, req).await
+    }
+}
+
+/// A sign-up with [`TEST_PASSWORD`], as the sign-up widget makes it:
+/// Clerk's client object.
+///
+/// # Panics
+/// When the instance refuses it.
+pub async fn sign_up(app: &impl Served, browser: &mut Browser, email: &str) -> Value {
+    let res = browser
+        .post(
+            app,
+            &format!("{MOUNT}/v1/client/sign_ups"),
+            json!({"email_address": email, "password": TEST_PASSWORD, "first_name": "Grace", "last_name": "Hopper"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "sign-up of {email}");
+    res.json().await.expect("a client object")
+}
+
+/// The client's active session (`sess_…`).
+///
+/// # Panics
+/// When the client has none.
+pub fn session_id(client: &Value) -> String {
+    client["client"]["last_active_session_id"]
+        .as_str()
+        .expect("an active session")
+        .to_owned()
+}
+
+/// A JWT's payload, unverified (tests that verify go through the app).
+///
+/// # Panics
+/// When `jwt` is not a JWT.
+pub fn payload_of(jwt: &str) -> Value {
+    use base64::Engine;
+    let part = jwt.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .expect("base64url"),
+    )
+    .expect("a JSON payload")
+}
+
+/// A sign-in attempt through the frontend API, as the sign-in widget
+/// makes it.
+pub async fn sign_in(
+    app: &impl Served,
+    browser: &mut Browser,
+    identifier: &str,
+    password: &str,
+) -> Response {
+    browser
+        .post(
+            app,
+            &format!("{MOUNT}/v1/client/sign_ins"),
+            json!({"identifier": identifier, "password": password}),
+        )
+        .await
+}
+
+/// Ends session `sid` of this browser's client.
+pub async fn end_session(app: &impl Served, browser: &mut Browser, sid: &str) -> Response {
+    browser
+        .post(
+            app,
+            &format!("{MOUNT}/v1/client/sessions/{sid}/end"),
+            json!({}),
+        )
+        .await
+}
+
+/// Asks for a session token for `sid`, as clerk-js does.
+pub async fn token(app: &impl Served, browser: &mut Browser, sid: &str) -> Response {
+    browser
+        .post(
+            app,
+            &format!("{MOUNT}/v1/client/sessions/{sid}/tokens"),
+            json!({}),
+        )
+        .await
+}
+
+/// A dev browser, as clerk-js asks the frontend API for one (`POST
+/// /v1/dev_browser`): its value, which the browser keeps itself.
+///
+/// # Panics
+/// When the instance refuses, or sets a cookie for it.
+pub async fn new_dev_browser(app: &impl Served) -> String {
+    let res = app
+        .client()
+        .post(app.url(&format!("{MOUNT}/v1/dev_browser")))
+        .send()
+        .await
+        .expect("the request reaches the server");
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers().get(header::SET_COOKIE).is_none(),
+        "the browser keeps it, not a cookie of the frontend API"
+    );
+    let body: Value = res.json().await.expect("a dev browser");
+    assert_eq!(body["object"], "dev_browser");
+    body["id"].as_str().expect("its value").to_owned()
+}
+
+/// A sign-up carrying dev browser `dvb` in the query, as clerk-js sends it
+/// to a frontend API on another site: the dev browser is the client, so
+/// no cookie comes back. Clerk's answer, `{response, client}`.
+///
+/// # Panics
+/// When the instance refuses, or sets a cookie.
+pub async fn sign_up_on(app: &impl Served, dvb: &str, email: &str) -> Value {
+    let res = app
+        .client()
+        .post(app.url(&format!("{MOUNT}/v1/client/sign_ups?__clerk_db_jwt={dvb}")))
+        .header(header::ORIGIN, app.origin())
+        .json(&json!({"email_address": email, "password": TEST_PASSWORD}))
+        .send()
+        .await
+        .expect("the request reaches the server");
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers().get(header::SET_COOKIE).is_none(),
+        "the dev browser is the client: no cookie"
+    );
+    res.json().await.expect("Clerk's envelope")
+}

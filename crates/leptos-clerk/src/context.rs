@@ -10,6 +10,8 @@ use std::{future::Future, pin::Pin, sync::Arc};
 /// The caller as the provider holds it: `None` when signed out.
 pub(crate) type Caller = Option<Arc<dyn AuthUser>>;
 
+pub(crate) type SettingsReader = Arc<dyn Fn(&mut dyn FnMut(Option<&ClerkSettings>)) + Send + Sync>;
+
 pub(crate) type Settled =
     Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Option<Caller>> + Send>> + Send + Sync>;
 
@@ -22,7 +24,8 @@ pub(crate) struct ClerkContext {
     /// has been torn down.
     pub settled: StoredValue<Settled>,
     pub refetch: StoredValue<Arc<dyn Fn() + Send + Sync>>,
-    pub settings: Signal<Option<ClerkSettings>>,
+    /// Reads the settings in place (`None` until known); tracked.
+    pub settings: StoredValue<SettingsReader>,
     /// clerk-js has loaded (widgets can mount).
     pub clerk_loaded: RwSignal<bool>,
     /// Shown on the page when clerk-js cannot load.
@@ -53,7 +56,9 @@ impl ClerkContext {
                     as Pin<Box<dyn Future<Output = Option<Caller>> + Send>>
             })),
             refetch: StoredValue::new(Arc::new(|| {})),
-            settings: Signal::derive(|| None),
+            settings: StoredValue::new(Arc::new(|read: &mut dyn FnMut(Option<&ClerkSettings>)| {
+                read(None)
+            })),
             clerk_loaded: RwSignal::new(false),
             error: RwSignal::new(None),
         }
@@ -63,6 +68,16 @@ impl ClerkContext {
     pub async fn settled(&self) -> Option<Caller> {
         let wait = self.settled.try_get_value()?;
         wait().await
+    }
+
+    /// Reads the settings in place (`None` until known, or when this
+    /// render is gone).
+    pub fn with_settings<R>(&self, read: impl Fn(Option<&ClerkSettings>) -> R) -> R {
+        let mut out = None;
+        if let Some(reader) = self.settings.try_get_value() {
+            reader(&mut |settings| out = Some(read(settings)));
+        }
+        out.unwrap_or_else(|| read(None))
     }
 
     /// Asks the server again who is calling.

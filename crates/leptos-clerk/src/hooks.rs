@@ -126,15 +126,12 @@ impl UseAuth {
 
     /// Clerk's settings, once known.
     pub fn settings(&self) -> Option<ClerkSettings> {
-        self.ctx.settings.try_get().flatten()
+        self.ctx.with_settings(|settings| settings.cloned())
     }
 
     /// Reads Clerk's settings (`None` until known) without copying them.
     pub fn with_settings<R>(&self, read: impl Fn(Option<&ClerkSettings>) -> R) -> R {
-        self.ctx
-            .settings
-            .try_with(|settings| read(settings.as_ref()))
-            .unwrap_or_else(|| read(None))
+        self.ctx.with_settings(read)
     }
 
     /// Asks the server who the caller is now (after a change of claims).

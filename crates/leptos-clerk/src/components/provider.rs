@@ -42,33 +42,30 @@ where
     U: AuthUser + Clone + Serialize + DeserializeOwned,
     E: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
 {
-    // The caller erased once per answer, not once per read: every gate and
-    // hook reads it, and erasing clones the app's whole snapshot. (Each new
-    // answer counts as a change; comparing snapshots would cost more than
-    // the re-renders it could save.)
-    //
-    // `try_get`: a server render whose client has gone away is torn down
-    // while resource tasks may still ask; they then see "loading" instead
-    // of panicking a server worker.
-    let caller =
-        Memo::new_with_compare(move |_| current.try_get().flatten().map(erase), |_, _| true);
     let ctx = ClerkContext {
-        caller: caller.into(),
+        // `try_get`: a server render whose client has gone away is torn
+        // down while resource tasks may still ask; they then see
+        // "loading" instead of panicking a server worker. (Not a memo: on
+        // the server a memo read during such a teardown can panic inside
+        // reactive_graph; the bench's load found it.)
+        caller: Signal::derive(move || current.try_get().flatten().map(erase)),
         settled: StoredValue::new(Arc::new(move || {
-            Box::pin(async move {
-                use leptos::reactive::traits::IsDisposed;
-                if current.is_disposed() {
-                    return None;
-                }
-                // Waits (and subscribes the caller's `Suspend` to the next
-                // answer) without cloning the answer; the memo erases it.
-                drop(current.by_ref().await);
-                caller.try_get_untracked().flatten()
-            }) as Pin<Box<dyn Future<Output = Option<Caller>> + Send>>
+            Box::pin(async move { crate::components::settled(current).await.map(erase) })
+                as Pin<Box<dyn Future<Output = Option<Caller>> + Send>>
         })),
         refetch: StoredValue::new(Arc::new(move || current.refetch())),
-        // A memo for the same reason: the buttons read one field each.
-        settings: Memo::new(move |_| settings.try_get().flatten().and_then(Result::ok)).into(),
+        // Read in place: the buttons need one field each, not a copy of
+        // all of them per read.
+        settings: StoredValue::new(Arc::new(
+            move |read: &mut dyn FnMut(Option<&ClerkSettings>)| {
+                let known = settings.try_with(|answer| {
+                    read(answer.as_ref().and_then(|answer| answer.as_ref().ok()))
+                });
+                if known.is_none() {
+                    read(None);
+                }
+            },
+        )),
         clerk_loaded: RwSignal::new(false),
         error: RwSignal::new(None),
     };
@@ -86,7 +83,7 @@ where
             if !hydrated.get() {
                 return;
             }
-            let Some(settings) = ctx.settings.get() else {
+            let Some(settings) = ctx.with_settings(|settings| settings.cloned()) else {
                 return;
             };
             if started.get_value() {
@@ -99,10 +96,14 @@ where
     #[cfg(not(feature = "hydrate"))]
     let _ = show_optional_fields;
 
+    // `try_get` in every view closure here and below: a server render its
+    // client abandoned is torn down while its async parts may still be
+    // rendering, and reading a disposed signal would panic a server worker.
     view! {
         {move || {
             ctx.error
-                .get()
+                .try_get()
+                .flatten()
                 .map(|message| {
                     view! {
                         <div class="clerk-error" role="alert" data-testid="clerk-error">

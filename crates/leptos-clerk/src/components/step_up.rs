@@ -56,7 +56,7 @@ pub fn StepUpDialog(
     };
 
     view! {
-        <Show when=move || preset.get().is_some()>
+        <Show when=move || preset.try_get().flatten().is_some()>
             <div class="modal-backdrop">
                 <div class="modal" role="dialog" aria-modal="true" aria-labelledby="step-up-title"
                     on:keydown=move |ev| if ev.key() == "Escape" { close(); on_cancel.run(()) }>
@@ -67,11 +67,11 @@ pub fn StepUpDialog(
                         <input id="step-up-password" type="password" autocomplete="current-password"
                             required autofocus prop:value=password
                             on:input=move |ev| password.set(event_target_value(&ev))/>
-                        <p class="form-error" role="alert" data-testid="step-up-error">{move || error.get()}</p>
+                        <p class="form-error" role="alert" data-testid="step-up-error">{move || error.try_get().unwrap_or_default()}</p>
                         <div class="modal-actions">
                             <button type="button" class="button button-ghost" on:click=move |_| { close(); on_cancel.run(()) }>"Cancel"</button>
-                            <button type="submit" class="button button-primary" disabled=move || busy.get()>
-                                {move || if busy.get() { "Checking…" } else { "Confirm" }}
+                            <button type="submit" class="button button-primary" disabled=move || busy.try_get().unwrap_or(false)>
+                                {move || if busy.try_get().unwrap_or(false) { "Checking…" } else { "Confirm" }}
                             </button>
                         </div>
                     </form>

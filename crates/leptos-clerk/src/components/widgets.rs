@@ -268,7 +268,8 @@ pub fn SignInButton(
     let auth = use_auth();
     let location = leptos_router::hooks::use_location();
     let href = move || {
-        let here = location.pathname.get();
+        // `try_get`: see the provider (an abandoned render must not panic).
+        let here = location.pathname.try_get().unwrap_or_default();
         auth.with_settings(|settings| match settings {
             Some(s) => {
                 let on_a_form = [&s.sign_in_url, &s.sign_up_url]

@@ -8,7 +8,10 @@
 mod common;
 
 use common::{
-    browser::{end_session, payload_of, session_id, sign_in, sign_up, token, Browser},
+    browser::{
+        backdate_verification, end_session, payload_of, reverify, session_id, sign_in, sign_up,
+        token, Browser,
+    },
     TestApp,
 };
 use reqwest::header;
@@ -256,14 +259,7 @@ async fn admin_changes_need_a_fresh_password_check_from_the_instance() {
     let sid = session_id(&res.json().await.unwrap());
 
     // The console backdates the check (the rule itself never changes).
-    let res = browser
-        .post(
-            &app,
-            &format!("/__clerk/console/api/sessions/{sid}/verified"),
-            json!({"minutes_ago": 11}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    backdate_verification(&app, &mut browser, &sid, 11).await;
     let stale = jwt_of(&app, &mut browser, &sid).await;
 
     let free = common::TestApp::sign_in(&app, "free@inkpad.dev", "inkpad-free-demo").await;
@@ -284,24 +280,14 @@ async fn admin_changes_need_a_fresh_password_check_from_the_instance() {
         json!({"type": "forbidden", "reason": "reverification-error", "metadata": {"reverification": "strict"}})
     );
 
-    let verify = format!("/__clerk/v1/client/sessions/{sid}/verify");
-    let res = browser
-        .send(
-            &app,
-            app.client
-                .post(app.url(&verify))
-                .form(&[("level", "second_factor")]),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let res = browser
-        .send(
-            &app,
-            app.client
-                .post(app.url(&format!("{verify}/attempt_first_factor")))
-                .form(&[("strategy", "password"), ("password", "inkpad-admin-demo")]),
-        )
-        .await;
+    let res = reverify(
+        &app,
+        &mut browser,
+        &sid,
+        "second_factor",
+        "inkpad-admin-demo",
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let landed = change(jwt_of(&app, &mut browser, &sid).await)
         .await

@@ -8,7 +8,7 @@
 mod common;
 
 use common::{
-    browser::{session_id, sign_in, token, Browser},
+    browser::{form, organization_id, signed_in, token, Browser},
     TestApp, TestDb,
 };
 use reqwest::{header, StatusCode};
@@ -20,43 +20,12 @@ on_both_backends!(
     the_organization_page_needs_an_active_organization,
 );
 
-/// A signed-in browser, with its session id and its client object.
-async fn signed_in(app: &TestApp, email: &str, password: &str) -> (Browser, String, Value) {
-    let mut browser = Browser::default();
-    let res = sign_in(app, &mut browser, email, password).await;
-    assert_eq!(res.status(), 200, "{email} signs in");
-    let body: Value = res.json().await.unwrap();
-    (browser, session_id(&body), body)
-}
-
 async fn admin(app: &TestApp) -> (Browser, String, Value) {
     signed_in(app, "admin@inkpad.dev", "inkpad-admin-demo").await
 }
 
-/// The seeded Acme's id, from a client's memberships.
 fn acme_id(client: &Value) -> String {
-    client["client"]["sessions"][0]["user"]["organization_memberships"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["organization"]["slug"] == "acme")
-        .expect("a member of Acme")["organization"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// A form-encoded call as clerk-js makes it (`PATCH`/`DELETE` as
-/// `POST ?_method=…`).
-async fn form(
-    app: &TestApp,
-    browser: &mut Browser,
-    path: &str,
-    pairs: &[(&str, &str)],
-) -> reqwest::Response {
-    browser
-        .send(app, app.client.post(app.url(path)).form(pairs))
-        .await
+    organization_id(client, "acme")
 }
 
 async fn organization_changes_reach_the_apps_tables_through_the_webhooks(t: TestDb) {

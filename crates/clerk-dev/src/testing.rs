@@ -151,6 +151,95 @@ pub async fn sign_in(
         .await
 }
 
+/// A new browser signed in as `email`, with its session's id and Clerk's
+/// client object.
+///
+/// # Panics
+/// When the instance refuses the sign-in.
+pub async fn signed_in(app: &impl Served, email: &str, password: &str) -> (Browser, String, Value) {
+    let mut browser = Browser::default();
+    let res = sign_in(app, &mut browser, email, password).await;
+    assert_eq!(res.status(), 200, "{email} signs in");
+    let client: Value = res.json().await.expect("a client object");
+    let sid = session_id(&client);
+    (browser, sid, client)
+}
+
+/// A form-encoded `POST` to `path`, as clerk-js sends its writes (`PATCH`
+/// and `DELETE` as `POST ?_method=…`; repeated keys for arrays).
+pub async fn form(
+    app: &impl Served,
+    browser: &mut Browser,
+    path: &str,
+    pairs: &[(&str, &str)],
+) -> Response {
+    let req = app.client().post(app.url(path)).form(pairs);
+    browser.send(app, req).await
+}
+
+/// The id of the organization with `slug` among the memberships of the
+/// client's first session's user.
+///
+/// # Panics
+/// When the user is not a member of it.
+pub fn organization_id(client: &Value, slug: &str) -> String {
+    client["client"]["sessions"][0]["user"]["organization_memberships"]
+        .as_array()
+        .and_then(|memberships| {
+            memberships
+                .iter()
+                .find(|m| m["organization"]["slug"] == slug)
+        })
+        .and_then(|m| m["organization"]["id"].as_str())
+        .unwrap_or_else(|| panic!("not a member of {slug}"))
+        .to_owned()
+}
+
+/// Confirms the password again for session `sid` at `level`
+/// (`first_factor`, `second_factor`…), as the step-up dialog does through
+/// Clerk's session reverification: `verify`, then `attempt_first_factor`.
+/// The attempt's answer.
+///
+/// # Panics
+/// When the instance refuses to start the reverification.
+pub async fn reverify(
+    app: &impl Served,
+    browser: &mut Browser,
+    sid: &str,
+    level: &str,
+    password: &str,
+) -> Response {
+    let verify = format!("{MOUNT}/v1/client/sessions/{sid}/verify");
+    let res = form(app, browser, &verify, &[("level", level)]).await;
+    assert_eq!(res.status(), 200, "reverification starts");
+    let attempt = format!("{verify}/attempt_first_factor");
+    form(
+        app,
+        browser,
+        &attempt,
+        &[("strategy", "password"), ("password", password)],
+    )
+    .await
+}
+
+/// Makes session `sid`'s last password check `minutes_ago` minutes old,
+/// through the console (step-up tested without waiting).
+///
+/// # Panics
+/// When the console refuses.
+pub async fn backdate_verification(
+    app: &impl Served,
+    browser: &mut Browser,
+    sid: &str,
+    minutes_ago: u32,
+) {
+    let path = format!("{MOUNT}/console/api/sessions/{sid}/verified");
+    let res = browser
+        .post(app, &path, json!({"minutes_ago": minutes_ago}))
+        .await;
+    assert_eq!(res.status(), 200, "the console backdates the check");
+}
+
 /// Ends session `sid` of this browser's client.
 pub async fn end_session(app: &impl Served, browser: &mut Browser, sid: &str) -> Response {
     browser

@@ -8,7 +8,7 @@ mod common;
 
 use clerk_dev::{
     store,
-    testing::{payload_of, session_id, sign_in, token, Browser, Served},
+    testing::{payload_of, signed_in, token, Served},
 };
 use common::{DevServer, BOB, CAT, DEMO_PASSWORD};
 use reqwest::header;
@@ -22,18 +22,10 @@ fn post(server: &DevServer, path: &str) -> reqwest::RequestBuilder {
         .header(header::CONTENT_TYPE, "application/json")
 }
 
-async fn signed_in(server: &DevServer, email: &str) -> (Browser, String) {
-    let mut browser = Browser::default();
-    let res = sign_in(server, &mut browser, email, DEMO_PASSWORD).await;
-    assert_eq!(res.status(), 200);
-    let sid = session_id(&res.json().await.unwrap());
-    (browser, sid)
-}
-
 #[tokio::test]
 async fn users_are_listed_with_the_apps_metadata_fields_and_their_sessions() {
     let server = DevServer::spawn().await;
-    signed_in(&server, BOB).await;
+    signed_in(&server, BOB, DEMO_PASSWORD).await;
     let users: Value = server
         .get("/__clerk/console/api/users")
         .await
@@ -65,7 +57,7 @@ async fn users_are_listed_with_the_apps_metadata_fields_and_their_sessions() {
 #[tokio::test]
 async fn a_metadata_change_reaches_the_next_token_and_the_outbox() {
     let server = DevServer::spawn().await;
-    let (mut browser, sid) = signed_in(&server, CAT).await;
+    let (mut browser, sid, _) = signed_in(&server, CAT, DEMO_PASSWORD).await;
     let cat = store::find_by_email(&server.db, CAT)
         .await
         .unwrap()
@@ -115,7 +107,7 @@ async fn a_metadata_change_reaches_the_next_token_and_the_outbox() {
 #[tokio::test]
 async fn a_revoked_session_can_mint_no_more_tokens() {
     let server = DevServer::spawn().await;
-    let (mut browser, sid) = signed_in(&server, BOB).await;
+    let (mut browser, sid, _) = signed_in(&server, BOB, DEMO_PASSWORD).await;
     assert_eq!(token(&server, &mut browser, &sid).await.status(), 200);
     let res = post(
         &server,

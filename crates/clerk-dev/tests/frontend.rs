@@ -9,7 +9,8 @@
 mod common;
 
 use clerk_dev::testing::{
-    end_session, payload_of, session_id, sign_in, sign_up, token, Browser, Served, TEST_PASSWORD,
+    backdate_verification, end_session, form, payload_of, reverify, session_id, sign_in, sign_up,
+    signed_in, token, Browser, Served, TEST_PASSWORD,
 };
 use common::{DevServer, ANN, BOB, CAT, DEMO_PASSWORD};
 use reqwest::header;
@@ -23,14 +24,6 @@ async fn fresh_jwt(server: &DevServer, browser: &mut Browser, sid: &str) -> Stri
         .as_str()
         .unwrap()
         .to_owned()
-}
-
-/// A signed-in browser and its session.
-async fn signed_in(server: &DevServer, email: &str, password: &str) -> (Browser, Value) {
-    let mut browser = Browser::default();
-    let res = sign_in(server, &mut browser, email, password).await;
-    assert_eq!(res.status(), 200, "{email} signs in");
-    (browser, res.json().await.unwrap())
 }
 
 #[tokio::test]
@@ -146,11 +139,11 @@ async fn tokens_are_60_second_rs256_jwts_that_its_jwks_verifies() {
 #[tokio::test]
 async fn demo_users_sign_in_and_their_tokens_carry_their_metadata() {
     let server = DevServer::spawn().await;
-    let (mut browser, client) = signed_in(&server, ANN, DEMO_PASSWORD).await;
-    let jwt = fresh_jwt(&server, &mut browser, &session_id(&client)).await;
+    let (mut browser, sid, _) = signed_in(&server, ANN, DEMO_PASSWORD).await;
+    let jwt = fresh_jwt(&server, &mut browser, &sid).await;
     assert_eq!(payload_of(&jwt)["metadata"], json!({"tier": "gold"}));
-    let (mut browser, client) = signed_in(&server, BOB, DEMO_PASSWORD).await;
-    let jwt = fresh_jwt(&server, &mut browser, &session_id(&client)).await;
+    let (mut browser, sid, _) = signed_in(&server, BOB, DEMO_PASSWORD).await;
+    let jwt = fresh_jwt(&server, &mut browser, &sid).await;
     assert_eq!(payload_of(&jwt)["metadata"], json!({"tier": "basic"}));
 }
 
@@ -282,38 +275,27 @@ async fn a_restarted_instance_keeps_its_identity_and_its_users_signed_in() {
 #[tokio::test]
 async fn reverification_refreshes_fva_with_the_right_password_only() {
     let server = DevServer::spawn().await;
-    let (mut browser, client) = signed_in(&server, ANN, DEMO_PASSWORD).await;
-    let sid = session_id(&client);
+    let (mut browser, sid, _) = signed_in(&server, ANN, DEMO_PASSWORD).await;
     let fva = |jwt: &str| payload_of(jwt)["fva"].clone();
     assert_eq!(
         fva(&fresh_jwt(&server, &mut browser, &sid).await),
         json!([0, -1])
     );
 
-    let res = browser
-        .post(
-            &server,
-            &format!("/__clerk/console/api/sessions/{sid}/verified"),
-            json!({"minutes_ago": 11}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    backdate_verification(&server, &mut browser, &sid, 11).await;
     assert_eq!(
         fva(&fresh_jwt(&server, &mut browser, &sid).await),
         json!([11, -1])
     );
 
     let verify = format!("/__clerk/v1/client/sessions/{sid}/verify");
-    let attempt = format!("/__clerk/v1/client/sessions/{sid}/verify/attempt_first_factor");
-    let res = browser
-        .send(
-            &server,
-            server
-                .client
-                .post(server.url(&verify))
-                .form(&[("level", "second_factor")]),
-        )
-        .await;
+    let res = form(
+        &server,
+        &mut browser,
+        &verify,
+        &[("level", "second_factor")],
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let started: Value = res.json().await.unwrap();
     assert_eq!(started["response"]["status"], "needs_first_factor");
@@ -321,6 +303,7 @@ async fn reverification_refreshes_fva_with_the_right_password_only() {
         started["response"]["supported_first_factors"][0]["strategy"],
         "password"
     );
+    let attempt = format!("{verify}/attempt_first_factor");
     let password = |password: &'static str| {
         server
             .client
@@ -387,14 +370,7 @@ async fn deleting_ones_account_needs_a_fresh_password_and_ends_everything() {
     );
 
     // A password confirmed more than ten minutes ago is not enough.
-    let res = browser
-        .post(
-            &server,
-            &format!("/__clerk/console/api/sessions/{sid}/verified"),
-            json!({"minutes_ago": 11}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    backdate_verification(&server, &mut browser, &sid, 11).await;
     let stale = delete(browser.header(), server.origin()).await.unwrap();
     assert_eq!(stale.status(), 403);
     let body: Value = stale.json().await.unwrap();
@@ -402,27 +378,7 @@ async fn deleting_ones_account_needs_a_fresh_password_and_ends_everything() {
     assert_eq!(token(&server, &mut browser, &sid).await.status(), 200);
 
     // Confirmed again, the account goes, with its sessions.
-    let verify = format!("/__clerk/v1/client/sessions/{sid}/verify");
-    let attempt = format!("{verify}/attempt_first_factor");
-    let res = browser
-        .send(
-            &server,
-            server
-                .client
-                .post(server.url(&verify))
-                .form(&[("level", "first_factor")]),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let res = browser
-        .send(
-            &server,
-            server
-                .client
-                .post(server.url(&attempt))
-                .form(&[("strategy", "password"), ("password", TEST_PASSWORD)]),
-        )
-        .await;
+    let res = reverify(&server, &mut browser, &sid, "first_factor", TEST_PASSWORD).await;
     assert_eq!(res.status(), 200);
     let res = delete(browser.header(), server.origin()).await.unwrap();
     assert_eq!(res.status(), 200);
@@ -756,8 +712,7 @@ async fn the_account_panel_lists_a_users_devices_and_signs_one_out_but_no_one_el
 #[tokio::test]
 async fn a_session_activates_its_users_organization_and_its_tokens_carry_it() {
     let server = DevServer::spawn().await;
-    let (mut browser, body) = signed_in(&server, BOB, DEMO_PASSWORD).await;
-    let sid = session_id(&body);
+    let (mut browser, sid, body) = signed_in(&server, BOB, DEMO_PASSWORD).await;
     let session = &body["client"]["sessions"][0];
     assert_eq!(session["last_active_organization_id"], Value::Null);
     let memberships = session["user"]["organization_memberships"]

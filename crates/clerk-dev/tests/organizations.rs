@@ -5,7 +5,7 @@
 
 mod common;
 
-use clerk_dev::testing::{payload_of, session_id, sign_in, token, Browser, Served};
+use clerk_dev::testing::{form, organization_id, payload_of, signed_in, token, Browser, Served};
 use common::{DevServer, Store, ANN, BOB, CAT, DEMO_PASSWORD};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
@@ -17,43 +17,12 @@ on_both_backends!(
     the_backend_api_manages_organizations_members_and_invitations,
 );
 
-/// A signed-in browser, with its session id and its client object.
-async fn signed_in(app: &DevServer, email: &str, password: &str) -> (Browser, String, Value) {
-    let mut browser = Browser::default();
-    let res = sign_in(app, &mut browser, email, password).await;
-    assert_eq!(res.status(), 200, "{email} signs in");
-    let body: Value = res.json().await.unwrap();
-    (browser, session_id(&body), body)
-}
-
 async fn admin(app: &DevServer) -> (Browser, String, Value) {
     signed_in(app, ANN, DEMO_PASSWORD).await
 }
 
-/// The seeded Team's id, from a client's memberships.
 fn team_id(client: &Value) -> String {
-    client["client"]["sessions"][0]["user"]["organization_memberships"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["organization"]["slug"] == "team")
-        .expect("a member of Team")["organization"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// A form-encoded call as clerk-js makes it (`PATCH`/`DELETE` as
-/// `POST ?_method=…`).
-async fn form(
-    app: &DevServer,
-    browser: &mut Browser,
-    path: &str,
-    pairs: &[(&str, &str)],
-) -> reqwest::Response {
-    browser
-        .send(app, app.client.post(app.url(path)).form(pairs))
-        .await
+    organization_id(client, "team")
 }
 
 async fn get(app: &DevServer, browser: &mut Browser, path: &str) -> reqwest::Response {

@@ -12,6 +12,9 @@
 //! - cold start (exec → first 200 on `/readyz`) and idle RSS;
 //! - browser payload of a first load of `/`, `/sign-in` and `/dashboard`
 //!   (every script, WASM and CSS file Chromium fetches), raw/gzip/brotli;
+//! - time from navigation start to interactive (hydrated) for `/`,
+//!   `/dashboard` and `/admin`, cold, with the CPU slowed 4× and a
+//!   1.6 Mbps / 150 ms RTT network, median of 5 (`benches/interactive.mjs`);
 //! - token verification from criterion's estimates (`--bench verify`);
 //! - cost as data grows (PostgreSQL): posts lists of 10/1,000/100,000 posts
 //!   and the admin user list of 1,000/100,000/1,000,000 users.
@@ -19,7 +22,8 @@
 //! Settings (environment): `BENCH_SERVER` (the release binary),
 //! `BENCH_SECONDS` (15), `BENCH_WARMUP` (5), `BENCH_CONNECTIONS` (64),
 //! `BENCH_DATABASE_URL` (PostgreSQL; its rows are skipped without it),
-//! `BENCH_GROWTH` (`off` skips the data-growth table).
+//! `BENCH_GROWTH` (`off` skips the data-growth table), `BENCH_INTERACTIVE`
+//! (`off` skips the time-to-interactive table).
 
 use inkpad::{
     clerk::{
@@ -112,6 +116,11 @@ impl Server {
             .env("LEPTOS_OUTPUT_NAME", "inkpad")
             .env("LEPTOS_HASH_FILES", "true")
             .env("RUST_LOG", "warn")
+            // A server panic's backtrace, when the bench is run with one.
+            .env(
+                "RUST_BACKTRACE",
+                std::env::var("RUST_BACKTRACE").unwrap_or_default(),
+            )
             .env("CLERK_PUBLISHABLE_KEY", instance.publishable.as_str())
             .env("CLERK_JWT_KEY", instance.key.public_pem())
             .env("CLERK_WEBHOOK_SIGNING_SECRET", WEBHOOK_SECRET)
@@ -644,6 +653,36 @@ fn payload(report: &mut Report) {
             String::from_utf8_lossy(&output.stderr)
         ),
     }
+    if std::env::var("BENCH_INTERACTIVE").as_deref() == Ok("off") {
+        return;
+    }
+    let output = Command::new("node")
+        .arg("benches/interactive.mjs")
+        .arg(&server.base)
+        .arg(&token)
+        .env("NODE_PATH", "end2end/node_modules")
+        .output()
+        .expect("node");
+    let text = String::from_utf8_lossy(&output.stdout);
+    match text
+        .lines()
+        .find_map(|l| l.strip_prefix("INTERACTIVEJSON "))
+    {
+        Some(json) => {
+            report.interactive = serde_json::from_str(json).unwrap();
+            for page in report.interactive.as_array().into_iter().flatten() {
+                eprintln!(
+                    "  interactive {:<12} median {:>7.0} ms (CPU 4x, 1.6 Mbps / 150 ms RTT)",
+                    page["page"].as_str().unwrap_or(""),
+                    page["median_ms"].as_f64().unwrap_or(0.0)
+                );
+            }
+        }
+        None => eprintln!(
+            "  interactive: not measured: {text} {}",
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
 }
 
 /// criterion's estimates for the verification benches, when they ran.
@@ -669,6 +708,7 @@ struct Report {
     startup: Vec<Value>,
     load: Vec<Load>,
     payload: Value,
+    interactive: Value,
     growth: Vec<Value>,
 }
 
@@ -721,6 +761,24 @@ impl Report {
                 non,
                 l.peak_rss_mib
             );
+        }
+        if let Some(pages) = self.interactive.as_array() {
+            let _ = writeln!(out, "\n## Time to interactive (Chromium, cold cache, CPU 4x slower, 1.6 Mbps / 150 ms RTT; median of 5)\n\n| page | median | runs |\n|---|---|---|");
+            for p in pages {
+                let runs: Vec<String> = p["runs_ms"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|r| format!("{:.0}", r.as_f64().unwrap_or(0.0)))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "| {} | {:.0} ms | {} |",
+                    p["page"].as_str().unwrap_or(""),
+                    p["median_ms"].as_f64().unwrap_or(0.0),
+                    runs.join(", ")
+                );
+            }
         }
         if let Some(pages) = self.payload.as_array() {
             let _ = writeln!(out, "\n## First-load payload (scripts, WASM, CSS; Clerk's script excluded)\n\n| page | files | raw | gzip | brotli |\n|---|---|---|---|---|");

@@ -139,10 +139,18 @@ pub fn Dashboard() -> impl IntoView {
                             Ok(list) => {
                                 let pages = list.pages();
                                 let current = list.page;
+                                // Inside `AuthGuard`, so the caller is known here, on
+                                // the server and when hydrating alike; read once for
+                                // the page, not once per post.
+                                let me = crate::components::clerk::use_user().get_untracked();
+                                let items = list.items.into_iter().map(|post| {
+                                    let can_change = me.as_ref().is_some_and(|u| u.caller().may_change(&post));
+                                    view! { <PostItem post can_change update delete/> }
+                                });
                                 view! {
                                     <p class="muted">{format!("{} post{}", list.total, if list.total == 1 { "" } else { "s" })}</p>
                                     <ul class="post-list">
-                                        {list.items.into_iter().map(|post| view! { <PostItem post update delete/> }).collect_view()}
+                                        {items.collect_view()}
                                     </ul>
                                     <nav class="pager" aria-label="Pages">
                                         {pager_link("Newer", (current > 1).then(|| format!("?page={}", current - 1)))}
@@ -173,6 +181,8 @@ pub fn pager_link(label: &'static str, to: Option<String>) -> impl IntoView {
 #[component]
 fn PostItem(
     post: Post,
+    /// Whether the caller may edit and delete it (the server decides again).
+    can_change: bool,
     update: ServerAction<UpdatePost>,
     delete: ServerAction<DeletePost>,
 ) -> impl IntoView {
@@ -180,11 +190,6 @@ fn PostItem(
     let heading_id = format!("post-{id}");
     let labelled_by = heading_id.clone();
     let written = date(post.created_at);
-    // The page renders inside `AuthGuard`, so the caller is known here, on
-    // the server and when hydrating alike.
-    let can_change = crate::components::clerk::use_user()
-        .get_untracked()
-        .is_some_and(|u| u.caller().may_change(&post));
     view! {
         <li class="card post" data-testid="post" aria-labelledby=labelled_by>
             <h3 id=heading_id>{post.title.clone()}</h3>

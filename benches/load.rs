@@ -10,8 +10,9 @@
 //!   (steadier than requests/s when wrk shares the cores), p50/p99/p99.9,
 //!   non-2xx, peak RSS;
 //! - cold start (exec → first 200 on `/readyz`) and idle RSS;
-//! - browser payload of a first load of `/`, `/sign-in` and `/dashboard`
-//!   (every script, WASM and CSS file Chromium fetches), raw/gzip/brotli;
+//! - browser payload of a first load of every page (`/`, `/sign-in`,
+//!   `/sign-up`, `/pricing` signed out, the rest signed in): every script,
+//!   WASM and CSS file Chromium fetches, raw/gzip/brotli;
 //! - time from navigation start to interactive (hydrated) for `/`,
 //!   `/dashboard` and `/admin`, cold, with the CPU slowed 4× and a
 //!   1.6 Mbps / 150 ms RTT network, median of 5 (`benches/interactive.mjs`);

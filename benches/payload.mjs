@@ -1,5 +1,5 @@
-// What a browser downloads on a first load of /, /sign-in and /dashboard
-// (end2end/payload.js measures it: every script, WASM and CSS response
+// What a browser downloads on a first load of every page (signed out for
+// the public ones, as an admin on the Pro plan for the rest; end2end/payload.js measures it: every script, WASM and CSS response
 // Chromium receives, Clerk's own script excluded), raw, gzip -9 and brotli
 // q11. Prints one line: PAYLOADJSON <json>.
 //
@@ -22,10 +22,12 @@ const signedIn = [
   { name: "__session", value: token, domain: host, path: "/" },
   { name: "__client_uat", value: String(Math.floor(Date.now() / 1000) - 60), domain: host, path: "/" },
 ];
-const pages = [
-  await firstLoad(browser, base, "/"),
-  await firstLoad(browser, base, "/sign-in"),
-  await firstLoad(browser, base, "/dashboard", signedIn),
-];
+const pages = [];
+for (const path of ["/", "/sign-in", "/sign-up", "/pricing"]) {
+  pages.push(await firstLoad(browser, base, path));
+}
+for (const path of ["/dashboard", "/settings", "/premium", "/admin", "/onboarding", "/organizations/new", "/organization"]) {
+  pages.push(await firstLoad(browser, base, path, signedIn));
+}
 await browser.close();
 process.stdout.write(`PAYLOADJSON ${JSON.stringify(pages)}\n`);

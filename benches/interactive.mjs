@@ -21,7 +21,9 @@ const browser = await chromium.launch({
 const host = new URL(base).hostname;
 const signedIn = [
   { name: "__session", value: token, domain: host, path: "/" },
-  { name: "__client_uat", value: String(Math.floor(Date.now() / 1000) - 60), domain: host, path: "/" },
+  // The client's last sign-in no later than the token: a token older than
+  // the client would be sent through Clerk's handshake for a fresh one.
+  { name: "__client_uat", value: String(JSON.parse(Buffer.from(token.split(".")[1], "base64url")).iat), domain: host, path: "/" },
 ];
 
 async function interactive(path, cookies) {
@@ -31,13 +33,15 @@ async function interactive(path, cookies) {
   // Clerk's scripts come from its frontend API; the app's own first load
   // is what is measured, so they are not fetched.
   await page.route((url) => url.pathname.includes("@clerk/"), (route) => route.abort());
+  // The init script runs before the document has an <html> element, so it
+  // watches the document itself for the attribute to appear.
   await page.addInitScript(() => {
     new MutationObserver((_, observer) => {
-      if (document.documentElement.hasAttribute("data-hydrated")) {
+      if (document.documentElement?.hasAttribute("data-hydrated")) {
         window.__interactiveAt = performance.now();
         observer.disconnect();
       }
-    }).observe(document.documentElement, { attributes: true });
+    }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-hydrated"] });
   });
   const cdp = await context.newCDPSession(page);
   await cdp.send("Network.enable");

@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require("@playwright/test");
+const { signedInCookies } = require("../end2end/payload.js");
 const [base, token] = process.argv.slice(2);
 const RUNS = Number(process.env.BENCH_INTERACTIVE_RUNS || 5);
 
@@ -18,13 +19,7 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
-const host = new URL(base).hostname;
-const signedIn = [
-  { name: "__session", value: token, domain: host, path: "/" },
-  // The client's last sign-in no later than the token: a token older than
-  // the client would be sent through Clerk's handshake for a fresh one.
-  { name: "__client_uat", value: String(JSON.parse(Buffer.from(token.split(".")[1], "base64url")).iat), domain: host, path: "/" },
-];
+const signedIn = signedInCookies(base, token);
 
 async function interactive(path, cookies) {
   const context = await browser.newContext();

@@ -1,14 +1,15 @@
-// What a browser downloads on a first load of every page (signed out for
-// the public ones, as an admin on the Pro plan for the rest; end2end/payload.js measures it: every script, WASM and CSS response
-// Chromium receives, Clerk's own script excluded), raw, gzip -9 and brotli
-// q11. Prints one line: PAYLOADJSON <json>.
+// What a browser downloads on a first load of every page (the public ones
+// signed out, the rest as the bench's admin on the Pro plan):
+// end2end/payload.js measures every script, WASM and CSS response Chromium
+// receives, Clerk's own script excluded, raw, gzip -9 and brotli q11.
+// Prints one line: PAYLOADJSON <json>.
 //
 //   node benches/payload.mjs <base url> <session token>
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require("@playwright/test");
-const { firstLoad } = require("../end2end/payload.js");
+const { firstLoad, signedInCookies } = require("../end2end/payload.js");
 const [base, token] = process.argv.slice(2);
 
 const browser = await chromium.launch({
@@ -17,13 +18,7 @@ const browser = await chromium.launch({
          "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 
-const host = new URL(base).hostname;
-const signedIn = [
-  { name: "__session", value: token, domain: host, path: "/" },
-  // The client's last sign-in no later than the token: a token older than
-  // the client would be sent through Clerk's handshake for a fresh one.
-  { name: "__client_uat", value: String(JSON.parse(Buffer.from(token.split(".")[1], "base64url")).iat), domain: host, path: "/" },
-];
+const signedIn = signedInCookies(base, token);
 const pages = [];
 for (const path of ["/", "/sign-in", "/sign-up", "/pricing"]) {
   pages.push(await firstLoad(browser, base, path));

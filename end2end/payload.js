@@ -48,4 +48,18 @@ async function firstLoad(browser, base, path, cookies = []) {
   return { page: path, files, raw: sum("raw"), gzip: sum("gzip"), brotli: sum("brotli") };
 }
 
-module.exports = { firstLoad };
+/**
+ * The cookies of a browser signed in with `token` on `base`: the session,
+ * and the client's last sign-in no later than the token (a token older
+ * than its client would be sent through Clerk's handshake for a new one).
+ */
+function signedInCookies(base, token) {
+  const domain = new URL(base).hostname;
+  const { iat } = JSON.parse(Buffer.from(token.split(".")[1], "base64url"));
+  return [
+    { name: "__session", value: token, domain, path: "/" },
+    { name: "__client_uat", value: String(iat), domain, path: "/" },
+  ];
+}
+
+module.exports = { firstLoad, signedInCookies };

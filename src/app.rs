@@ -7,12 +7,16 @@ use crate::{
         raw_text,
     },
     pages::{
+        admin::Admin,
         auth_pages::{SignInPage, SignUpPage},
+        dashboard::Dashboard,
         home::HomePage,
-        lazy::{AdminRoute, DashboardRoute, OnboardingRoute, PremiumRoute, SettingsRoute},
         not_found::NotFound,
+        onboarding::Onboarding,
         organization::{NewOrganizationPage, OrganizationPage},
+        premium::Premium,
         pricing::Pricing,
+        settings::Settings,
         unauthorized::Unauthorized,
     },
     rpc::auth::current_user,
@@ -21,7 +25,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, Lazy, SsrMode,
+    path, SsrMode,
 };
 
 /// The document around the app, rendered on the server only.
@@ -35,7 +39,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 // Content-hashed in release builds, so browsers keep it for good.
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                // Islands: only the interactive parts of a page hydrate.
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -45,7 +50,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-use crate::components::clerk::CurrentUser;
+use crate::components::clerk::{AuthRuntime, CurrentUser};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -61,6 +66,15 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| raw_text::title_text(if page.is_empty() { "Inkpad".to_owned() } else { format!("{page} · Inkpad") })/>
         // Inkpad greets writers by name: Clerk's sign-up shows its name fields.
         <ClerkProvider current settings show_optional_fields=true>
+            // The first island on the page: the browser's auth state, which
+            // every island after it reads.
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let caller = crate::components::settled(current).await?.ok().flatten();
+                    let settings = crate::components::settled(settings).await?.ok();
+                    Some(view! { <AuthRuntime caller settings/> })
+                })}
+            </Suspense>
             <Router>
                 <a class="skip-link" href="#main">"Skip to content"</a>
                 <Header/>
@@ -74,13 +88,12 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/sign-in/*any") view=SignInPage ssr=SsrMode::Async/>
                         <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async/>
                         <Route path=path!("/sign-up/*any") view=SignUpPage ssr=SsrMode::Async/>
-                        // Signed-in pages load their code when first shown.
-                        <Route path=path!("/onboarding") view={Lazy::<OnboardingRoute>::new()} ssr=SsrMode::Async/>
-                        <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
-                        <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/onboarding") view=Onboarding ssr=SsrMode::Async/>
+                        <Route path=path!("/dashboard") view=Dashboard ssr=SsrMode::Async/>
+                        <Route path=path!("/settings") view=Settings ssr=SsrMode::Async/>
                         <Route path=path!("/pricing") view=Pricing ssr=SsrMode::Async/>
-                        <Route path=path!("/premium") view={Lazy::<PremiumRoute>::new()} ssr=SsrMode::Async/>
-                        <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/premium") view=Premium ssr=SsrMode::Async/>
+                        <Route path=path!("/admin") view=Admin ssr=SsrMode::Async/>
                         <Route path=path!("/organization") view=OrganizationPage ssr=SsrMode::Async/>
                         <Route path=path!("/organization/*any") view=OrganizationPage ssr=SsrMode::Async/>
                         <Route path=path!("/organizations/new") view=NewOrganizationPage ssr=SsrMode::Async/>

@@ -175,8 +175,10 @@ test("a free writer is upgraded by an admin and gets the Pro feature without sig
 
   // The writer's tab regains focus: Clerk refreshes the token, the app asks
   // the server again, and the new plan shows without signing out.
+  // The server's answer differs from the page's, so the page loads again.
   await refocus(page);
   await expect(page.getByTestId("exporter")).toBeVisible();
+  await hydrated(page);
   await page.getByRole("button", { name: "Export as Markdown" }).click();
   await expect(page.getByTestId("export-stats")).toContainText("4");
   await expect(page.getByTestId("export-markdown")).toContainText("## Compilers");
@@ -204,10 +206,13 @@ test("an admin who changes their own plan sees it at once, without focus or sign
     await page.getByLabel("Search by email or name").fill("admin@inkpad.dev");
     await page.getByRole("button", { name: "Search" }).click();
     await choosePlan("free");
-    // In-app navigation: no reload, so only the refreshed token can tell.
+    // The next page is the server's to render, from the token the change
+    // refreshed: no focus, no sign-out.
     await page.getByRole("link", { name: "Premium", exact: true }).click();
     await expect(page.getByTestId("upgrade-prompt")).toBeVisible();
     await page.getByRole("link", { name: "Admin", exact: true }).click();
+    await page.waitForURL("**/admin");
+    await hydrated(page);
     await page.getByLabel("Search by email or name").fill("admin@inkpad.dev");
     await page.getByRole("button", { name: "Search" }).click();
     await choosePlan("pro");

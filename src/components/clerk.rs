@@ -9,15 +9,29 @@ use crate::{
 };
 use leptos::prelude::*;
 pub use leptos_clerk::{
-    use_auth, use_organization, AuthGuard, ClerkProvider, CreateOrganization, OrganizationProfile,
-    OrganizationSwitcher, Protect, Show, SignIn, SignInButton, SignUp, SignUpButton, SignedIn,
-    SignedOut, StepUpDialog, UseAuth, UserButton, When,
+    use_auth, use_organization, AuthGuard, ClerkIslands, ClerkProvider, ClerkSettings,
+    CreateOrganization, OrganizationProfile, OrganizationSwitcher, Protect, Show, SignIn,
+    SignInButton, SignUp, SignUpButton, SignedIn, SignedOut, StepUpDialog, UseAuth, UserButton,
+    When,
 };
 
 /// The signed-in user's public identity, resolved on the server before the
 /// page is sent (so it renders right without a flash) and hydrated from the
 /// page's own payload.
 pub type CurrentUser = Resource<Result<Option<AuthSnapshot>, AppError>>;
+
+/// The browser's auth state: the first island on every page (the app
+/// renders it right inside `ClerkProvider`), holding the server's answer
+/// for every island after it, loading clerk-js, and loading the page again
+/// when Clerk reports a change the server confirms (see
+/// `leptos_clerk::ClerkIslands`).
+#[island]
+pub fn AuthRuntime(caller: Option<AuthSnapshot>, settings: Option<ClerkSettings>) -> impl IntoView {
+    // Inkpad greets writers by name: Clerk's sign-up shows its name fields.
+    view! {
+        <ClerkIslands caller settings fetch=crate::rpc::auth::current_user show_optional_fields=true/>
+    }
+}
 
 /// The signed-in caller as Inkpad's snapshot (`None`: signed out or
 /// loading).

@@ -1,5 +1,6 @@
 //! The site header (brand, navigation that follows the auth state, the user
-//! button with the organization switcher, or sign-in/up buttons) and footer.
+//! button with the organization switcher — an island — or sign-in/up
+//! links) and footer.
 
 use crate::{
     components::clerk::{
@@ -35,12 +36,7 @@ pub fn Header() -> impl IntoView {
                 </ul>
                 <div class="nav-actions">
                     <SignedIn>
-                        <OrganizationSwitcher
-                            create_organization_url="/organizations/new"
-                            organization_profile_url="/organization"
-                            after_create_organization_url="/dashboard"
-                            after_leave_organization_url="/dashboard"/>
-                        <UserButton/>
+                        <AccountMenu/>
                     </SignedIn>
                     <SignedOut>
                         <SignInButton class="button button-ghost"/>
@@ -49,6 +45,20 @@ pub fn Header() -> impl IntoView {
                 </div>
             </nav>
         </header>
+    }
+}
+
+/// Clerk's organization switcher and user button: an island, since Clerk
+/// mounts them in the browser.
+#[island]
+fn AccountMenu() -> impl IntoView {
+    view! {
+        <OrganizationSwitcher
+            create_organization_url="/organizations/new"
+            organization_profile_url="/organization"
+            after_create_organization_url="/dashboard"
+            after_leave_organization_url="/dashboard"/>
+        <UserButton/>
     }
 }
 

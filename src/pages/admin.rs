@@ -10,25 +10,56 @@ use crate::{
 };
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
-use leptos_router::components::Form;
 
-/// The search and page live in the address (`?search=…&page=N`), so the
-/// search form is a GET form and the pager links: both work without
-/// JavaScript, and the router takes them over in place once hydrated. Role
-/// and plan changes are `<form method="post">`s aimed at their server
-/// functions, sent in place (with the step-up retry) when hydrated.
 #[component]
 pub fn Admin() -> impl IntoView {
-    let auth = use_auth();
     let params = leptos_router::hooks::use_query_map();
-    let query = Memo::new(move |_| {
-        params.with(|p| {
-            p.get("search")
-                .map(|s| s.trim().to_owned())
-                .unwrap_or_default()
-        })
+    let (search, page) = params.with_untracked(|p| {
+        let search = p.get("search").map(|s| s.trim().to_owned());
+        (search.unwrap_or_default(), super::dashboard::page_from(p))
     });
-    let page = Memo::new(move |_| params.with(super::dashboard::page_from));
+    view! {
+        <Title text="Admin"/>
+        <AuthGuard>
+            <AdminPanel search page/>
+        </AuthGuard>
+    }
+}
+
+/// Users and the audit log: an island. The search and page live in the
+/// address (`?search=…&page=N`), so the search form is a GET form and the
+/// pager links: both work without JavaScript, and once hydrated a search
+/// runs in place (the address follows). Role and plan changes are
+/// `<form method="post">`s aimed at their server functions, sent in place
+/// (with the step-up retry) when hydrated.
+#[island]
+fn AdminPanel(
+    /// The search the address asked for (trimmed; empty: everyone).
+    search: String,
+    /// The page of users the address asked for.
+    page: i64,
+) -> impl IntoView {
+    let auth = use_auth();
+    let query = RwSignal::new(search);
+    let page = RwSignal::new(page);
+    let search_input = NodeRef::<leptos::html::Input>::new();
+    let run_search = move |ev: leptos::ev::SubmitEvent| {
+        let Some(input) = search_input.get() else {
+            return;
+        };
+        ev.prevent_default();
+        let wanted = input.value().trim().to_owned();
+        #[cfg(feature = "hydrate")]
+        if let Ok(history) = window().history() {
+            let _ = history.push_state_with_url(
+                &leptos::wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&format!("/admin{}", page_href(&wanted, 1))),
+            );
+        }
+        page.set(1);
+        query.set(wanted);
+    };
     let set_role = ServerAction::<SetRole>::new();
     let set_plan = ServerAction::<SetPlan>::new();
     // Bumped when a change is abandoned, so the list shows what is stored.
@@ -119,19 +150,17 @@ pub fn Admin() -> impl IntoView {
     };
 
     view! {
-        <Title text="Admin"/>
-        <AuthGuard>
             <StepUpDialog preset=step_up on_confirmed=retry on_cancel=move |()| reload.update(|n| *n += 1)
                 reason="Changing someone's access needs your password, entered within the last ten minutes."/>
             <section class="container">
                 <h1>"Admin"</h1>
                 <h2>"Users"</h2>
-                <Form method="GET" action="/admin" attr:class="search" attr:role="search">
+                <form method="get" action="/admin" class="search" role="search" on:submit=run_search>
                     <label for="user-search">"Search by email or name"</label>
-                    <input id="user-search" type="search" name="search"
-                        value=move || query.get() prop:value=move || query.get()/>
+                    <input id="user-search" type="search" name="search" node_ref=search_input
+                        value=query.get_untracked()/>
                     <button type="submit" class="button button-ghost">"Search"</button>
-                </Form>
+                </form>
                 <p class="form-error" role="alert">{error}</p>
                 <Transition fallback=|| view! { <p>"Loading users…"</p> }>
                     {move || Suspend::new(async move {
@@ -193,7 +222,6 @@ pub fn Admin() -> impl IntoView {
                     })}
                 </Transition>
             </section>
-        </AuthGuard>
     }
 }
 

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 pub fn SignInPage() -> impl IntoView {
     view! {
         <AuthPage title="Sign in" heading="Welcome back" lead="Sign in to write and manage your posts.">
-            <SignIn path="/sign-in"/>
+            <SignInForm/>
         </AuthPage>
     }
 }
@@ -21,9 +21,21 @@ pub fn SignUpPage() -> impl IntoView {
             heading="Create your Inkpad account"
             lead="Free forever for writing; Pro when you want exports."
         >
-            <SignUp path="/sign-up"/>
+            <SignUpForm/>
         </AuthPage>
     }
+}
+
+/// Clerk's sign-in form (mounted in the browser: an island).
+#[island]
+fn SignInForm() -> impl IntoView {
+    view! { <SignIn path="/sign-in"/> }
+}
+
+/// Clerk's sign-up form (mounted in the browser: an island).
+#[island]
+fn SignUpForm() -> impl IntoView {
+    view! { <SignUp path="/sign-up"/> }
 }
 
 /// The frame around a form: the form when signed out, a way on when not.

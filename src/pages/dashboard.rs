@@ -21,15 +21,29 @@ pub(crate) fn page_from(query: &leptos_router::params::ParamsMap) -> i64 {
         .unwrap_or(1)
 }
 
-/// Every form here is a real `<form method="post">` aimed at its server
-/// function: without JavaScript (or before the WASM arrives) the browser
-/// posts it and Leptos redirects back here, errors carried in the address;
-/// once hydrated, `ActionForm` sends the same call in place. The pager is
-/// links (`?page=N`) for the same reason.
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
-    let page = Memo::new(move |_| query.with(page_from));
+    let page = query.with_untracked(page_from);
+    view! {
+        <Title text="Dashboard"/>
+        <AuthGuard>
+            <Posts page/>
+        </AuthGuard>
+    }
+}
+
+/// The posts and their forms: an island. Every form here is a real
+/// `<form method="post">` aimed at its server function: without JavaScript
+/// (or before the WASM arrives) the browser posts it and Leptos redirects
+/// back here, errors carried in the address; once hydrated, `ActionForm`
+/// sends the same call in place. The pager is links (`?page=N`) for the
+/// same reason.
+#[island]
+fn Posts(
+    /// The page of posts the address asked for.
+    page: i64,
+) -> impl IntoView {
     let create = ServerAction::<CreatePost>::new();
     let update = ServerAction::<UpdatePost>::new();
     let delete = ServerAction::<DeletePost>::new();
@@ -44,12 +58,11 @@ pub fn Dashboard() -> impl IntoView {
     let posts = Resource::new(
         move || {
             (
-                page.try_get().unwrap_or(1),
                 versions.map(|v| v.try_get().unwrap_or_default()),
                 organization.try_get().flatten().map(|o| o.id),
             )
         },
-        |(page, ..)| list_posts(page),
+        move |_| list_posts(page),
     );
     // Loaded in the browser only: the line first renders (on the server
     // and at hydration alike) from the token, then fills in.
@@ -84,8 +97,6 @@ pub fn Dashboard() -> impl IntoView {
     let invalid = move |field: &'static str| move || (!field_error(field)().is_empty()).to_string();
 
     view! {
-        <Title text="Dashboard"/>
-        <AuthGuard>
             <section class="container">
                 <h1>"Your posts"</h1>
                 // Which space the list and the new post belong to: the
@@ -163,7 +174,6 @@ pub fn Dashboard() -> impl IntoView {
                     })}
                 </Transition>
             </section>
-        </AuthGuard>
     }
 }
 

@@ -30,8 +30,8 @@ pub fn HomePage() -> impl IntoView {
 }
 
 /// Writer and post counts, rendered on the server and refreshable through a
-/// server-function round trip once the page has hydrated.
-#[component]
+/// server-function round trip once the island has hydrated.
+#[island]
 fn LiveStats() -> impl IntoView {
     let stats = Resource::new(|| (), |_| site_stats());
     let (pending, set_pending) = signal(false);
@@ -125,8 +125,8 @@ enum Billing {
 }
 
 /// Plans with a monthly/yearly switch. The switch is client-side state: it
-/// only responds once the WASM has hydrated the page.
-#[component]
+/// only responds once the island has hydrated.
+#[island]
 fn PricingPreview() -> impl IntoView {
     let (billing, set_billing) = signal(Billing::Monthly);
     let pro_price = move || match billing.get() {

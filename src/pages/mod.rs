@@ -4,7 +4,6 @@ pub mod admin;
 pub mod auth_pages;
 pub mod dashboard;
 pub mod home;
-pub mod lazy;
 pub mod not_found;
 pub mod onboarding;
 pub mod organization;

@@ -10,14 +10,7 @@ use leptos_meta::Title;
 
 #[component]
 pub fn Onboarding() -> impl IntoView {
-    let auth = use_auth();
     let profile = Resource::new(|| (), |_| my_profile());
-    let rename = ServerAction::<RenameMe>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = rename.value().get() {
-            auth.refresh();
-        }
-    });
 
     view! {
         <Title text="Welcome"/>
@@ -26,8 +19,6 @@ pub fn Onboarding() -> impl IntoView {
                 <p class="eyebrow">"Step 1 of 1"</p>
                 <h1>"Welcome to Inkpad"</h1>
                 <p class="lead">"Check how your name appears on your posts."</p>
-                // A real form aimed at the server function, filled in on the
-                // server: it works before and without the WASM too.
                 <Transition fallback=|| view! { <p>"Loading your profile…"</p> }>
                     {move || Suspend::new(async move {
                         let Some(profile) = crate::components::settled(profile).await else {
@@ -37,23 +28,7 @@ pub fn Onboarding() -> impl IntoView {
                             Ok(p) => (p.first_name.unwrap_or_default(), p.last_name.unwrap_or_default()),
                             Err(error) => return view! { <CallError error/> }.into_any(),
                         };
-                        view! {
-                            <ActionForm action=rename attr:class="card form" attr:novalidate="" attr:aria-label="Your name">
-                                <label for="first-name">"First name"</label>
-                                <input id="first-name" name="first_name" autocomplete="given-name" value=first/>
-                                <label for="last-name">"Last name"</label>
-                                <input id="last-name" name="last_name" autocomplete="family-name" value=last/>
-                                <p class="form-error" role="alert">
-                                    {move || auth.error_message(rename.value().get())}
-                                </p>
-                                <p class="form-ok" role="status">
-                                    {move || matches!(rename.value().get(), Some(Ok(_))).then_some("Saved.")}
-                                </p>
-                                <button type="submit" class="button button-primary" disabled=move || rename.pending().get()>
-                                    {move || if rename.pending().get() { "Saving…" } else { "Save my name" }}
-                                </button>
-                            </ActionForm>
-                        }.into_any()
+                        view! { <NameForm first last/> }.into_any()
                     })}
                 </Transition>
                 <div class="card">
@@ -73,5 +48,36 @@ pub fn Onboarding() -> impl IntoView {
                 </div>
             </section>
         </AuthGuard>
+    }
+}
+
+/// The name form: a real form aimed at the server function, filled in on
+/// the server, so it works before and without the WASM too; once hydrated
+/// (an island) it saves in place and the header's name follows.
+#[island]
+fn NameForm(first: String, last: String) -> impl IntoView {
+    let auth = use_auth();
+    let rename = ServerAction::<RenameMe>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = rename.value().get() {
+            auth.refresh();
+        }
+    });
+    view! {
+        <ActionForm action=rename attr:class="card form" attr:novalidate="" attr:aria-label="Your name">
+            <label for="first-name">"First name"</label>
+            <input id="first-name" name="first_name" autocomplete="given-name" value=first/>
+            <label for="last-name">"Last name"</label>
+            <input id="last-name" name="last_name" autocomplete="family-name" value=last/>
+            <p class="form-error" role="alert">
+                {move || auth.error_message(rename.value().get())}
+            </p>
+            <p class="form-ok" role="status">
+                {move || matches!(rename.value().get(), Some(Ok(_))).then_some("Saved.")}
+            </p>
+            <button type="submit" class="button button-primary" disabled=move || rename.pending().get()>
+                {move || if rename.pending().get() { "Saving…" } else { "Save my name" }}
+            </button>
+        </ActionForm>
     }
 }

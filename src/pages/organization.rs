@@ -19,7 +19,7 @@ pub fn OrganizationPage() -> impl IntoView {
                     "The organization you have active: its members and their roles, "
                     "invitations, and leaving it. Admins also rename and delete it."
                 </p>
-                <OrganizationProfile path="/organization" after_leave_organization_url="/dashboard"/>
+                <OrganizationProfileWidget/>
             </section>
         </AuthGuard>
     }
@@ -34,11 +34,26 @@ pub fn NewOrganizationPage() -> impl IntoView {
             <section class="container narrow auth-page">
                 <h1>"Create an organization"</h1>
                 <p class="lead">"Posts written while it is active belong to the organization."</p>
-                <CreateOrganization
-                    path="/organizations/new"
-                    after_create_organization_url="/dashboard"
-                    skip_invitation_screen=true/>
+                <CreateOrganizationWidget/>
             </section>
         </AuthGuard>
+    }
+}
+
+/// Clerk's organization profile (mounted in the browser: an island).
+#[island]
+fn OrganizationProfileWidget() -> impl IntoView {
+    view! { <OrganizationProfile path="/organization" after_leave_organization_url="/dashboard"/> }
+}
+
+/// Clerk's form to create an organization (mounted in the browser: an
+/// island).
+#[island]
+fn CreateOrganizationWidget() -> impl IntoView {
+    view! {
+        <CreateOrganization
+            path="/organizations/new"
+            after_create_organization_url="/dashboard"
+            skip_invitation_screen=true/>
     }
 }

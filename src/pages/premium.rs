@@ -25,7 +25,7 @@ pub fn Premium() -> impl IntoView {
     }
 }
 
-#[component]
+#[island]
 fn UpgradePrompt() -> impl IntoView {
     let auth = use_auth();
     view! {
@@ -35,8 +35,13 @@ fn UpgradePrompt() -> impl IntoView {
             <p class="muted">"In this demo an admin upgrades accounts. Already upgraded? Check again."</p>
             <div class="cta-row">
                 <a class="button button-primary" href="/pricing">"See plans"</a>
+                // A fresh token carries the plan as it is now; the page is
+                // the server's to render again from it.
                 <button class="button button-ghost" on:click=move |_| {
-                    leptos::task::spawn_local(async move { let _ = auth.get_token().await; });
+                    leptos::task::spawn_local(async move {
+                        let _ = auth.get_token().await;
+                        let _ = window().location().reload();
+                    });
                 }>"Check again"</button>
             </div>
         </div>
@@ -46,7 +51,7 @@ fn UpgradePrompt() -> impl IntoView {
 /// Fetches the export through the browser's API client (so a plan that
 /// lapsed meanwhile lands on the pricing page), shows its statistics and
 /// text, and saves it as a real `.md` file on request.
-#[component]
+#[island]
 fn Exporter() -> impl IntoView {
     let result = RwSignal::new(None::<Result<Export, AppError>>);
     let pending = RwSignal::new(false);

@@ -15,6 +15,12 @@ pub(crate) type SettingsReader = Arc<dyn Fn(&mut dyn FnMut(Option<&ClerkSettings
 pub(crate) type Settled =
     Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Option<Caller>> + Send>> + Send + Sync>;
 
+#[cfg(feature = "hydrate")]
+thread_local! {
+    /// The page's state in an islands app (set by `ClerkIslands`).
+    static PAGE: std::cell::Cell<Option<ClerkContext>> = const { std::cell::Cell::new(None) };
+}
+
 /// What `ClerkProvider` shares with everything below it.
 #[derive(Clone, Copy)]
 pub(crate) struct ClerkContext {
@@ -35,7 +41,12 @@ pub(crate) struct ClerkContext {
 impl ClerkContext {
     /// The provider's context; outside one, a context that knows nobody.
     pub fn get() -> Self {
-        use_context::<ClerkContext>().unwrap_or_else(|| {
+        let found = use_context::<ClerkContext>();
+        // In an islands app each island is its own root: the state comes
+        // from the page (see `crate::ClerkIslands`), not from a provider.
+        #[cfg(feature = "hydrate")]
+        let found = found.or_else(|| PAGE.with(std::cell::Cell::get));
+        found.unwrap_or_else(|| {
             // Either a component outside `ClerkProvider` (a mistake, said
             // here) or one rendered while a server render its client
             // abandoned is being torn down (its owners already gone):
@@ -45,6 +56,13 @@ impl ClerkContext {
             );
             ClerkContext::detached()
         })
+    }
+
+    /// Makes this the page's state, for islands that have no provider
+    /// above them (in the browser: one page, one thread).
+    #[cfg(feature = "hydrate")]
+    pub fn set_for_page(self) {
+        PAGE.with(|page| page.set(Some(self)));
     }
 
     /// A context with nobody signed in and Clerk not loaded.

@@ -20,6 +20,7 @@ pub mod when;
 pub use components::provider::hydration_finished;
 pub use components::{
     gates::{AuthGuard, Protect, RedirectToSignIn, Show, SignedIn, SignedOut},
+    islands::ClerkIslands,
     provider::ClerkProvider,
     step_up::StepUpDialog,
     widgets::{

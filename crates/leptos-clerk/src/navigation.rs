@@ -39,3 +39,15 @@ pub(crate) fn current_location() -> String {
         })
         .unwrap_or_else(|| "/".into())
 }
+
+/// Loads this page again (unless it is already leaving), so that the
+/// server renders it afresh.
+pub(crate) fn reload() {
+    if leaving() {
+        return;
+    }
+    set_leaving();
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}

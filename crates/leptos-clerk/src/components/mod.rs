@@ -1,8 +1,9 @@
-//! The components: the provider, the gates that only hide UI, Clerk's
+//! The components: the provider (and its islands half), the gates that only hide UI, Clerk's
 //! widgets mounted from Rust, the sign-in/up/out buttons and the step-up
 //! dialog.
 
 pub mod gates;
+pub mod islands;
 pub mod provider;
 pub mod step_up;
 pub mod widgets;

@@ -74,7 +74,7 @@ where
     #[cfg(feature = "hydrate")]
     {
         let started = StoredValue::new(false);
-        let hydrated = HYDRATED.with(Clone::clone);
+        let hydrated = hydrated();
         Effect::new(move |_| {
             // Not before the page has hydrated: Clerk's first report
             // refetches `current`, and a gate still hydrating (in a lazy
@@ -90,7 +90,17 @@ where
                 return;
             }
             started.set_value(true);
-            browser::start(ctx, settings, show_optional_fields);
+            // Every change Clerk reports (a new or ended session, a
+            // refreshed token on focus or timer) asks the server again.
+            // Signed out and still signed out asks nothing: refetching
+            // re-renders the gates, which would mount the sign-in form
+            // afresh and wipe what the visitor is typing.
+            browser::start(ctx, settings, show_optional_fields, move |has_session| {
+                let server_signed_out = matches!(ctx.caller.get_untracked(), Some(None));
+                if has_session || !server_signed_out {
+                    ctx.refetch();
+                }
+            });
         });
     }
     #[cfg(not(feature = "hydrate"))]
@@ -130,8 +140,14 @@ thread_local! {
     static HYDRATED: ArcRwSignal<bool> = ArcRwSignal::new(false);
 }
 
+/// Whether the page has finished hydrating, as a signal.
+#[cfg(feature = "hydrate")]
+pub(crate) fn hydrated() -> ArcRwSignal<bool> {
+    HYDRATED.with(Clone::clone)
+}
+
 /// Tells the provider that hydration is over, so clerk-js may start: call
-/// it right after `hydrate_body` (or `hydrate_lazy`) in the app's
+/// it right after `hydrate_body` (or `hydrate_islands`) in the app's
 /// `hydrate()`. Until then Clerk is not loaded, so that its first report
 /// cannot change what a still-hydrating gate renders.
 #[cfg(feature = "hydrate")]
@@ -140,12 +156,19 @@ pub fn hydration_finished() {
 }
 
 #[cfg(feature = "hydrate")]
-mod browser {
+pub(crate) mod browser {
     use crate::{context::ClerkContext, js, settings::ClerkSettings};
     use leptos::prelude::*;
     use leptos::task::spawn_local;
 
-    pub fn start(ctx: ClerkContext, settings: ClerkSettings, show_optional_fields: bool) {
+    /// Loads clerk-js, then calls `on_change` with whether Clerk has a
+    /// session each time Clerk reports a change.
+    pub fn start(
+        ctx: ClerkContext,
+        settings: ClerkSettings,
+        show_optional_fields: bool,
+        on_change: impl Fn(bool) + 'static,
+    ) {
         let script = settings.script_url.clone();
         js::inject_scripts(
             &settings.script_url,
@@ -175,18 +198,7 @@ mod browser {
                     let _ = window_event_listener(leptos::ev::beforeunload, |_| {
                         crate::navigation::set_leaving()
                     });
-                    // Every change Clerk reports (a new or ended session, a
-                    // refreshed token on focus or timer) asks the server again.
-                    // Signed out and still signed out asks nothing: refetching
-                    // re-renders the gates, which would mount the sign-in
-                    // form afresh and wipe what the visitor is typing.
-                    clerk.on_change(move |session| {
-                        let server_signed_out = matches!(ctx.caller.get_untracked(), Some(None));
-                        if session.is_none() && server_signed_out {
-                            return;
-                        }
-                        ctx.refetch();
-                    });
+                    clerk.on_change(move |session| on_change(session.is_some()));
                 }),
             },
         );

@@ -103,6 +103,23 @@ pub fn App() -> impl IntoView {
                 </main>
                 <Footer/>
             </Router>
+            <Hydrated/>
         </ClerkProvider>
+    }
+}
+
+/// The page's last island: Leptos' script hydrates islands one after the
+/// other in the order of the page, waiting for each (a lazy one's code
+/// included), so when this one runs every island before it is live. It
+/// marks the document (`html[data-hydrated]`, which tests, CSS and the
+/// benches' "interactive" read) and lets Clerk start. It renders nothing.
+#[island]
+fn Hydrated() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+        leptos_clerk::hydration_finished();
     }
 }

@@ -60,6 +60,19 @@ async fn landing_page_is_server_rendered_with_the_hydration_bundle() {
     // left loading for a script to fill in.
     assert!(html.contains(r#"data-testid="writers">0<"#), "{html}");
     assert!(!html.contains("Loading live numbers"), "{html}");
+    // Islands: only what runs in the browser hydrates — for a visitor the
+    // auth state, the stats' refresh, the pricing switch and the mark that
+    // says the page is live; the rest is the server's HTML.
+    let islands: Vec<&str> = html
+        .split(r#"<leptos-island data-component=""#)
+        .skip(1)
+        .filter_map(|rest| rest.split('_').next())
+        .collect();
+    assert_eq!(
+        islands,
+        ["AuthRuntime", "LiveStats", "PricingPreview", "Hydrated"],
+        "{html}"
+    );
 }
 
 #[tokio::test]

@@ -32,7 +32,7 @@ pub fn Admin() -> impl IntoView {
 /// runs in place (the address follows). Role and plan changes are
 /// `<form method="post">`s aimed at their server functions, sent in place
 /// (with the step-up retry) when hydrated.
-#[island]
+#[island(lazy)]
 fn AdminPanel(
     /// The search the address asked for (trimmed; empty: everyone).
     search: String,

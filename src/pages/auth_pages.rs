@@ -27,13 +27,13 @@ pub fn SignUpPage() -> impl IntoView {
 }
 
 /// Clerk's sign-in form (mounted in the browser: an island).
-#[island]
+#[island(lazy)]
 fn SignInForm() -> impl IntoView {
     view! { <SignIn path="/sign-in"/> }
 }
 
 /// Clerk's sign-up form (mounted in the browser: an island).
-#[island]
+#[island(lazy)]
 fn SignUpForm() -> impl IntoView {
     view! { <SignUp path="/sign-up"/> }
 }

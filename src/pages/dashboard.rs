@@ -39,7 +39,7 @@ pub fn Dashboard() -> impl IntoView {
 /// back here, errors carried in the address; once hydrated, `ActionForm`
 /// sends the same call in place. The pager is links (`?page=N`) for the
 /// same reason.
-#[island]
+#[island(lazy)]
 fn Posts(
     /// The page of posts the address asked for.
     page: i64,

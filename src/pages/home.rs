@@ -31,7 +31,7 @@ pub fn HomePage() -> impl IntoView {
 
 /// Writer and post counts, rendered on the server and refreshable through a
 /// server-function round trip once the island has hydrated.
-#[island]
+#[island(lazy)]
 fn LiveStats() -> impl IntoView {
     let stats = Resource::new(|| (), |_| site_stats());
     let (pending, set_pending) = signal(false);

@@ -54,7 +54,7 @@ pub fn Onboarding() -> impl IntoView {
 /// The name form: a real form aimed at the server function, filled in on
 /// the server, so it works before and without the WASM too; once hydrated
 /// (an island) it saves in place and the header's name follows.
-#[island]
+#[island(lazy)]
 fn NameForm(first: String, last: String) -> impl IntoView {
     let auth = use_auth();
     let rename = ServerAction::<RenameMe>::new();

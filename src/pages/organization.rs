@@ -41,14 +41,14 @@ pub fn NewOrganizationPage() -> impl IntoView {
 }
 
 /// Clerk's organization profile (mounted in the browser: an island).
-#[island]
+#[island(lazy)]
 fn OrganizationProfileWidget() -> impl IntoView {
     view! { <OrganizationProfile path="/organization" after_leave_organization_url="/dashboard"/> }
 }
 
 /// Clerk's form to create an organization (mounted in the browser: an
 /// island).
-#[island]
+#[island(lazy)]
 fn CreateOrganizationWidget() -> impl IntoView {
     view! {
         <CreateOrganization

@@ -25,7 +25,7 @@ pub fn Premium() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn UpgradePrompt() -> impl IntoView {
     let auth = use_auth();
     view! {
@@ -51,7 +51,7 @@ fn UpgradePrompt() -> impl IntoView {
 /// Fetches the export through the browser's API client (so a plan that
 /// lapsed meanwhile lands on the pricing page), shows its statistics and
 /// text, and saves it as a real `.md` file on request.
-#[island]
+#[island(lazy)]
 fn Exporter() -> impl IntoView {
     let result = RwSignal::new(None::<Result<Export, AppError>>);
     let pending = RwSignal::new(false);

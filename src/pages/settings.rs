@@ -63,7 +63,7 @@ pub fn Settings() -> impl IntoView {
 }
 
 /// Clerk's user button (mounted in the browser: an island).
-#[island]
+#[island(lazy)]
 fn AccountButton() -> impl IntoView {
     view! { <UserButton/> }
 }
@@ -71,7 +71,7 @@ fn AccountButton() -> impl IntoView {
 /// "Delete my account": opens Clerk's account panel, where the deletion
 /// happens (Clerk deletes the user; its `user.deleted` webhook makes the app
 /// remove their posts and profile). Nothing here deletes anything itself.
-#[island]
+#[island(lazy)]
 fn DeleteMyAccount() -> impl IntoView {
     let auth = crate::components::clerk::use_auth();
     let status = RwSignal::new("");
@@ -97,7 +97,7 @@ fn DeleteMyAccount() -> impl IntoView {
 /// "Download my data": everything Inkpad holds about the user, fetched from
 /// `GET /api/user/export` by the browser's API client and saved as a JSON
 /// file. The server decides whose data it is (the session's own, only).
-#[island]
+#[island(lazy)]
 fn DownloadMyData() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let busy = RwSignal::new(false);

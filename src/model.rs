@@ -375,6 +375,22 @@ impl leptos_clerk::AuthUser for AuthSnapshot {
         &self.plans
     }
 
+    /// Clerk's claims, and the role and plan from the public metadata: a
+    /// change in any of them reloads an islands page.
+    fn same_access(&self, other: &dyn leptos_clerk::AuthUser) -> bool {
+        let claims = self.user_id == other.user_id()
+            && self.session_id.as_deref() == other.session_id()
+            && self.org.as_ref() == other.organization()
+            && self.permissions == other.permissions()
+            && self.features == other.features()
+            && self.plans == other.plans();
+        claims
+            && other
+                .as_any()
+                .downcast_ref::<AuthSnapshot>()
+                .is_some_and(|other| self.role == other.role && self.plan == other.plan)
+    }
+
     /// Clerk's `has({ plan })`, as the server answers it: `u:pro` or
     /// `o:team` in that scope; unscoped, the user's plan (metadata) or the
     /// active organization's.

@@ -65,10 +65,19 @@ async function deliver(request, webhookSecret, id, event) {
   expect(res.ok(), `webhook ${id}`).toBe(true);
 }
 
-/** Makes `org` the page's active organization, as the switcher does (clerk-js's setActive). */
+/**
+ * Makes `org` the page's active organization, as the switcher does
+ * (clerk-js's setActive). That changes the caller's access, so the page
+ * loads again (what the server rendered depends on it): wait for that.
+ */
 async function activate(page, org) {
   await page.waitForFunction(() => window.Clerk && window.Clerk.loaded);
-  await page.evaluate(async (id) => window.Clerk.setActive({ organization: id }), org);
+  const reloaded = page.waitForEvent("load");
+  await page.evaluate((id) => {
+    window.Clerk.setActive({ organization: id });
+  }, org);
+  await reloaded;
+  await hydrated(page);
 }
 
 /** Waits for what a page draws after hydration: Clerk's widgets, the console's lists, the dashboard's organization line. */

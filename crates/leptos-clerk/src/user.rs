@@ -77,6 +77,23 @@ pub trait AuthUser: Any + Send + Sync {
         scoped_match(self.plans(), plan)
     }
 
+    /// Does `other` have the same access as this caller: the same user,
+    /// session and active organization, with the same permissions,
+    /// features and plans? In an islands app a page is loaded again when
+    /// Clerk reports a change that alters access (what the server rendered
+    /// depends on it), while other changes (a name, an image) update the
+    /// islands in place. An app whose metadata also grants access (a role,
+    /// a plan) extends this to compare it, reading `other` back through
+    /// [`AuthUser::as_any`].
+    fn same_access(&self, other: &dyn AuthUser) -> bool {
+        self.user_id() == other.user_id()
+            && self.session_id() == other.session_id()
+            && self.organization() == other.organization()
+            && self.permissions() == other.permissions()
+            && self.features() == other.features()
+            && self.plans() == other.plans()
+    }
+
     /// This value as `Any`, so that an app can read its own type back.
     fn as_any(&self) -> &dyn Any;
 }

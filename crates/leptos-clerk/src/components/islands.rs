@@ -12,11 +12,14 @@
 //! What the server rendered outside the islands cannot change in place, so
 //! when Clerk reports a change (a sign-in or sign-out in another tab, a
 //! revoked session, an organization switch, new claims in a refreshed
-//! token) it asks the server again, and when the server's answer differs
-//! from the page's, it loads the page again: the server decides what the
-//! page shows, as it did the first time. `use_auth().refresh()` (after a
-//! change the page made itself, such as a rename) updates the islands in
-//! place instead.
+//! token) it asks the server again, and when the server's answer gives
+//! the caller other access than the page's ([`crate::AuthUser::same_access`]:
+//! another user, session or organization, other permissions, features or
+//! plans), it loads the page again: the server decides what the page shows,
+//! as it did the first time. Any other difference (a name the webhooks
+//! brought meanwhile), and whatever `use_auth().refresh()` finds (after a
+//! change the page made itself, such as a rename), updates the islands in
+//! place.
 
 use crate::{settings::ClerkSettings, user::AuthUser};
 use leptos::prelude::*;
@@ -94,9 +97,10 @@ mod browser {
     {
         let current = StoredValue::new(caller.clone());
         let erased = RwSignal::new(Some(erase(caller)));
-        // Asks the server again; a different answer either reloads the
-        // page (`reload`: Clerk reported a change the server-rendered page
-        // cannot show in place) or updates the islands.
+        // Asks the server again. A different answer updates the islands in
+        // place, unless Clerk reported the change (`reload`) and it alters
+        // access (`AuthUser::same_access`): what the server rendered
+        // outside the islands depends on that, so the page loads again.
         let ask = move |reload: bool| {
             if reload && crate::navigation::leaving() {
                 return;
@@ -105,10 +109,18 @@ mod browser {
                 let Ok(answer) = fetch().await else {
                     return;
                 };
-                if current.try_with_value(|now| *now == answer) != Some(false) {
+                let Some(same) = current.try_with_value(|now| *now == answer) else {
+                    return;
+                };
+                if same {
                     return;
                 }
-                if reload {
+                let same_access = current.with_value(|now| match (now, &answer) {
+                    (Some(now), Some(new)) => now.same_access(new),
+                    (None, None) => true,
+                    _ => false,
+                });
+                if reload && !same_access {
                     crate::navigation::reload();
                 } else {
                     current.set_value(answer.clone());

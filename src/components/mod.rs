@@ -1,9 +1,10 @@
 //! Reusable pieces of UI shared by the pages: Inkpad's side of Clerk's
-//! components, the layout, and the one way user data goes into raw-text
-//! elements.
+//! components, the layout, what a plain form post brings back, and the one
+//! way user data goes into raw-text elements.
 
 pub mod clerk;
 pub mod layout;
+pub mod plain_forms;
 pub mod raw_text;
 
 /// Awaits a resource in a `Suspend` without panicking when its render

@@ -60,6 +60,7 @@ fn AdminPanel(
         page.set(1);
         query.set(wanted);
     };
+    crate::components::plain_forms::provide_action_error();
     let set_role = ServerAction::<SetRole>::new();
     let set_plan = ServerAction::<SetPlan>::new();
     // Bumped when a change is abandoned, so the list shows what is stored.

@@ -44,6 +44,7 @@ fn Posts(
     /// The page of posts the address asked for.
     page: i64,
 ) -> impl IntoView {
+    crate::components::plain_forms::provide_action_error();
     let create = ServerAction::<CreatePost>::new();
     let update = ServerAction::<UpdatePost>::new();
     let delete = ServerAction::<DeletePost>::new();

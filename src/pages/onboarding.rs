@@ -57,6 +57,7 @@ pub fn Onboarding() -> impl IntoView {
 #[island(lazy)]
 fn NameForm(first: String, last: String) -> impl IntoView {
     let auth = use_auth();
+    crate::components::plain_forms::provide_action_error();
     let rename = ServerAction::<RenameMe>::new();
     Effect::new(move |_| {
         if let Some(Ok(_)) = rename.value().get() {

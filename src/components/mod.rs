@@ -1,8 +1,10 @@
 //! Reusable pieces of UI shared by the pages: Inkpad's side of Clerk's
-//! components, the layout, what a plain form post brings back, and the one
-//! way user data goes into raw-text elements.
+//! components, the layout, the data the server hands an island, what a
+//! plain form post brings back, and the one way user data goes into
+//! raw-text elements.
 
 pub mod clerk;
+pub mod island_data;
 pub mod layout;
 pub mod plain_forms;
 pub mod raw_text;

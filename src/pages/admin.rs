@@ -2,9 +2,12 @@
 //! audit log. The route policy keeps non-admins out; every call checks again.
 
 use crate::{
-    components::clerk::{use_auth, AuthErrors, AuthGuard, CallError, StepUpDialog},
+    components::{
+        clerk::{use_auth, AuthErrors, AuthGuard, CallError, StepUpDialog},
+        island_data::refreshed,
+    },
     error::AppError,
-    model::{format_date, AuditStatus, Plan, Role, User},
+    model::{format_date, AuditEntry, AuditStatus, Page, Plan, Role, User},
     pages::dashboard::pager_link,
     rpc::admin::{audit_log, list_users, SetPlan, SetRole},
 };
@@ -21,7 +24,14 @@ pub fn Admin() -> impl IntoView {
     view! {
         <Title text="Admin"/>
         <AuthGuard>
-            <AdminPanel search page/>
+            <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
+                {Suspend::new(async move {
+                    let wanted = (!search.is_empty()).then(|| search.clone());
+                    let users = list_users(wanted, page).await;
+                    let audit = audit_log(1).await;
+                    view! { <AdminPanel search=search.clone() page users audit/> }
+                })}
+            </Suspense>
         </AuthGuard>
     }
 }
@@ -38,6 +48,10 @@ fn AdminPanel(
     search: String,
     /// The page of users the address asked for.
     page: i64,
+    /// That page of users, as the server loaded it.
+    users: Result<Page<User>, AppError>,
+    /// The audit log's first page, as the server loaded it.
+    audit: Result<Page<AuditEntry>, AppError>,
 ) -> impl IntoView {
     let auth = use_auth();
     let query = RwSignal::new(search);
@@ -77,7 +91,8 @@ fn AdminPanel(
             reload.try_get().unwrap_or_default(),
         )
     };
-    let users = Resource::new(
+    let users = refreshed(
+        users,
         move || {
             (
                 query.try_get().unwrap_or_default(),
@@ -85,9 +100,12 @@ fn AdminPanel(
                 changes(),
             )
         },
-        |(q, page, _)| list_users((!q.is_empty()).then_some(q), page),
+        move || {
+            let q = query.get_untracked();
+            list_users((!q.is_empty()).then_some(q), page.get_untracked())
+        },
     );
-    let audit = Resource::new(changes, |_| audit_log(1));
+    let audit = refreshed(audit, changes, || audit_log(1));
     // An admin who changes their own role or plan gets a token with the new
     // claims straight away, as Clerk apps reload the session after a change;
     // everyone else's tab picks theirs up on its next refresh or focus.
@@ -163,12 +181,8 @@ fn AdminPanel(
                     <button type="submit" class="button button-ghost">"Search"</button>
                 </form>
                 <p class="form-error" role="alert">{error}</p>
-                <Transition fallback=|| view! { <p>"Loading users…"</p> }>
-                    {move || Suspend::new(async move {
-                        let Some(users) = crate::components::settled(users).await else {
-                            return ().into_any();
-                        };
-                        match users {
+                {move || {
+                        match users.get() {
                             Err(error) => view! { <CallError error/> }.into_any(),
                             Ok(list) => {
                                 let (current, pages) = (list.page, list.pages());
@@ -189,15 +203,10 @@ fn AdminPanel(
                                 }.into_any()
                             }
                         }
-                    })}
-                </Transition>
+                    }}
                 <h2>"Audit log"</h2>
-                <Transition fallback=|| view! { <p>"Loading the audit log…"</p> }>
-                    {move || Suspend::new(async move {
-                        let Some(audit) = crate::components::settled(audit).await else {
-                            return ().into_any();
-                        };
-                        match audit {
+                {move || {
+                        match audit.get() {
                             Err(error) => view! { <CallError error/> }.into_any(),
                             Ok(log) => view! {
                                 <div class="table-wrap">
@@ -220,8 +229,7 @@ fn AdminPanel(
                                 </div>
                             }.into_any(),
                         }
-                    })}
-                </Transition>
+                    }}
             </section>
     }
 }

@@ -3,10 +3,11 @@
 use crate::{
     components::{
         clerk::{use_auth, AuthErrors, AuthGuard, CallError},
+        island_data::refreshed,
         raw_text::field_text,
     },
     error::AppError,
-    model::{format_date as date, Post},
+    model::{format_date as date, Page, Post},
     rpc::posts::{active_organization, list_posts, CreatePost, DeletePost, UpdatePost},
 };
 use leptos::{form::ActionForm, prelude::*};
@@ -28,7 +29,12 @@ pub fn Dashboard() -> impl IntoView {
     view! {
         <Title text="Dashboard"/>
         <AuthGuard>
-            <Posts page/>
+            <Suspense fallback=|| view! { <p>"Loading your posts…"</p> }>
+                {Suspend::new(async move {
+                    let initial = list_posts(page).await;
+                    view! { <Posts page initial/> }
+                })}
+            </Suspense>
         </AuthGuard>
     }
 }
@@ -43,6 +49,8 @@ pub fn Dashboard() -> impl IntoView {
 fn Posts(
     /// The page of posts the address asked for.
     page: i64,
+    /// That page, as the server loaded it.
+    initial: Result<Page<Post>, AppError>,
 ) -> impl IntoView {
     crate::components::plain_forms::provide_action_error();
     let create = ServerAction::<CreatePost>::new();
@@ -51,19 +59,18 @@ fn Posts(
     // Switching organizations (Clerk's setActive) changes the caller's
     // space, and with it the list.
     let organization = crate::components::clerk::use_organization();
-    // Read with `try_get`: when a client abandons a server render, the
-    // page's signals are disposed while this resource's task may still ask
-    // for its source (a panic in a server worker otherwise). The actions'
-    // version signals are taken now: asking a disposed action panics too.
+    // The actions' version signals are taken now: asking a disposed action
+    // panics.
     let versions = [create.version(), update.version(), delete.version()];
-    let posts = Resource::new(
+    let posts = refreshed(
+        initial,
         move || {
             (
                 versions.map(|v| v.try_get().unwrap_or_default()),
                 organization.try_get().flatten().map(|o| o.id),
             )
         },
-        move |_| list_posts(page),
+        move || list_posts(page),
     );
     // Loaded in the browser only: the line first renders (on the server
     // and at hydration alike) from the token, then fills in.
@@ -138,12 +145,8 @@ fn Posts(
                     </button>
                 </ActionForm>
                 <p class="form-error" role="alert" data-testid="post-error">{move || auth.error_message(update.value().get())}{move || auth.error_message(delete.value().get())}</p>
-                <Transition fallback=|| view! { <p>"Loading your posts…"</p> }>
-                    {move || Suspend::new(async move {
-                        let Some(posts) = crate::components::settled(posts).await else {
-                            return ().into_any();
-                        };
-                        match posts {
+                {move || {
+                        match posts.get() {
                             Err(error) => view! { <CallError error/> }.into_any(),
                             Ok(list) if list.items.is_empty() && list.page == 1 => view! {
                                 <p class="empty" data-testid="no-posts">"No posts yet. Write your first one above."</p>
@@ -172,8 +175,7 @@ fn Posts(
                                 }.into_any()
                             }
                         }
-                    })}
-                </Transition>
+                    }}
             </section>
     }
 }

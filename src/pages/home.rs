@@ -1,6 +1,9 @@
 //! The public landing page: what Inkpad is, its plans, and live numbers.
 
-use crate::rpc::stats::site_stats;
+use crate::{
+    error::AppError,
+    rpc::stats::{site_stats, SiteCounts},
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -21,7 +24,12 @@ pub fn HomePage() -> impl IntoView {
                     <a class="button button-primary button-large" href="/sign-up">"Start writing — it's free"</a>
                     <a class="button button-ghost button-large" href="/sign-in">"I have an account"</a>
                 </div>
-                <LiveStats/>
+                <Suspense fallback=|| view! { <p class="stats-line">"Loading live numbers…"</p> }>
+                    {Suspend::new(async move {
+                        let initial = site_stats().await;
+                        view! { <LiveStats initial/> }
+                    })}
+                </Suspense>
             </div>
         </section>
         <Features/>
@@ -32,44 +40,45 @@ pub fn HomePage() -> impl IntoView {
 /// Writer and post counts, rendered on the server and refreshable through a
 /// server-function round trip once the island has hydrated.
 #[island(lazy)]
-fn LiveStats() -> impl IntoView {
-    let stats = Resource::new(|| (), |_| site_stats());
-    let (pending, set_pending) = signal(false);
+fn LiveStats(
+    /// The counts as the server loaded them.
+    initial: Result<SiteCounts, AppError>,
+) -> impl IntoView {
+    let stats = RwSignal::new(initial);
+    let pending = RwSignal::new(false);
+    let refresh = move |_| {
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = site_stats().await;
+            stats.set(answer);
+            pending.set(false);
+        });
+    };
 
     view! {
         <div class="stats" aria-live="polite">
-            <Transition
-                fallback=|| view! { <p class="stats-line">"Loading live numbers…"</p> }
-                set_pending
-            >
-                {move || Suspend::new(async move {
-                    let Some(stats) = crate::components::settled(stats).await else {
-                        return ().into_any();
-                    };
-                    match stats {
-                        Ok(s) => view! {
-                            <p class="stats-line">
-                                <strong data-testid="writers">{s.writers}</strong>
-                                {if s.writers == 1 { " writer" } else { " writers" }}
-                                " · "
-                                <strong data-testid="posts">{s.posts}</strong>
-                                {if s.posts == 1 { " post" } else { " posts" }}
-                                <span class="muted" data-testid="checked-at">
-                                    " · checked " {clock_utc(s.checked_at)} " UTC"
-                                </span>
-                            </p>
-                        }
-                        .into_any(),
-                        Err(e) => view! {
-                            <p class="stats-line error-text" role="alert">{e.to_string()}</p>
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Transition>
+            {move || match stats.get() {
+                Ok(s) => view! {
+                    <p class="stats-line">
+                        <strong data-testid="writers">{s.writers}</strong>
+                        {if s.writers == 1 { " writer" } else { " writers" }}
+                        " · "
+                        <strong data-testid="posts">{s.posts}</strong>
+                        {if s.posts == 1 { " post" } else { " posts" }}
+                        <span class="muted" data-testid="checked-at">
+                            " · checked " {clock_utc(s.checked_at)} " UTC"
+                        </span>
+                    </p>
+                }
+                .into_any(),
+                Err(e) => view! {
+                    <p class="stats-line error-text" role="alert">{e.to_string()}</p>
+                }
+                .into_any(),
+            }}
             <button
                 class="button button-small button-ghost"
-                on:click=move |_| stats.refetch()
+                on:click=refresh
                 disabled=move || pending.get()
             >
                 {move || if pending.get() { "Refreshing…" } else { "Refresh" }}

@@ -370,6 +370,44 @@ async fn handlers_refuse_even_when_the_route_policy_forgets_them() {
     assert_eq!(res.status(), 200);
 }
 
+/// Islands: the page is the server's HTML, rendered whole before it is
+/// sent, with the data its islands start from. A value only the browser
+/// can fill in (the organization's name and head count) must not hold the
+/// render back: the dashboard of a caller with an organization active once
+/// came out as its "Loading…" fallback, with no auth state for the islands.
+#[tokio::test]
+async fn a_dashboard_with_an_organization_active_is_rendered_whole() {
+    let app = TestApp::spawn_with_clerk().await;
+    let clerk = TestClerk::get();
+    let in_org = clerk.token(
+        "user_ada",
+        json!({
+            "metadata": {"role": "admin", "plan": "pro"},
+            "o": {"id": "org_acme", "slg": "acme", "rol": "admin", "per": "read,create,manage", "fpm": "7"}
+        }),
+    );
+    let res = get(
+        &app,
+        "/dashboard",
+        &[page(), ("cookie", cookie(&in_org, unix_now() - 1))],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("In the organization acme: its members"),
+        "{html}"
+    );
+    assert!(html.contains(r#"data-testid="no-posts""#), "{html}");
+    assert!(!html.contains("Loading your posts"), "{html}");
+    for island in ["AuthRuntime_", "AccountMenu_", "Posts_", "Hydrated_"] {
+        assert!(
+            html.contains(&format!(r#"<leptos-island data-component="{island}"#)),
+            "{island}: {html}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn server_rendered_pages_carry_the_public_identity_and_no_secrets() {
     let app = TestApp::spawn_with_clerk().await;

@@ -72,15 +72,18 @@ fn Posts(
         },
         move || list_posts(page),
     );
-    // Loaded in the browser only: the line first renders (on the server
-    // and at hydration alike) from the token, then fills in.
-    let summary = LocalResource::new(move || {
-        let org = organization.get().map(|o| o.id);
-        async move {
-            match org {
-                Some(_) => active_organization().await,
-                None => Ok(None),
-            }
+    // Loaded in the browser only (an effect: never on the server, where a
+    // value no render can wait for would hold the page back): the line
+    // first renders, on the server and at hydration alike, from the token,
+    // then fills in.
+    let summary = RwSignal::new(None);
+    Effect::new(move |_| {
+        if organization.get().is_some() {
+            leptos::task::spawn_local(async move {
+                if let Ok(known) = active_organization().await {
+                    summary.set(known);
+                }
+            });
         }
     });
     // A successful create empties the form.
@@ -114,7 +117,7 @@ fn Posts(
                         Some(org) => {
                             // The name and head count the webhooks brought,
                             // once known; the token's slug until then.
-                            let known = summary.get().and_then(Result::ok).flatten()
+                            let known = summary.get()
                                 .filter(|s| s.id == org.id);
                             let name = known.as_ref().and_then(|s| s.name.clone())
                                 .or(org.slug).unwrap_or(org.id);

@@ -17,6 +17,11 @@ async function firstLoad(browser, base, path, cookies = []) {
   const context = await browser.newContext();
   if (cookies.length) await context.addCookies(cookies);
   const page = await context.newPage();
+  // Clerk's own scripts are not fetched at all: they are not counted, and
+  // what Clerk would do next (a browser without a Clerk client is signed
+  // out by clerk-js, and the page then loads again as the server sees it)
+  // is not part of this page's first load.
+  await page.route((url) => /\/(@clerk)\/|clerk-js/.test(url.pathname), (route) => route.abort());
   const pending = [];
   page.on("response", (res) => {
     const url = new URL(res.url());

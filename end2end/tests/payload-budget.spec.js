@@ -1,7 +1,7 @@
 // The first load stays within its budget (end2end/budgets.json): a size
 // check, not a timing, so it is stable. It catches what no other test
 // sees — a dependency that grows the browser bundle, or read-only data
-// slipping out of the lazy routes into the first-load module.
+// slipping out of the lazy islands into the first-load module.
 const { test, expect } = require("./fixtures");
 const { firstLoad } = require("../payload");
 const { pages } = require("../budgets.json");

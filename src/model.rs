@@ -378,13 +378,7 @@ impl leptos_clerk::AuthUser for AuthSnapshot {
     /// Clerk's claims, and the role and plan from the public metadata: a
     /// change in any of them reloads an islands page.
     fn same_access(&self, other: &dyn leptos_clerk::AuthUser) -> bool {
-        let claims = self.user_id == other.user_id()
-            && self.session_id.as_deref() == other.session_id()
-            && self.org.as_ref() == other.organization()
-            && self.permissions == other.permissions()
-            && self.features == other.features()
-            && self.plans == other.plans();
-        claims
+        leptos_clerk::user::same_claims(self, other)
             && other
                 .as_any()
                 .downcast_ref::<AuthSnapshot>()
@@ -498,6 +492,44 @@ mod tests {
         assert_eq!(s.display_name(), "ada@example.com");
         s.email = None;
         assert_eq!(s.display_name(), "Your account", "never a raw id");
+    }
+
+    #[test]
+    fn a_new_role_or_plan_is_new_access_a_new_name_is_not() {
+        let ada = AuthSnapshot {
+            user_id: "user_1".into(),
+            session_id: Some("sess_1".into()),
+            role: Role::Member,
+            plan: Plan::Free,
+            first_name: None,
+            last_name: None,
+            email: None,
+            image_url: None,
+            permissions: Vec::new(),
+            org: None,
+            features: Vec::new(),
+            plans: Vec::new(),
+        };
+        let named = AuthSnapshot {
+            first_name: Some("Ada".into()),
+            ..ada.clone()
+        };
+        assert!(ada.same_access(&named), "a name the webhooks brought");
+        let pro = AuthSnapshot {
+            plan: Plan::Pro,
+            ..ada.clone()
+        };
+        assert!(!ada.same_access(&pro));
+        let admin = AuthSnapshot {
+            role: Role::Admin,
+            ..ada.clone()
+        };
+        assert!(!ada.same_access(&admin));
+        let elsewhere = AuthSnapshot {
+            session_id: Some("sess_2".into()),
+            ..ada.clone()
+        };
+        assert!(!ada.same_access(&elsewhere), "another session");
     }
 
     #[test]

@@ -86,16 +86,23 @@ pub trait AuthUser: Any + Send + Sync {
     /// a plan) extends this to compare it, reading `other` back through
     /// [`AuthUser::as_any`].
     fn same_access(&self, other: &dyn AuthUser) -> bool {
-        self.user_id() == other.user_id()
-            && self.session_id() == other.session_id()
-            && self.organization() == other.organization()
-            && self.permissions() == other.permissions()
-            && self.features() == other.features()
-            && self.plans() == other.plans()
+        same_claims(self, other)
     }
 
     /// This value as `Any`, so that an app can read its own type back.
     fn as_any(&self) -> &dyn Any;
+}
+
+/// Do `a` and `b` carry the same Clerk claims: user, session, active
+/// organization, permissions, features and plans? The default of
+/// [`AuthUser::same_access`], for an app's own version to build on.
+pub fn same_claims(a: &(impl AuthUser + ?Sized), b: &dyn AuthUser) -> bool {
+    a.user_id() == b.user_id()
+        && a.session_id() == b.session_id()
+        && a.organization() == b.organization()
+        && a.permissions() == b.permissions()
+        && a.features() == b.features()
+        && a.plans() == b.plans()
 }
 
 /// Does a scoped list (`u:export`, `o:teams`) hold `wanted` (scoped: in
@@ -157,6 +164,27 @@ pub(crate) mod tests {
         fn as_any(&self) -> &dyn Any {
             self
         }
+    }
+
+    #[test]
+    fn access_is_the_claims() {
+        let member = Member::acme();
+        assert!(member.same_access(&Member::acme()));
+        let personal = Member {
+            org: None,
+            ..Member::acme()
+        };
+        assert!(!member.same_access(&personal), "another organization");
+        let more = Member {
+            permissions: vec!["org:posts:manage".into(), "org:sys:delete".into()],
+            ..Member::acme()
+        };
+        assert!(!member.same_access(&more), "other permissions");
+        let unplanned = Member {
+            plans: Vec::new(),
+            ..Member::acme()
+        };
+        assert!(!member.same_access(&unplanned), "other plans");
     }
 
     #[test]

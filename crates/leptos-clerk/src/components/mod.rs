@@ -1,6 +1,6 @@
-//! The components: the provider (and its islands half), the gates that only hide UI, Clerk's
-//! widgets mounted from Rust, the sign-in/up/out buttons and the step-up
-//! dialog.
+//! The components: the provider (and its islands half), the gates that
+//! only hide UI, Clerk's widgets mounted from Rust, the sign-in/up/out
+//! buttons and the step-up dialog.
 
 pub mod gates;
 pub mod islands;

@@ -1,5 +1,6 @@
 //! Inkpad: a full-stack Leptos app secured with Clerk — rendered on the
-//! server, hydrated in the browser, with every request checked on the server.
+//! server, its interactive parts hydrated in the browser as islands, with
+//! every request checked on the server.
 
 pub mod app;
 pub mod components;

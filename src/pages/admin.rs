@@ -74,6 +74,12 @@ fn AdminPanel(
         page.set(1);
         query.set(wanted);
     };
+    // Back and Forward change the address, not what this island holds:
+    // the page is the server's to render again for the address it reaches.
+    #[cfg(feature = "hydrate")]
+    let _ = window_event_listener(leptos::ev::popstate, |_| {
+        let _ = window().location().reload();
+    });
     crate::components::plain_forms::provide_action_error();
     let set_role = ServerAction::<SetRole>::new();
     let set_plan = ServerAction::<SetPlan>::new();

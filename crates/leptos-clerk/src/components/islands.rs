@@ -95,8 +95,9 @@ mod browser {
         F: Fn() -> Fut + Copy + Send + Sync + 'static,
         Fut: Future<Output = Result<Option<U>, E>> + 'static,
     {
-        let current = StoredValue::new(caller.clone());
-        let erased = RwSignal::new(Some(erase(caller)));
+        // The server's answer as the app's own type (compared on each
+        // change); the context reads it erased.
+        let current = RwSignal::new(caller);
         // Asks the server again. A different answer updates the islands in
         // place, unless Clerk reported the change (`reload`) and it alters
         // access (`AuthUser::same_access`): what the server rendered
@@ -109,13 +110,13 @@ mod browser {
                 let Ok(answer) = fetch().await else {
                     return;
                 };
-                let Some(same) = current.try_with_value(|now| *now == answer) else {
+                let Some(same) = current.try_with_untracked(|now| *now == answer) else {
                     return;
                 };
                 if same {
                     return;
                 }
-                let same_access = current.with_value(|now| match (now, &answer) {
+                let same_access = current.with_untracked(|now| match (now, &answer) {
                     (Some(now), Some(new)) => now.same_access(new),
                     (None, None) => true,
                     _ => false,
@@ -123,18 +124,16 @@ mod browser {
                 if reload && !same_access {
                     crate::navigation::reload();
                 } else {
-                    current.set_value(answer.clone());
-                    erased.set(Some(erase(answer)));
+                    current.set(answer);
                 }
             })
         };
         let known = StoredValue::new(settings.clone());
         let ctx = ClerkContext {
-            caller: erased.into(),
+            caller: Signal::derive(move || current.try_with(|now| erase(now.clone()))),
             settled: StoredValue::new(Arc::new(move || {
-                let now = erased.try_get_untracked();
-                Box::pin(async move { now.flatten() })
-                    as Pin<Box<dyn Future<Output = Option<Caller>> + Send>>
+                let now = current.try_with_untracked(|now| erase(now.clone()));
+                Box::pin(async move { now }) as Pin<Box<dyn Future<Output = Option<Caller>> + Send>>
             })),
             refetch: StoredValue::new(Arc::new(move || ask(false))),
             settings: StoredValue::new(Arc::new(
@@ -168,7 +167,7 @@ mod browser {
                 move |has_session| {
                     if has_session {
                         ask(true);
-                    } else if current.with_value(Option::is_some) {
+                    } else if current.with_untracked(Option::is_some) {
                         // A sign-out in this tab navigates on its own right
                         // after telling listeners (to the after-sign-out page,
                         // which a reload here would race): only a page that is

@@ -408,6 +408,40 @@ async fn a_dashboard_with_an_organization_active_is_rendered_whole() {
     }
 }
 
+/// The islands' auth state asks the server again as a browser's `fetch`
+/// does (`leptos_clerk::ClerkIslands`: a same-origin `POST` with an empty
+/// form body and the session cookie) and reads the answer as JSON of the
+/// caller, `null` when signed out: the server function must answer that
+/// request so, or a Clerk change would never reach the page.
+#[tokio::test]
+async fn the_auth_state_asks_again_with_a_plain_fetch() {
+    let app = TestApp::spawn_with_clerk().await;
+    let ask = |cookies: Option<String>| {
+        let mut req = app
+            .client
+            .post(app.url("/api/current_user"))
+            .header("origin", app.origin())
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("");
+        if let Some(cookies) = cookies {
+            req = req.header("cookie", cookies);
+        }
+        req.send()
+    };
+    let res = ask(None).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap(), Value::Null);
+
+    let token = TestClerk::get().member("user_ada");
+    let res = ask(Some(cookie(&token, unix_now() - 1))).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let me: Option<inkpad::model::AuthSnapshot> = res.json().await.unwrap();
+    let me = me.expect("signed in");
+    assert_eq!(me.user_id, "user_ada");
+    assert_eq!(me.role, Role::Member);
+}
+
 #[tokio::test]
 async fn server_rendered_pages_carry_the_public_identity_and_no_secrets() {
     let app = TestApp::spawn_with_clerk().await;

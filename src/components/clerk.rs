@@ -20,6 +20,10 @@ pub use leptos_clerk::{
 /// page's own payload.
 pub type CurrentUser = Resource<Result<Option<AuthSnapshot>, AppError>>;
 
+/// Where the auth state asks the server again who is calling: the
+/// `current_user` server function's own address.
+const CURRENT_USER: &str = <crate::rpc::auth::CurrentUser as leptos::server_fn::ServerFn>::PATH;
+
 /// The browser's auth state: the first island on every page (the app
 /// renders it right inside `ClerkProvider`), holding the server's answer
 /// for every island after it, loading clerk-js, and loading the page again
@@ -29,7 +33,7 @@ pub type CurrentUser = Resource<Result<Option<AuthSnapshot>, AppError>>;
 pub fn AuthRuntime(caller: Option<AuthSnapshot>, settings: Option<ClerkSettings>) -> impl IntoView {
     // Inkpad greets writers by name: Clerk's sign-up shows its name fields.
     view! {
-        <ClerkIslands caller settings fetch=crate::rpc::auth::current_user show_optional_fields=true/>
+        <ClerkIslands caller settings endpoint=CURRENT_USER show_optional_fields=true/>
     }
 }
 

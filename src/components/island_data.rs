@@ -6,6 +6,9 @@
 //! search run). A resource created inside an island would instead depend
 //! on Leptos serialising it into the page, which it does only while no
 //! other part of the page is being rendered at the same moment.
+//!
+//! [`call`] asks a server function without arguments again the way the
+//! smallest islands do (see `leptos_clerk::fetch`).
 
 use leptos::prelude::*;
 use std::future::Future;
@@ -33,4 +36,26 @@ where
         now
     });
     value
+}
+
+/// Calls the server function at `endpoint` (one without arguments) with
+/// the browser's `fetch` and reads its answer, or its `AppError`, with the
+/// props' JSON reader: for an island on a page whose first load must stay
+/// small (the server-function client weighs more than the island).
+#[cfg(feature = "hydrate")]
+pub async fn call<T: serde::de::DeserializeOwned>(
+    endpoint: &str,
+) -> Result<T, crate::error::AppError> {
+    use crate::error::AppError;
+    let unreadable = || AppError::Unavailable("The server's answer could not be read.".into());
+    let Some(answer) = leptos_clerk::fetch::post_form(endpoint).await else {
+        return Err(AppError::Unavailable(
+            "The server could not be reached.".into(),
+        ));
+    };
+    if answer.ok {
+        leptos::serde_json::from_str(&answer.body).map_err(|_| unreadable())
+    } else {
+        Err(leptos::serde_json::from_str(&answer.body).unwrap_or_else(|_| unreadable()))
+    }
 }

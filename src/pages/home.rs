@@ -4,6 +4,10 @@ use crate::{
     error::AppError,
     rpc::stats::{site_stats, SiteCounts},
 };
+
+/// `site_stats`' address, which the stats' refresh asks.
+#[cfg(feature = "hydrate")]
+const SITE_STATS: &str = <crate::rpc::stats::SiteStats as leptos::server_fn::ServerFn>::PATH;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -46,13 +50,19 @@ fn LiveStats(
 ) -> impl IntoView {
     let stats = RwSignal::new(initial);
     let pending = RwSignal::new(false);
+    // A click is the browser's (the server never runs it): `site_stats`
+    // asked with a plain fetch, which keeps the server-function client
+    // out of the landing page's first load.
     let refresh = move |_| {
-        pending.set(true);
-        leptos::task::spawn_local(async move {
-            let answer = site_stats().await;
-            stats.set(answer);
-            pending.set(false);
-        });
+        #[cfg(feature = "hydrate")]
+        {
+            pending.set(true);
+            leptos::task::spawn_local(async move {
+                let answer = crate::components::island_data::call(SITE_STATS).await;
+                stats.set(answer);
+                pending.set(false);
+            });
+        }
     };
 
     view! {

@@ -4,6 +4,8 @@
 
 pub mod components;
 mod context;
+#[cfg(feature = "hydrate")]
+pub mod fetch;
 pub mod hooks;
 #[cfg(feature = "hydrate")]
 pub mod js;

@@ -23,35 +23,37 @@
 
 use crate::{settings::ClerkSettings, user::AuthUser};
 use leptos::prelude::*;
-use std::future::Future;
+use serde::de::DeserializeOwned;
 
 /// The page's auth state for an islands app (see the module): render it
 /// from the app's own island (islands cannot be generic), first in the
 /// body, with the server's answer as props.
 #[component]
-pub fn ClerkIslands<U, E, F, Fut>(
+pub fn ClerkIslands<U>(
     /// The server's answer to "who is calling" (`None`: signed out).
     caller: Option<U>,
     /// Clerk's settings; `None` when the server has none (Clerk then
     /// does not load and the page says so).
     settings: Option<ClerkSettings>,
-    /// Asks the server again who is calling (the app's server function).
-    fetch: F,
+    /// Where to ask the server again: the app's server function (or
+    /// route) that answers a `POST` with no arguments with the caller as
+    /// JSON (`null`: signed out), as the server rendered it. It is
+    /// fetched directly and read with the JSON reader the islands' props
+    /// use, so the first-load WASM needs neither a server-function client
+    /// nor a second copy of the caller's deserializer.
+    endpoint: &'static str,
     /// Asks `@clerk/ui` to show optional fields (the names at sign-up).
     #[prop(optional)]
     show_optional_fields: bool,
 ) -> impl IntoView
 where
-    U: AuthUser + Clone + PartialEq + Send + Sync + 'static,
-    E: 'static,
-    F: Fn() -> Fut + Copy + Send + Sync + 'static,
-    Fut: Future<Output = Result<Option<U>, E>> + 'static,
+    U: AuthUser + Clone + PartialEq + DeserializeOwned + Send + Sync + 'static,
 {
     #[cfg(feature = "hydrate")]
-    let error = browser::provide(caller, settings, fetch, show_optional_fields);
+    let error = browser::provide(caller, settings, endpoint, show_optional_fields);
     #[cfg(not(feature = "hydrate"))]
     let error = {
-        let _ = (caller, settings, fetch, show_optional_fields);
+        let _ = (caller, settings, endpoint, show_optional_fields);
         RwSignal::new(None::<String>)
     };
     view! {
@@ -76,6 +78,7 @@ mod browser {
         user::AuthUser,
     };
     use leptos::{prelude::*, task::spawn_local};
+    use serde::de::DeserializeOwned;
     use std::{future::Future, pin::Pin, sync::Arc};
 
     fn erase<U: AuthUser>(user: Option<U>) -> Caller {
@@ -83,17 +86,14 @@ mod browser {
     }
 
     /// Makes the page's state and starts Clerk; returns the error slot.
-    pub fn provide<U, E, F, Fut>(
+    pub fn provide<U>(
         caller: Option<U>,
         settings: Option<ClerkSettings>,
-        fetch: F,
+        endpoint: &'static str,
         show_optional_fields: bool,
     ) -> RwSignal<Option<String>>
     where
-        U: AuthUser + Clone + PartialEq + Send + Sync + 'static,
-        E: 'static,
-        F: Fn() -> Fut + Copy + Send + Sync + 'static,
-        Fut: Future<Output = Result<Option<U>, E>> + 'static,
+        U: AuthUser + Clone + PartialEq + DeserializeOwned + Send + Sync + 'static,
     {
         // The server's answer as the app's own type (compared on each
         // change); the context reads it erased.
@@ -107,7 +107,15 @@ mod browser {
                 return;
             }
             spawn_local(async move {
-                let Ok(answer) = fetch().await else {
+                // A failed request or an answer that does not read as
+                // the caller changes nothing: the page stays as it is.
+                let Some(answer) = crate::fetch::post_form(endpoint)
+                    .await
+                    .filter(|answer| answer.ok)
+                    .and_then(|answer| {
+                        leptos::serde_json::from_str::<Option<U>>(&answer.body).ok()
+                    })
+                else {
                     return;
                 };
                 let Some(same) = current.try_with_untracked(|now| *now == answer) else {

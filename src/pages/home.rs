@@ -4,12 +4,12 @@ use crate::{
     error::AppError,
     rpc::stats::{site_stats, SiteCounts},
 };
+use leptos::prelude::*;
+use leptos_meta::Title;
 
 /// `site_stats`' address, which the stats' refresh asks.
 #[cfg(feature = "hydrate")]
 const SITE_STATS: &str = <crate::rpc::stats::SiteStats as leptos::server_fn::ServerFn>::PATH;
-use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn HomePage() -> impl IntoView {

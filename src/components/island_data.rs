@@ -41,21 +41,26 @@ where
 /// Calls the server function at `endpoint` (one without arguments) with
 /// the browser's `fetch` and reads its answer, or its `AppError`, with the
 /// props' JSON reader: for an island on a page whose first load must stay
-/// small (the server-function client weighs more than the island).
+/// small (the server-function client weighs more than the island). A call
+/// that fails on the way is the error the server-function client would
+/// have made of it (`AppError::from_server_fn_error`).
 #[cfg(feature = "hydrate")]
 pub async fn call<T: serde::de::DeserializeOwned>(
     endpoint: &str,
 ) -> Result<T, crate::error::AppError> {
     use crate::error::AppError;
-    let unreadable = || AppError::Unavailable("The server's answer could not be read.".into());
+    use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+    let unreadable = |e: leptos::serde_json::Error| {
+        AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(e.to_string()))
+    };
     let Some(answer) = leptos_clerk::fetch::post_form(endpoint).await else {
-        return Err(AppError::Unavailable(
-            "The server could not be reached.".into(),
-        ));
+        return Err(AppError::from_server_fn_error(ServerFnErrorErr::Request(
+            "no answer".into(),
+        )));
     };
     if answer.ok {
-        leptos::serde_json::from_str(&answer.body).map_err(|_| unreadable())
+        leptos::serde_json::from_str(&answer.body).map_err(unreadable)
     } else {
-        Err(leptos::serde_json::from_str(&answer.body).unwrap_or_else(|_| unreadable()))
+        Err(leptos::serde_json::from_str(&answer.body).unwrap_or_else(unreadable))
     }
 }

@@ -104,6 +104,9 @@ pub fn settings(paths: AppPaths) -> Settings {
             &["read", "create", "manage"],
             &["read", "create"],
         )),
+        // As Clerk's default: a new address proves itself with a code,
+        // which the instance's console shows in its mailbox.
+        verify_email_at_sign_up: true,
     }
 }
 

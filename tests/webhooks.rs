@@ -491,17 +491,13 @@ async fn without_a_signing_secret_deliveries_wait_with_a_503() {
 #[tokio::test]
 async fn a_sign_up_on_the_development_instance_reaches_the_users_table_within_seconds() {
     let app = TestApp::spawn().await;
-    let res = app
-        .client
-        .post(app.url("/__clerk/v1/client/sign_ups"))
-        .json(
-            &json!({"email_address": "newcomer@example.com", "password": "correct horse battery",
-                      "first_name": "New", "last_name": "Comer"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    common::browser::sign_up_with(
+        &app,
+        &mut common::browser::Browser::default(),
+        json!({"email_address": "newcomer@example.com", "password": "correct horse battery",
+               "first_name": "New", "last_name": "Comer"}),
+    )
+    .await;
     let started = std::time::Instant::now();
     let user = eventually("the user.created webhook", 10, || async {
         users::page(&app.db, Some("newcomer@example.com"), 1, 0)

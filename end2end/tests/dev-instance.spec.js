@@ -3,7 +3,7 @@
 // small fallback script, whose widgets sign up, sign out and sign in too.
 const fs = require("node:fs");
 const path = require("node:path");
-const { test, expect, hydrated, snap, openUserMenu, signOutFromMenu } = require("./fixtures");
+const { test, expect, hydrated, snap, mailedCode, openUserMenu, signOutFromMenu } = require("./fixtures");
 
 /**
  * What the instance serves when scripts/bootstrap could not fetch Clerk's
@@ -43,6 +43,14 @@ test("the fallback script: sign up, see the account, sign out and sign back in",
   await page.getByLabel("Last name").fill("Hopper");
   await page.getByLabel("Password").fill("correct horse battery");
   await page.getByLabel("Password").press("Enter");
+  // The address proves itself with the code from the instance's mailbox,
+  // which the console lists (its table shows the message too).
+  await expect(page.getByRole("heading", { name: "Verify your email" })).toBeVisible();
+  const code = await mailedCode(page, email);
+  await expect(page.locator(`#mailbox tr[data-message-to="${email}"] [data-code]`)).toHaveText(code, { timeout: 10000 });
+  await snap(page, testInfo, "dev-console-verify-email");
+  await page.getByLabel("Verification code").fill(code);
+  await page.getByLabel("Verification code").press("Enter");
   const avatar = page.getByRole("button", { name: /Open account menu for Grace Hopper/ });
   await expect(avatar).toHaveText("GH");
   await expect(page.getByRole("status")).toHaveText("Signed in as Grace Hopper.");

@@ -97,8 +97,12 @@ exports.signIn = async (page, email, password, next = "/dashboard") => {
   await exports.hydrated(page);
 };
 
-/** Signs up through Clerk's SignUp widget on /sign-up; Clerk then sends the writer to /onboarding. */
-exports.signUp = async (page, email, first, last) => {
+/**
+ * Fills Clerk's SignUp widget on /sign-up and submits it; Clerk then asks
+ * for the code emailed to the address (the verify-email step). Returns the
+ * widget.
+ */
+exports.startSignUp = async (page, email, first, last) => {
   await page.goto("/sign-up");
   await exports.hydrated(page);
   const widget = page.locator(".clerk-sign-up");
@@ -112,8 +116,40 @@ exports.signUp = async (page, email, first, last) => {
   // a person reading the form would.
   await base.expect(widget.locator("#password-success-feedback")).toContainText("meets all the necessary requirements");
   await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await page.waitForURL("**/sign-up/verify-email-address");
+  await base.expect(widget.getByLabel("Enter verification code")).toBeVisible();
+  return widget;
+};
+
+/**
+ * The newest code the development instance's mailbox holds for `email`
+ * (what its console shows), waiting for it to arrive.
+ */
+exports.mailedCode = async (page, email) => {
+  let code = null;
+  await base
+    .expect.poll(async () => {
+      const res = await page.request.get("/__clerk/console/api/mailbox", { params: { to: email } });
+      const messages = res.ok() ? await res.json() : [];
+      code = (messages.find((m) => m.code) || {}).code || null;
+      return code;
+    }, { message: `a code in the mailbox for ${email}` })
+    .not.toBeNull();
+  return code;
+};
+
+/** Types the emailed code into Clerk's verify-email step; Clerk then sends the writer to /onboarding. */
+exports.enterEmailCode = async (page, email) => {
+  const widget = page.locator(".clerk-sign-up");
+  await widget.getByLabel("Enter verification code").fill(await exports.mailedCode(page, email));
   await page.waitForURL("**/onboarding");
   await exports.hydrated(page);
+};
+
+/** Signs up through Clerk's SignUp widget, code and all; Clerk then sends the writer to /onboarding. */
+exports.signUp = async (page, email, first, last) => {
+  await exports.startSignUp(page, email, first, last);
+  await exports.enterEmailCode(page, email);
 };
 
 /**

@@ -10,7 +10,7 @@
 // hydration mismatches included — or CSP violation.
 const crypto = require("node:crypto");
 const surface = require("../../tests/hostile/surface.json");
-const { test, expect, hydrated, snap, call, signIn, instanceSecrets } = require("./fixtures");
+const { test, expect, hydrated, snap, call, signIn, mailedCode, instanceSecrets } = require("./fixtures");
 
 // The walk opens the not-found (404) and no-access (403) pages on purpose.
 const expectedErrors = /status of (403|404)/;
@@ -138,6 +138,16 @@ test("no page lets hostile text become markup: every field, every page, every vi
     data: { email_address: email, password: "correct horse battery", first_name: payload("first-name"), last_name: payload("last-name") },
   });
   expect(signUp.status(), "the writer signs up").toBe(200);
+  // …and proves the address with the code from the instance's mailbox.
+  const signUpId = (await signUp.json()).response.id;
+  const step = (action, data) =>
+    request.post(`/__clerk/v1/client/sign_ups/${signUpId}/${action}`, {
+      headers: { origin: new URL(testInfo.project.use.baseURL).origin },
+      data: { strategy: "email_code", ...data },
+    });
+  expect((await step("prepare_verification", {})).status(), "a code for the writer").toBe(200);
+  const verified = await step("attempt_verification", { code: await mailedCode(page, email) });
+  expect(verified.status(), "the writer's code").toBe(200);
   ["email", "first-name", "last-name"].forEach((f) => seeded.add(f));
   const writerId = await userId(email);
   await backend("PATCH", `/users/${writerId}/metadata`, { public_metadata: { role: "member", plan: "pro" } });

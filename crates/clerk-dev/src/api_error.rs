@@ -18,6 +18,9 @@ pub struct ClerkApiError {
     code: &'static str,
     message: String,
     long_message: String,
+    /// The form field it is about (`meta.param_name`), which Clerk's
+    /// widgets show it under.
+    param: Option<&'static str>,
 }
 
 impl ClerkApiError {
@@ -32,7 +35,14 @@ impl ClerkApiError {
             code,
             message: message.into(),
             long_message: long_message.into(),
+            param: None,
         }
+    }
+
+    /// The same error, about the form field `param`.
+    pub(crate) fn for_param(mut self, param: &'static str) -> Self {
+        self.param = Some(param);
+        self
     }
 
     /// The HTTP status it answers with.
@@ -62,9 +72,13 @@ impl ClerkApiError {
 
 impl IntoResponse for ClerkApiError {
     fn into_response(self) -> Response {
-        let body = json!({"errors": [{
+        let mut error = json!({
             "code": self.code, "message": self.message, "long_message": self.long_message,
-        }]});
+        });
+        if let Some(param) = self.param {
+            error["meta"] = json!({ "param_name": param });
+        }
+        let body = json!({ "errors": [error] });
         (self.status, Json(body)).into_response()
     }
 }

@@ -343,7 +343,7 @@
       document.createTextNode("Have an account? "),
       el("a", { href: props.signInUrl || "/sign-in" + location.search, text: "Sign in" }),
     ]);
-    return form("Create your account", [first, last, email, password], "Create account", "Creating account…", function () {
+    var start = form("Create your account", [first, last, email, password], "Create account", "Creating account…", function () {
       if (!email.input.value.trim()) return Promise.reject(new Error("Enter your email address."));
       if (password.input.value.length < 8) return Promise.reject(new Error("Passwords must be 8 characters or more."));
       return api("POST", "/client/sign_ups", {
@@ -351,10 +351,47 @@
         password: password.input.value,
         first_name: first.input.value,
         last_name: last.input.value,
-      })
+      }).then(function (data) {
+        if (data.response && data.response.status === "missing_requirements") {
+          start.replaceWith(emailCodeForm(data.response, props));
+          return;
+        }
+        applyClient(data);
+        emit();
+        afterAuth(props);
+      });
+    }, footer);
+    return start;
+  }
+
+  /* Step two of a sign-up: the code sent to the address (here, to the
+   * instance's mailbox), as Clerk's email_code verification asks. */
+  function emailCodeForm(signUp, props) {
+    var base = "/client/sign_ups/" + encodeURIComponent(signUp.id);
+    var code = field("Verification code", "text", "code", "one-time-code", { required: "", inputmode: "numeric", maxlength: "6" });
+    var sent = el("p", { class: "cl-hint", "aria-live": "polite" });
+    function send() {
+      sent.textContent = "Sending a code…";
+      return api("POST", base + "/prepare_verification", { strategy: "email_code" }).then(
+        function () { sent.textContent = "We sent a code to " + signUp.email_address + "."; },
+        function (err) { sent.textContent = err.message; }
+      );
+    }
+    var resend = el("button", { type: "button", class: "cl-link", text: "Send a new code", onclick: send });
+    var footer = el("p", { class: "cl-footer" }, [
+      document.createTextNode("No mail leaves this machine: the code is in the "),
+      el("a", { href: proxy + "/#mailbox-section", target: "_blank", rel: "noopener", text: "development mailbox" }),
+      document.createTextNode(". "),
+      resend,
+    ]);
+    var f = form("Verify your email", [code], "Continue", "Checking…", function () {
+      return api("POST", base + "/attempt_verification", { strategy: "email_code", code: code.input.value.trim() })
         .then(applyClient)
         .then(function () { emit(); afterAuth(props); });
     }, footer);
+    f.insertBefore(sent, f.children[1]);
+    send();
+    return f;
   }
 
   function initials(user) {

@@ -1,6 +1,6 @@
-//! The development instance's console at `/__clerk/`: its users (role and
-//! plan), organizations, pending invitations with their links (the
-//! instance's mailbox), its webhook deliveries and the demo accounts, with Clerk's widgets
+//! The development instance's console at `/__clerk/`: its mailbox (the
+//! codes and links it would have emailed), its users (role and plan),
+//! organizations, pending invitations with their links, its webhook deliveries and the demo accounts, with Clerk's widgets
 //! mounted for the visitor's own account (sign in, sign up, user button).
 
 use super::{settings::Settings, state::DevState, MOUNT};
@@ -74,6 +74,11 @@ a{{color:#3b4cca}}
   <h2 id="account-heading">Your account</h2>
   <p id="status" role="status">Loading…</p>
   <div id="account"></div>
+</section>
+<section aria-labelledby="mailbox-heading" id="mailbox-section">
+  <h2 id="mailbox-heading">Mailbox</h2>
+  <p class="note">No mail leaves this machine: every message the instance would send — sign-up codes, invitations — lands here, newest first. Addresses with <code>+clerk_test</code> get no message and take the code <code>424242</code>.</p>
+  <div id="mailbox" aria-live="polite">Loading…</div>
 </section>
 <section aria-labelledby="users-heading">
   <h2 id="users-heading">Users</h2>
@@ -228,9 +233,28 @@ a{{color:#3b4cca}}
       document.getElementById("invitations").replaceChildren(invitations.length ? table : h("p", "No pending invitations."));
     }});
   }}
-  function refreshAll() {{ return Promise.all([loadUsers(), loadOrganizations(), loadInvitations(), loadWebhooks()]); }}
+  function loadMailbox() {{
+    return api("/mailbox").then(function (messages) {{
+      var table = h("table");
+      table.appendChild(head(["Sent", "To", "Subject", "Code or link"]));
+      var body = table.appendChild(h("tbody"));
+      messages.forEach(function (m) {{
+        var row = body.appendChild(h("tr", null, {{ "data-message-to": m.to }}));
+        row.appendChild(h("td", when(m.created_at)));
+        row.appendChild(h("td", m.to));
+        var what = row.appendChild(h("td"));
+        what.appendChild(h("div", m.subject));
+        what.appendChild(h("div", m.body, {{ class: "muted" }}));
+        var cell = row.appendChild(h("td"));
+        if (m.code) cell.appendChild(h("code", m.code, {{ "data-code": "" }}));
+        if (m.link) cell.appendChild(h("a", "Open link", {{ href: m.link, "aria-label": "Open the link sent to " + m.to }}));
+      }});
+      document.getElementById("mailbox").replaceChildren(messages.length ? table : h("p", "No messages yet."));
+    }});
+  }}
+  function refreshAll() {{ return Promise.all([loadMailbox(), loadUsers(), loadOrganizations(), loadInvitations(), loadWebhooks()]); }}
   refreshAll();
-  setInterval(loadWebhooks, 5000);
+  setInterval(function () {{ loadMailbox(); loadWebhooks(); }}, 5000);
   // Clerk's clerk-js 6 takes its widgets from @clerk/ui's constructor.
   var ui = window.__internal_ClerkUICtor ? {{ ClerkUI: window.__internal_ClerkUICtor }} : undefined;
   // Signing in, up or out here stays here, not on the app's pages; the

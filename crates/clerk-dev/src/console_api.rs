@@ -1,21 +1,21 @@
 //! The console's own JSON endpoints (development only): users with their
 //! metadata fields (the app's `Settings::metadata_fields`) and sessions,
-//! changing those fields, revoking sessions, and
-//! the webhook outbox with redelivery. They run the same store operations
+//! changing those fields, revoking sessions, the mailbox (what the
+//! instance would have emailed), and the webhook outbox with redelivery. They run the same store operations
 //! as the Backend API, so the same webhooks fire. Like every write in the
 //! app, they must come from the app's own origin (`security::csrf`), so no
 //! other site can drive them.
 
 use super::{
     api_error::ClerkApiError,
-    backend, orgs,
+    backend, mailbox, orgs,
     state::DevState,
     store,
     webhooks::{self, EventSummary},
     MOUNT,
 };
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     routing::{get, post},
     Json, Router,
 };
@@ -31,6 +31,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
         .route("/sessions/{id}/verified", post(set_verified))
         .route("/organizations", get(organizations))
         .route("/invitations", get(invitations))
+        .route("/mailbox", get(mailbox_messages))
         .route("/webhooks", get(events))
         .route("/webhooks/{id}/redeliver", post(redeliver))
         .with_state(state)
@@ -234,5 +235,24 @@ async fn invitations(State(state): State<DevState>) -> Result<Json<Vec<Value>>, 
                 json
             })
             .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct MailboxQuery {
+    /// Only the messages to this address.
+    #[serde(default)]
+    to: Option<String>,
+}
+
+/// The mailbox, newest first: every code and link the instance would have
+/// emailed (`?to=` narrows it to one address). As an inbox would, it
+/// shows the codes themselves; it exists only on the development instance.
+async fn mailbox_messages(
+    State(state): State<DevState>,
+    Query(query): Query<MailboxQuery>,
+) -> Result<Json<Vec<mailbox::Message>>, ClerkApiError> {
+    Ok(Json(
+        mailbox::recent(&state.db, query.to.as_deref(), mailbox::KEPT).await?,
     ))
 }

@@ -1,6 +1,7 @@
 //! The development instance's environment (`/v1/environment`): what Clerk's
 //! browser code reads first to learn how this instance signs people in —
-//! here email address and password only, names optional, public sign-up,
+//! here email address (verified by a code at sign-up) and password only,
+//! names optional, public sign-up,
 //! no second factor, organizations without domains, no billing — and where the app's
 //! sign-in, sign-up and after-auth pages are. clerk-js fetches it with
 //! `PATCH` (its "touch"), sent as `POST ?_method=PATCH`.
@@ -47,6 +48,11 @@ async fn touch(
 /// take clerk-js's own defaults).
 pub fn environment_json(settings: &Settings) -> Value {
     let paths = &settings.paths;
+    let verifications = if settings.verify_email_at_sign_up {
+        json!(["email_code"])
+    } else {
+        json!([])
+    };
     let off = json!({"enabled": false, "required": false, "used_for_first_factor": false,
         "first_factors": [], "used_for_second_factor": false, "second_factors": [],
         "verifications": [], "verify_at_sign_up": false});
@@ -89,7 +95,8 @@ pub fn environment_json(settings: &Settings) -> Value {
                     "enabled": true, "required": true,
                     "used_for_first_factor": true, "first_factors": ["password"],
                     "used_for_second_factor": false, "second_factors": [],
-                    "verifications": [], "verify_at_sign_up": false,
+                    "verifications": verifications,
+                    "verify_at_sign_up": settings.verify_email_at_sign_up,
                 },
                 "password": {"enabled": true, "required": true},
                 "first_name": {"enabled": true, "required": false},
@@ -196,6 +203,17 @@ mod tests {
             MIN_PASSWORD_LENGTH
         );
         assert_eq!(env["user_settings"]["actions"]["delete_self"], true);
+        // Sign-ups verify their address with a code, unless told not to.
+        let email = &env["user_settings"]["attributes"]["email_address"];
+        assert_eq!(email["verifications"], json!(["email_code"]));
+        assert_eq!(email["verify_at_sign_up"], true);
+        let unverified = environment_json(&Settings {
+            verify_email_at_sign_up: false,
+            ..Settings::default()
+        });
+        let email = &unverified["user_settings"]["attributes"]["email_address"];
+        assert_eq!(email["verifications"], json!([]));
+        assert_eq!(email["verify_at_sign_up"], false);
         // Organizations on, with their widgets' actions: creating one,
         // and admins deleting theirs.
         assert_eq!(env["organization_settings"]["enabled"], true);

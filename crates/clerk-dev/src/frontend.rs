@@ -1,7 +1,8 @@
 //! The development instance's frontend API subset (same origin, under
-//! `/__clerk`): sign-up, sign-in with a temporary lockout, sign-out, the
-//! HttpOnly `__client` cookie, session-token minting and refresh, the
-//! account's name and deleting one's own account (the handshake that
+//! `/__clerk`): sign-in with a temporary lockout, sign-out, the HttpOnly
+//! `__client` cookie, the client object, starting a session, session-token
+//! minting and refresh, the account's name and deleting one's own account
+//! (sign-up and its email code are `frontend_sign_ups`'s; the handshake that
 //! refreshes the app's cookies is `handshake`'s).
 
 use super::{
@@ -9,7 +10,7 @@ use super::{
     orgs,
     sign_ins::PendingSignIn,
     state::DevState,
-    store::{self, valid_email, NewUser, SessionInfo, StoreError},
+    store::{self, SessionInfo, StoreError},
     MOUNT,
 };
 use crate::db::now_millis;
@@ -25,7 +26,7 @@ use clerk_protocol::{
     verify::unix_now,
 };
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// The browser's client cookie (HttpOnly; only the instance reads it).
 pub const CLIENT_COOKIE: &str = "__client";
@@ -66,7 +67,6 @@ const COMMON_PASSWORDS: &[&str] = &[
 pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
     Router::new()
         .route("/v1/client", get(current_client))
-        .route("/v1/client/sign_ups", post(sign_up))
         .route("/v1/client/sign_ins", post(sign_in))
         .route(
             "/v1/client/sign_ins/{id}/attempt_first_factor",
@@ -198,9 +198,13 @@ pub(super) async fn client_json(
         .pending_sign_ins
         .get(client_id)
         .map_or(Value::Null, |p| p.to_json());
+    let sign_up = state
+        .pending_sign_ups
+        .get(client_id)
+        .map_or(Value::Null, |p| p.to_json());
     Ok(json!({
         "object": "client", "id": client_id, "sessions": sessions,
-        "sign_in": sign_in, "sign_up": null,
+        "sign_in": sign_in, "sign_up": sign_up,
         "last_active_session_id": last_active, "updated_at": updated_at,
     }))
 }
@@ -219,7 +223,7 @@ async fn current_client(
 }
 
 /// This browser's client, or a new one with the cookie value to set.
-async fn client_or_new(
+pub(super) async fn client_or_new(
     state: &DevState,
     headers: &HeaderMap,
 ) -> Result<(String, Option<String>), ClerkApiError> {
@@ -233,7 +237,7 @@ async fn client_or_new(
 }
 
 /// `response`, setting the `__client` cookie when the client is new.
-fn with_client_cookie(
+pub(super) fn with_client_cookie(
     mut response: Response,
     new_cookie: Option<String>,
     headers: &HeaderMap,
@@ -244,59 +248,41 @@ fn with_client_cookie(
     response
 }
 
-/// What a completed sign-in or sign-up answers with, in Clerk's envelope:
-/// `{response: <the sign_in or sign_up resource>, client}`.
-enum Attempt<'a> {
-    SignIn { identifier: &'a str },
-    SignUp { user: &'a store::DevUser },
-}
-
-impl Attempt<'_> {
-    fn resource(&self, session_id: &str) -> Value {
-        match self {
-            Attempt::SignIn { identifier } => json!({
-                "object": "sign_in", "id": store::new_id("sia"), "status": "complete",
-                "identifier": identifier,
-                "supported_identifiers": ["email_address"],
-                "supported_first_factors": [{"strategy": "password"}],
-                "supported_second_factors": null,
-                "first_factor_verification": {"status": "verified", "strategy": "password"},
-                "second_factor_verification": null,
-                "created_session_id": session_id,
-                "user_data": null,
-            }),
-            Attempt::SignUp { user } => json!({
-                "object": "sign_up", "id": store::new_id("sua"), "status": "complete",
-                "email_address": user.primary_email(),
-                "first_name": user.first_name, "last_name": user.last_name,
-                "required_fields": ["email_address", "password"],
-                "optional_fields": ["first_name", "last_name"],
-                "missing_fields": [], "unverified_fields": [],
-                "created_user_id": user.id,
-                "created_session_id": session_id,
-            }),
-        }
-    }
+/// Clerk's completed `sign_in` object for `identifier`.
+fn completed_sign_in(identifier: &str, session_id: &str) -> Value {
+    json!({
+        "object": "sign_in", "id": store::new_id("sia"), "status": "complete",
+        "identifier": identifier,
+        "supported_identifiers": ["email_address"],
+        "supported_first_factors": [{"strategy": "password"}],
+        "supported_second_factors": null,
+        "first_factor_verification": {"status": "verified", "strategy": "password"},
+        "second_factor_verification": null,
+        "created_session_id": session_id,
+        "user_data": null,
+    })
 }
 
 /// Starts a session for `user_id` on this browser's client (creating the
-/// client when needed) and answers as Clerk does: the completed attempt
-/// and the client, setting the client's cookie.
-async fn start_session(
+/// client when needed) and answers as Clerk does, in its envelope: the
+/// completed sign-in or sign-up (`attempt`, given the new session's id) and
+/// the client, setting the client's cookie.
+pub(super) async fn start_session(
     state: &DevState,
     headers: &HeaderMap,
     activity: &store::Activity,
     user_id: &str,
-    attempt: Attempt<'_>,
+    attempt: impl FnOnce(&str) -> Value,
 ) -> Result<Response, ClerkApiError> {
     let (client_id, new_cookie) = client_or_new(state, headers).await?;
     let session = store::create_session(&state.db, user_id, &client_id, activity).await?;
     store::mark_signed_in(&state.db, user_id).await?;
-    // The client's sign-in, if one was waiting, is done.
+    // The client's sign-in or sign-up, if one was waiting, is done.
     state.pending_sign_ins.0.remove(&client_id);
+    state.pending_sign_ups.remove(&client_id);
     let session_id = session["id"].as_str().unwrap_or_default();
     let body = json!({
-        "response": attempt.resource(session_id),
+        "response": attempt(session_id),
         "client": client_json(state, &client_id, headers).await?,
     });
     Ok(with_client_cookie(
@@ -317,7 +303,7 @@ fn signed_out(long_message: &str) -> ClerkApiError {
 }
 
 /// Names are at most 256 characters (as Clerk allows), without control characters.
-fn check_names(names: [&Option<String>; 2]) -> Result<(), ClerkApiError> {
+pub(super) fn check_names(names: [&Option<String>; 2]) -> Result<(), ClerkApiError> {
     if names
         .iter()
         .any(|n| n.as_ref().is_some_and(|n| n.chars().count() > 256))
@@ -341,7 +327,7 @@ fn check_names(names: [&Option<String>; 2]) -> Result<(), ClerkApiError> {
 }
 
 /// A form validation error (422), worded for the person filling the form.
-fn form_error(code: &'static str, message: &str) -> ClerkApiError {
+pub(super) fn form_error(code: &'static str, message: &str) -> ClerkApiError {
     ClerkApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message, message)
 }
 
@@ -363,60 +349,6 @@ pub fn check_password(password: &str) -> Result<(), ClerkApiError> {
         ));
     }
     Ok(())
-}
-
-#[derive(Deserialize)]
-struct SignUp {
-    email_address: String,
-    password: String,
-    #[serde(default)]
-    first_name: Option<String>,
-    #[serde(default)]
-    last_name: Option<String>,
-}
-
-async fn sign_up(
-    State(state): State<DevState>,
-    headers: HeaderMap,
-    activity: store::Activity,
-    Params(form): Params<SignUp>,
-) -> Result<Response, ClerkApiError> {
-    let email = form.email_address.trim().to_lowercase();
-    if !valid_email(&email) {
-        return Err(form_error(
-            "form_param_format_invalid",
-            "Enter a valid email address.",
-        ));
-    }
-    check_password(&form.password)?;
-    let name = |n: Option<String>| n.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    let (first_name, last_name) = (name(form.first_name), name(form.last_name));
-    check_names([&first_name, &last_name])?;
-    let new = NewUser {
-        email,
-        password: Some(form.password),
-        first_name,
-        last_name,
-        public_metadata: Map::new(),
-    };
-    let user = match store::create_user(&state.db, new).await {
-        Ok(user) => user,
-        Err(StoreError::EmailTaken) => {
-            return Err(form_error(
-                "form_identifier_exists",
-                "That email address is taken. Please try another.",
-            ))
-        }
-        Err(other) => return Err(other.into()),
-    };
-    start_session(
-        &state,
-        &headers,
-        &activity,
-        &user.id,
-        Attempt::SignUp { user: &user },
-    )
-    .await
 }
 
 #[derive(Deserialize)]
@@ -531,13 +463,9 @@ async fn ticket_sign_in(
 ) -> Result<Response, ClerkApiError> {
     match redeem_ticket(state, &ticket).await? {
         Some((user, email)) => {
-            start_session(
-                state,
-                headers,
-                activity,
-                &user.id,
-                Attempt::SignIn { identifier: &email },
-            )
+            start_session(state, headers, activity, &user.id, |session_id| {
+                completed_sign_in(&email, session_id)
+            })
             .await
         }
         None => Err(form_error(
@@ -566,13 +494,9 @@ async fn password_sign_in(
     match verify_password(user, password).await {
         Some(user) if !user.banned => {
             store::clear_failures(&state.db, &email).await?;
-            start_session(
-                state,
-                headers,
-                activity,
-                &user.id,
-                Attempt::SignIn { identifier: &email },
-            )
+            start_session(state, headers, activity, &user.id, |session_id| {
+                completed_sign_in(&email, session_id)
+            })
             .await
         }
         _ => Err(password_failed(state, &email).await?),
@@ -728,7 +652,7 @@ async fn attempt_first_factor(
 
 /// A body as Clerk's frontend API takes it: form-encoded (as clerk-js
 /// sends it) or JSON.
-struct Params<T>(T);
+pub(super) struct Params<T>(pub T);
 
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Params<T> {
     type Rejection = ClerkApiError;
@@ -1127,6 +1051,7 @@ async fn redeem_ticket(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::valid_email;
 
     #[test]
     fn names_are_bounded_and_free_of_control_characters() {

@@ -17,6 +17,7 @@
 //! object, never in tokens.
 
 use super::{
+    mailbox,
     store::{new_id, valid_email, SessionInfo, StoreError},
     webhooks,
 };
@@ -980,6 +981,26 @@ pub async fn invite(
             "organizationInvitation.created",
             &id,
             invitation.to_json(),
+        )
+        .await?;
+        // The email Clerk would send, in the same transaction: no
+        // invitation without its message, no message without its invitation.
+        let link = format!("{}/v1/tickets/accept?ticket={ticket}", crate::MOUNT);
+        mailbox::deliver(
+            &mut tx,
+            mailbox::Outgoing {
+                to: email,
+                subject: format!(
+                    "You're invited to join {} ({})",
+                    invitation.organization_name, role
+                ),
+                body: format!(
+                    "Open the link to join {} as {role}. It signs you in with this address;                      it works once, until the invitation is accepted or revoked.",
+                    invitation.organization_name
+                ),
+                code: None,
+                link: Some(&link),
+            },
         )
         .await?;
         invitations.push(invitation);

@@ -3,8 +3,8 @@
 //! handshake) and the Backend API under `/api/v1`.
 
 use super::{
-    backend, bundles, console, console_api, environment, frontend, frontend_orgs, handshake,
-    state::DevState, DevInstance, API_PATH, MOUNT,
+    backend, bundles, console, console_api, environment, frontend, frontend_orgs,
+    frontend_sign_ups, handshake, state::DevState, DevInstance, API_PATH, MOUNT,
 };
 use crate::{db::Db, host::Host};
 use axum::{
@@ -29,10 +29,13 @@ pub fn router<S: Clone + Send + Sync + 'static>(
         db,
         host,
         pending_sign_ins: Default::default(),
+        pending_sign_ups: Default::default(),
+        code_sends: Default::default(),
         handshake_nonces: Default::default(),
     };
     // The frontend API: a dev browser in the query stands for the client.
     let frontend = frontend::router(state.clone())
+        .merge(frontend_sign_ups::router(state.clone()))
         .merge(frontend_orgs::router(state.clone()))
         .merge(environment::router(state.clone()))
         .route(

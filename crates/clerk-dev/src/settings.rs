@@ -28,6 +28,10 @@ pub struct Settings {
     /// one feature of the app's (as a Clerk instance's "Roles &
     /// Permissions" page defines it), or none.
     pub organization_feature: Option<OrganizationFeature>,
+    /// Whether a sign-up must verify its email address with a code before
+    /// the account exists (Clerk's default for email + password: on). The
+    /// codes land in the instance's mailbox, shown by its console.
+    pub verify_email_at_sign_up: bool,
 }
 
 impl Default for Settings {
@@ -39,6 +43,7 @@ impl Default for Settings {
             demo_users: Vec::new(),
             demo_organizations: Vec::new(),
             organization_feature: None,
+            verify_email_at_sign_up: true,
         }
     }
 }

@@ -1,6 +1,9 @@
 //! What every handler of the development instance shares.
 
-use super::{db::Db, host::Host, nonces::HandshakeNonces, sign_ins::PendingSignIns, DevInstance};
+use super::{
+    codes::SendBudget, db::Db, host::Host, nonces::HandshakeNonces, sign_ins::PendingSignIns,
+    sign_ups::PendingSignUps, DevInstance,
+};
 use std::sync::Arc;
 
 /// The instance, its store, the app's hooks, and what it keeps in memory
@@ -13,6 +16,10 @@ pub struct DevState {
     pub host: Arc<dyn Host>,
     /// Sign-ins started with an identifier and waiting for the password.
     pub pending_sign_ins: Arc<PendingSignIns>,
+    /// Sign-ups waiting for their email code.
+    pub pending_sign_ups: Arc<PendingSignUps>,
+    /// How many codes each address was sent lately.
+    pub code_sends: Arc<SendBudget>,
     /// Handshake cookie lists waiting for the app's server to redeem them.
     pub handshake_nonces: Arc<HandshakeNonces>,
 }

@@ -209,6 +209,9 @@ pub struct NewUser {
     pub email: String,
     /// Its password (hashed when stored).
     pub password: Option<String>,
+    /// Its password already hashed ([`hash_password`]): a sign-up that
+    /// waited for its email code keeps only the hash meanwhile.
+    pub password_hash: Option<String>,
     /// First name.
     pub first_name: Option<String>,
     /// Last name.
@@ -221,9 +224,9 @@ pub struct NewUser {
 /// queueing `user.created`.
 pub async fn create_user(db: &Db, new: NewUser) -> Result<DevUser, StoreError> {
     let email = new.email.trim().to_lowercase();
-    let password_hash = match &new.password {
-        Some(p) => Some(hash_password(p).await?),
-        None => None,
+    let password_hash = match (&new.password, new.password_hash) {
+        (Some(p), _) => Some(hash_password(p).await?),
+        (None, hash) => hash,
     };
     let (user_id, email_id, now) = (new_id("user"), new_id("idn"), now_millis());
     let mut tx = db.begin().await?;
@@ -1020,6 +1023,7 @@ pub async fn seed_demo_users(db: &Db, users: &[DemoUser]) -> Result<(), StoreErr
                 .iter()
                 .map(|(k, v)| (k.clone(), json!(v)))
                 .collect(),
+            ..Default::default()
         };
         match create_user(db, new).await {
             Ok(_) | Err(StoreError::EmailTaken) => {}

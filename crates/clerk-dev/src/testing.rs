@@ -31,6 +31,8 @@ pub trait Served {
 pub struct Browser {
     /// Name → value of every cookie set and not yet removed.
     pub cookies: BTreeMap<String, String>,
+    /// The `User-Agent` it sends, if any (sessions record it).
+    pub user_agent: Option<String>,
 }
 
 impl Browser {
@@ -65,6 +67,10 @@ impl Browser {
     /// # Panics
     /// When the request cannot be sent (a test's failure).
     pub async fn send(&mut self, app: &impl Served, req: RequestBuilder) -> Response {
+        let req = match &self.user_agent {
+            Some(agent) => req.header(header::USER_AGENT, agent),
+            None => req,
+        };
         let res = req
             .header(header::COOKIE, self.header())
             .header(header::ORIGIN, app.origin())
@@ -91,21 +97,101 @@ impl Browser {
     }
 }
 
-/// A sign-up with [`TEST_PASSWORD`], as the sign-up widget makes it:
-/// Clerk's client object.
+/// A sign-up with [`TEST_PASSWORD`], as the sign-up widget makes it —
+/// the form, then the email code from the instance's mailbox when the
+/// instance verifies addresses: Clerk's client object.
 ///
 /// # Panics
 /// When the instance refuses it.
 pub async fn sign_up(app: &impl Served, browser: &mut Browser, email: &str) -> Value {
+    sign_up_with(
+        app,
+        browser,
+        json!({"email_address": email, "password": TEST_PASSWORD, "first_name": "Grace", "last_name": "Hopper"}),
+    )
+    .await
+}
+
+/// [`sign_up`] with the form's fields as given.
+///
+/// # Panics
+/// When the instance refuses a step.
+pub async fn sign_up_with(app: &impl Served, browser: &mut Browser, form: Value) -> Value {
+    let res = browser
+        .post(app, &format!("{MOUNT}/v1/client/sign_ups"), form.clone())
+        .await;
+    assert_eq!(res.status(), 200, "sign-up of {form}");
+    let started: Value = res.json().await.expect("a client object");
+    complete_sign_up(app, browser, started).await
+}
+
+/// Finishes a sign-up the form started (`started` is the instance's
+/// answer to it): asks for the email code, reads it from the mailbox and
+/// enters it, as the widget's second step does. An answer that is already
+/// complete comes back as it is.
+///
+/// # Panics
+/// When the instance refuses a step.
+pub async fn complete_sign_up(app: &impl Served, browser: &mut Browser, started: Value) -> Value {
+    if started["response"]["status"] != "missing_requirements" {
+        return started;
+    }
+    let email = started["response"]["email_address"]
+        .as_str()
+        .expect("the sign-up's address")
+        .to_owned();
+    let base = format!(
+        "{MOUNT}/v1/client/sign_ups/{}",
+        started["response"]["id"]
+            .as_str()
+            .expect("the sign-up's id")
+    );
+    let prepared = browser
+        .post(
+            app,
+            &format!("{base}/prepare_verification"),
+            json!({"strategy": "email_code"}),
+        )
+        .await;
+    assert_eq!(prepared.status(), 200, "a code for {email}");
+    let code = latest_code(app, &email).await;
     let res = browser
         .post(
             app,
-            &format!("{MOUNT}/v1/client/sign_ups"),
-            json!({"email_address": email, "password": TEST_PASSWORD, "first_name": "Grace", "last_name": "Hopper"}),
+            &format!("{base}/attempt_verification"),
+            json!({"strategy": "email_code", "code": code}),
         )
         .await;
-    assert_eq!(res.status(), 200, "sign-up of {email}");
+    assert_eq!(res.status(), 200, "the code of {email}");
     res.json().await.expect("a client object")
+}
+
+/// The newest code the instance's mailbox holds for `email` (a
+/// `+clerk_test` address gets none and takes `424242`).
+///
+/// # Panics
+/// When the mailbox holds no code for it.
+pub async fn latest_code(app: &impl Served, email: &str) -> String {
+    if crate::codes::is_test_address(email) {
+        return crate::codes::TEST_CODE.to_owned();
+    }
+    let messages: Value = app
+        .client()
+        .get(app.url(&format!("{MOUNT}/console/api/mailbox")))
+        .query(&[("to", email)])
+        .send()
+        .await
+        .expect("the mailbox answers")
+        .json()
+        .await
+        .expect("the mailbox's messages");
+    messages
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|m| m["code"].as_str())
+        .unwrap_or_else(|| panic!("no code in the mailbox for {email}: {messages}"))
+        .to_owned()
 }
 
 /// The client's active session (`sess_…`).
@@ -286,23 +372,51 @@ pub async fn new_dev_browser(app: &impl Served) -> String {
 
 /// A sign-up carrying dev browser `dvb` in the query, as clerk-js sends it
 /// to a frontend API on another site: the dev browser is the client, so
-/// no cookie comes back. Clerk's answer, `{response, client}`.
+/// no cookie comes back. Through the email code when the instance asks
+/// for one. Clerk's answer, `{response, client}`, of the step that
+/// completed it.
 ///
 /// # Panics
 /// When the instance refuses, or sets a cookie.
 pub async fn sign_up_on(app: &impl Served, dvb: &str, email: &str) -> Value {
-    let res = app
-        .client()
-        .post(app.url(&format!("{MOUNT}/v1/client/sign_ups?__clerk_db_jwt={dvb}")))
-        .header(header::ORIGIN, app.origin())
-        .json(&json!({"email_address": email, "password": TEST_PASSWORD}))
-        .send()
-        .await
-        .expect("the request reaches the server");
-    assert_eq!(res.status(), 200);
-    assert!(
-        res.headers().get(header::SET_COOKIE).is_none(),
-        "the dev browser is the client: no cookie"
-    );
-    res.json().await.expect("Clerk's envelope")
+    let post = |path: String, body: Value| async move {
+        let res = app
+            .client()
+            .post(app.url(&format!(
+                "{MOUNT}/v1/client/sign_ups{path}?__clerk_db_jwt={dvb}"
+            )))
+            .header(header::ORIGIN, app.origin())
+            .json(&body)
+            .send()
+            .await
+            .expect("the request reaches the server");
+        assert_eq!(res.status(), 200, "sign-up step {path:?} of {email}");
+        assert!(
+            res.headers().get(header::SET_COOKIE).is_none(),
+            "the dev browser is the client: no cookie"
+        );
+        res.json::<Value>().await.expect("Clerk's envelope")
+    };
+    let started = post(
+        String::new(),
+        json!({"email_address": email, "password": TEST_PASSWORD}),
+    )
+    .await;
+    if started["response"]["status"] != "missing_requirements" {
+        return started;
+    }
+    let id = started["response"]["id"]
+        .as_str()
+        .expect("the sign-up's id");
+    post(
+        format!("/{id}/prepare_verification"),
+        json!({"strategy": "email_code"}),
+    )
+    .await;
+    let code = latest_code(app, email).await;
+    post(
+        format!("/{id}/attempt_verification"),
+        json!({"strategy": "email_code", "code": code}),
+    )
+    .await
 }

@@ -9,8 +9,8 @@
 mod common;
 
 use clerk_dev::testing::{
-    backdate_verification, end_session, form, payload_of, reverify, session_id, sign_in, sign_up,
-    signed_in, token, Browser, Served, TEST_PASSWORD,
+    backdate_verification, complete_sign_up, end_session, form, latest_code, payload_of, reverify,
+    session_id, sign_in, sign_up, sign_up_with, signed_in, token, Browser, Served, TEST_PASSWORD,
 };
 use common::{DevServer, ANN, BOB, CAT, DEMO_PASSWORD};
 use reqwest::header;
@@ -27,7 +27,7 @@ async fn fresh_jwt(server: &DevServer, browser: &mut Browser, sid: &str) -> Stri
 }
 
 #[tokio::test]
-async fn sign_up_starts_a_session_on_an_httponly_client_cookie() {
+async fn sign_up_waits_for_the_email_code_then_starts_a_session_on_an_httponly_client_cookie() {
     let server = DevServer::spawn().await;
     let mut browser = Browser::default();
     let res = browser
@@ -47,7 +47,44 @@ async fn sign_up_starts_a_session_on_an_httponly_client_cookie() {
         assert!(set_cookie.contains(attr), "{attr} in {set_cookie}");
     }
     assert!(!set_cookie.contains("Secure"), "plain http on loopback");
-    let body: Value = res.json().await.unwrap();
+    let started: Value = res.json().await.unwrap();
+    // Not an account yet: the address has to prove itself first.
+    assert_eq!(started["response"]["status"], "missing_requirements");
+    assert_eq!(
+        started["response"]["unverified_fields"],
+        json!(["email_address"])
+    );
+    assert_eq!(
+        started["response"]["verifications"]["email_address"]["next_action"],
+        "needs_prepare"
+    );
+    assert_eq!(started["client"]["sessions"], json!([]));
+    assert_eq!(
+        started["client"]["sign_up"]["id"],
+        started["response"]["id"]
+    );
+    assert!(
+        server.instance.settings().verify_email_at_sign_up,
+        "Clerk's default"
+    );
+    let users = server
+        .bare_client
+        .get(server.url("/__clerk/api/v1/users?email_address=grace@example.com"))
+        .bearer_auth(server.instance.secret_key().expose())
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(users, json!([]), "no user before the code");
+
+    let body = complete_sign_up(&server, &mut browser, started).await;
+    assert_eq!(body["response"]["status"], "complete");
+    assert_eq!(
+        body["response"]["verifications"]["email_address"]["status"],
+        "verified"
+    );
     let user = &body["client"]["sessions"][0]["user"];
     assert_eq!(
         user["email_addresses"][0]["email_address"],
@@ -57,6 +94,11 @@ async fn sign_up_starts_a_session_on_an_httponly_client_cookie() {
     assert!(
         user.get("private_metadata").is_none(),
         "browsers never get private metadata: {user}"
+    );
+    assert_eq!(
+        body["client"]["sign_up"],
+        Value::Null,
+        "the sign-up is done"
     );
 
     let res = browser
@@ -471,6 +513,34 @@ async fn sign_ins_and_sign_ups_take_clerk_js_form_bodies_and_answer_in_clerks_en
         ]);
     let res = browser.send(&server, req).await;
     assert_eq!(res.status(), 200);
+    let started: Value = res.json().await.unwrap();
+    assert_eq!(started["response"]["object"], "sign_up");
+    // The code's two steps, form-encoded too.
+    let id = started["response"]["id"].as_str().unwrap().to_owned();
+    let step = |action: &str, fields: &[(&str, &str)]| {
+        server
+            .client
+            .post(server.url(&format!("/__clerk/v1/client/sign_ups/{id}/{action}")))
+            .form(fields)
+    };
+    let res = browser
+        .send(
+            &server,
+            step("prepare_verification", &[("strategy", "email_code")]),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let code = latest_code(&server, "form@example.com").await;
+    let res = browser
+        .send(
+            &server,
+            step(
+                "attempt_verification",
+                &[("strategy", "email_code"), ("code", &code)],
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["response"]["object"], "sign_up");
     assert_eq!(body["response"]["status"], "complete");
@@ -639,19 +709,17 @@ async fn clerks_two_step_sign_in_waits_for_the_password_on_this_browser_only() {
 async fn the_account_panel_lists_a_users_devices_and_signs_one_out_but_no_one_elses() {
     let server = DevServer::spawn().await;
     let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
-    let mut laptop = Browser::default();
-    let signed_up = laptop
-        .send(
-            &server,
-            server
-                .client
-                .post(server.url("/__clerk/v1/client/sign_ups"))
-                .header(header::USER_AGENT, chrome)
-                .json(&json!({"email_address": "devices@example.com", "password": TEST_PASSWORD})),
-        )
-        .await;
-    assert_eq!(signed_up.status(), 200);
-    let laptop_sid = session_id(&signed_up.json().await.unwrap());
+    let mut laptop = Browser {
+        user_agent: Some(chrome.into()),
+        ..Browser::default()
+    };
+    let signed_up = sign_up_with(
+        &server,
+        &mut laptop,
+        json!({"email_address": "devices@example.com", "password": TEST_PASSWORD}),
+    )
+    .await;
+    let laptop_sid = session_id(&signed_up);
     let mut phone = Browser::default();
     let res = sign_in(&server, &mut phone, "devices@example.com", TEST_PASSWORD).await;
     assert_eq!(res.status(), 200);

@@ -68,6 +68,7 @@ pub fn settings() -> Settings {
             &["read", "write", "manage"],
             &["read", "write"],
         )),
+        verify_email_at_sign_up: true,
     }
 }
 

@@ -508,6 +508,35 @@ async function waitForSync(adminPage, email) {
     .toBe(1);
 }
 
+test("a writer adds a second email address in Clerk's UserProfile: the code from the mailbox verifies it", async ({ page }, testInfo) => {
+  const email = unique("tao");
+  await signUp(page, email, "Tao", "Twomail");
+  const second = unique("tao.work");
+  const menu = await openUserMenu(page);
+  await menu.getByRole("menuitem", { name: "Manage account" }).or(menu.getByRole("button", { name: "Manage account" })).first().click();
+  const profile = page.locator(".cl-userProfile-root");
+  await profile.getByRole("button", { name: "Add email address" }).click();
+  await profile.getByLabel("Email address").fill(second);
+  await profile.getByRole("button", { name: "Add", exact: true }).click();
+  // Clerk's verify step: the code the development mailbox holds.
+  const codeInput = profile.getByLabel("Enter verification code");
+  await expect(codeInput).toBeVisible();
+  await snap(page, testInfo, "user-profile-verify-email");
+  await codeInput.fill(await mailedCode(page, second));
+  await expect(codeInput).toBeHidden();
+  const row = profile.locator(".cl-profileSectionItem__emailAddresses", { hasText: second });
+  await expect(row).toBeVisible();
+  await expect(row.getByText("Unverified")).toHaveCount(0);
+  await snap(page, testInfo, "user-profile-two-emails");
+  // The instance says so too: both addresses verified, the first still primary.
+  const client = await (await page.request.get("/__clerk/v1/client")).json();
+  const user = client.client.sessions[0].user;
+  expect(user.email_addresses.map((e) => [e.email_address, e.verification.status])).toEqual([
+    [email.toLowerCase(), "verified"],
+    [second.toLowerCase(), "verified"],
+  ]);
+});
+
 test("a writer deletes their account in Clerk's UserProfile: the password again first, then posts, profile and sessions go and the admin list drops them", async ({ page, openPage, consoleErrors }, testInfo) => {
   const email = unique("leaving");
   await signUp(page, email, "Lee", "Ving");

@@ -140,6 +140,43 @@ pub fn refusal(guess: Guess) -> Option<ClerkApiError> {
     Some(ClerkApiError::new(status, code, message, long).for_param("code"))
 }
 
+/// Clerk's answer to a guess before any code was sent.
+pub fn not_sent() -> ClerkApiError {
+    ClerkApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "verification_not_sent",
+        "Verification not sent",
+        "Ask for a code first.",
+    )
+}
+
+/// Codes waiting for their guess, by what they verify (an email address's
+/// id), in memory: bounded, and gone on a restart (ask for a new one).
+pub struct PendingCodes(quick_cache::sync::Cache<String, OneTimeCode>);
+
+impl Default for PendingCodes {
+    fn default() -> Self {
+        PendingCodes(quick_cache::sync::Cache::new(10_000))
+    }
+}
+
+impl PendingCodes {
+    /// The code out for `key`.
+    pub fn get(&self, key: &str) -> Option<OneTimeCode> {
+        self.0.get(key)
+    }
+
+    /// Keeps `code` for `key`, replacing any earlier one.
+    pub fn put(&self, key: &str, code: OneTimeCode) {
+        self.0.insert(key.to_owned(), code);
+    }
+
+    /// Forgets `key`'s code (used, or what it verified is gone).
+    pub fn remove(&self, key: &str) {
+        self.0.remove(key);
+    }
+}
+
 /// How many codes each address was sent lately, in memory (bounded; a
 /// restart forgets, which only ever allows more codes, never fewer guesses
 /// per code).

@@ -48,11 +48,7 @@ async fn touch(
 /// take clerk-js's own defaults).
 pub fn environment_json(settings: &Settings) -> Value {
     let paths = &settings.paths;
-    let verifications = if settings.verify_email_at_sign_up {
-        json!(["email_code"])
-    } else {
-        json!([])
-    };
+
     let off = json!({"enabled": false, "required": false, "used_for_first_factor": false,
         "first_factors": [], "used_for_second_factor": false, "second_factors": [],
         "verifications": [], "verify_at_sign_up": false});
@@ -95,7 +91,9 @@ pub fn environment_json(settings: &Settings) -> Value {
                     "enabled": true, "required": true,
                     "used_for_first_factor": true, "first_factors": ["password"],
                     "used_for_second_factor": false, "second_factors": [],
-                    "verifications": verifications,
+                    // How addresses are verified (at sign-up when
+                    // `verify_at_sign_up`, and when added in UserProfile).
+                    "verifications": ["email_code"],
                     "verify_at_sign_up": settings.verify_email_at_sign_up,
                 },
                 "password": {"enabled": true, "required": true},
@@ -212,7 +210,11 @@ mod tests {
             ..Settings::default()
         });
         let email = &unverified["user_settings"]["attributes"]["email_address"];
-        assert_eq!(email["verifications"], json!([]));
+        assert_eq!(
+            email["verifications"],
+            json!(["email_code"]),
+            "UserProfile's still"
+        );
         assert_eq!(email["verify_at_sign_up"], false);
         // Organizations on, with their widgets' actions: creating one,
         // and admins deleting theirs.

@@ -7,6 +7,7 @@
 
 use super::{
     api_error::ClerkApiError,
+    email_addresses::{self, EmailError},
     orgs,
     sign_ins::PendingSignIn,
     state::DevState,
@@ -246,6 +247,27 @@ pub(super) fn with_client_cookie(
         set_cookie(&mut response, client_cookie_header(&cookie, headers));
     }
     response
+}
+
+/// An email-address change refused, in Clerk's codes.
+pub(super) fn email_error(err: EmailError) -> ClerkApiError {
+    match err {
+        EmailError::Store(err) => err.into(),
+        EmailError::NotFound => ClerkApiError::not_found("Email address"),
+        EmailError::Taken => form_error(
+            "form_identifier_exists",
+            "That email address is taken. Please try another.",
+        )
+        .for_param("email_address"),
+        EmailError::Primary => form_error(
+            "form_param_value_invalid",
+            "Your primary email address cannot be removed. Make another one primary first.",
+        ),
+        EmailError::Unverified => form_error(
+            "form_param_value_invalid",
+            "Verify this email address before making it primary.",
+        ),
+    }
 }
 
 /// Clerk's completed `sign_in` object for `identifier`.
@@ -879,6 +901,29 @@ struct NameChange {
     first_name: Option<String>,
     #[serde(default)]
     last_name: Option<String>,
+    /// UserProfile's "Set as primary": one of the user's verified addresses.
+    #[serde(default)]
+    primary_email_address_id: Option<String>,
+}
+
+/// Clerk's `403 session_reverification_required` unless the session's user
+/// proved who they are within [`DELETE_ACCOUNT_FACTOR_AGE_MINUTES`]: what
+/// @clerk/ui's reverification answers by asking for the password and
+/// trying again. Deleting the account and changing its email addresses
+/// (which a password reset would go to) need it.
+pub(super) fn require_recent_factor(
+    session: &SessionInfo,
+    long_message: &str,
+) -> Result<(), ClerkApiError> {
+    if store::factor_age_minutes(session.factor_verified_at) >= DELETE_ACCOUNT_FACTOR_AGE_MINUTES {
+        return Err(ClerkApiError::new(
+            StatusCode::FORBIDDEN,
+            "session_reverification_required",
+            "You need to provide additional verification to perform this operation",
+            long_message,
+        ));
+    }
+    Ok(())
 }
 
 /// The session this browser is signed in with (its most recent active one).
@@ -949,6 +994,18 @@ async fn update_me(
         username: None,
     };
     check_names([&changes.first_name, &changes.last_name])?;
+    if let Some(id) = &change.primary_email_address_id {
+        require_recent_factor(
+            &session,
+            "Confirm your password to change your primary email address.",
+        )?;
+        let user = email_addresses::make_primary(&state.db, &session.user_id, id)
+            .await
+            .map_err(email_error)?;
+        if changes.first_name.is_none() && changes.last_name.is_none() {
+            return Ok(Json(user.to_frontend_json()));
+        }
+    }
     let user = store::update_user(&state.db, &session.user_id, &changes)
         .await?
         .ok_or_else(|| ClerkApiError::not_found("User"))?;
@@ -1006,14 +1063,7 @@ async fn delete_me(
     headers: HeaderMap,
 ) -> Result<Response, ClerkApiError> {
     let session = signed_in_session(&state, &headers).await?;
-    if store::factor_age_minutes(session.factor_verified_at) >= DELETE_ACCOUNT_FACTOR_AGE_MINUTES {
-        return Err(ClerkApiError::new(
-            StatusCode::FORBIDDEN,
-            "session_reverification_required",
-            "You need to provide additional verification to perform this operation",
-            "Confirm your password to delete your account.",
-        ));
-    }
+    require_recent_factor(&session, "Confirm your password to delete your account.")?;
     if !store::delete_user(&state.db, &session.user_id).await? {
         return Err(ClerkApiError::not_found("User"));
     }

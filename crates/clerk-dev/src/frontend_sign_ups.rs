@@ -18,7 +18,7 @@ use super::{
 use crate::db::now_millis;
 use axum::{
     extract::{Path, State},
-    http::{HeaderMap, StatusCode, Uri},
+    http::{HeaderMap, Uri},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
@@ -228,12 +228,7 @@ async fn attempt_verification(
         return Ok(refusal);
     }
     let Some(code) = sign_up.code.as_mut() else {
-        return Err(ClerkApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "verification_not_sent",
-            "Verification not sent",
-            "Ask for a code first.",
-        ));
+        return Err(codes::not_sent());
     };
     let guess = code.check(form.code.as_deref().unwrap_or_default());
     if let Some(refusal) = codes::refusal(guess) {

@@ -3,7 +3,7 @@
 //! handshake) and the Backend API under `/api/v1`.
 
 use super::{
-    backend, bundles, console, console_api, environment, frontend, frontend_orgs,
+    backend, bundles, console, console_api, environment, frontend, frontend_emails, frontend_orgs,
     frontend_sign_ups, handshake, state::DevState, DevInstance, API_PATH, MOUNT,
 };
 use crate::{db::Db, host::Host};
@@ -31,11 +31,13 @@ pub fn router<S: Clone + Send + Sync + 'static>(
         pending_sign_ins: Default::default(),
         pending_sign_ups: Default::default(),
         code_sends: Default::default(),
+        email_codes: Default::default(),
         handshake_nonces: Default::default(),
     };
     // The frontend API: a dev browser in the query stands for the client.
     let frontend = frontend::router(state.clone())
         .merge(frontend_sign_ups::router(state.clone()))
+        .merge(frontend_emails::router(state.clone()))
         .merge(frontend_orgs::router(state.clone()))
         .merge(environment::router(state.clone()))
         .route(

@@ -1,8 +1,13 @@
 //! What every handler of the development instance shares.
 
 use super::{
-    codes::SendBudget, db::Db, host::Host, nonces::HandshakeNonces, sign_ins::PendingSignIns,
-    sign_ups::PendingSignUps, DevInstance,
+    codes::{PendingCodes, SendBudget},
+    db::Db,
+    host::Host,
+    nonces::HandshakeNonces,
+    sign_ins::PendingSignIns,
+    sign_ups::PendingSignUps,
+    DevInstance,
 };
 use std::sync::Arc;
 
@@ -20,6 +25,8 @@ pub struct DevState {
     pub pending_sign_ups: Arc<PendingSignUps>,
     /// How many codes each address was sent lately.
     pub code_sends: Arc<SendBudget>,
+    /// Codes out for added email addresses, by the address's id.
+    pub email_codes: Arc<PendingCodes>,
     /// Handshake cookie lists waiting for the app's server to redeem them.
     pub handshake_nonces: Arc<HandshakeNonces>,
 }

@@ -83,8 +83,10 @@ pub struct DevUser {
     pub created_at: i64,
     /// When it last changed (unix ms).
     pub updated_at: i64,
-    /// `(id, address)`, oldest first.
+    /// Its verified addresses, `(id, address)`, oldest first.
     pub emails: Vec<(String, String)>,
+    /// Addresses it added and has not verified yet, `(id, address)`.
+    pub unverified_emails: Vec<(String, String)>,
 }
 
 impl DevUser {
@@ -131,13 +133,16 @@ impl DevUser {
             "image_url": "",
             "has_image": false,
             "primary_email_address_id": self.primary_email_address_id,
-            "email_addresses": self.emails.iter().map(|(id, address)| json!({
-                "id": id,
-                "object": "email_address",
-                "email_address": address,
-                "verification": {"status": "verified", "strategy": "email_code"},
-                "linked_to": [],
-            })).collect::<Vec<_>>(),
+            "email_addresses": self.emails.iter().map(|(id, address)| (id, address, "verified"))
+                .chain(self.unverified_emails.iter().map(|(id, address)| (id, address, "unverified")))
+                .map(|(id, address, status)| json!({
+                    "id": id,
+                    "object": "email_address",
+                    "email_address": address,
+                    "verification": {"status": status, "strategy": "email_code"},
+                    "linked_to": [],
+                }))
+                .collect::<Vec<_>>(),
             "phone_numbers": [],
             "web3_wallets": [],
             "external_accounts": [],
@@ -230,14 +235,21 @@ pub async fn create_user(db: &Db, new: NewUser) -> Result<DevUser, StoreError> {
     };
     let (user_id, email_id, now) = (new_id("user"), new_id("idn"), now_millis());
     let mut tx = db.begin().await?;
-    let taken: Option<(String,)> =
-        sqlx::query_as("SELECT id FROM clerk_dev_email_addresses WHERE email_address = $1")
-            .bind(&email)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let taken: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM clerk_dev_email_addresses WHERE email_address = $1 AND verified = 1",
+    )
+    .bind(&email)
+    .fetch_optional(&mut *tx)
+    .await?;
     if taken.is_some() {
         return Err(StoreError::EmailTaken);
     }
+    // Someone else's unproven claim on the address (an unverified address
+    // added in their account) yields to the address's owner.
+    sqlx::query("DELETE FROM clerk_dev_email_addresses WHERE email_address = $1 AND verified = 0")
+        .bind(&email)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "INSERT INTO clerk_dev_users (id, first_name, last_name, password_hash, primary_email_address_id, \
          public_metadata, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -294,7 +306,15 @@ fn parse_map(text: &str) -> Map<String, Value> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-fn from_row(row: UserRow, emails: Vec<(String, String)>) -> DevUser {
+/// `(id, address, verified)` rows split into verified and not.
+type EmailRows = Vec<(String, String, i32)>;
+
+fn from_row(row: UserRow, rows: EmailRows) -> DevUser {
+    let (verified, unverified): (EmailRows, EmailRows) = rows
+        .into_iter()
+        .partition(|(_, _, verified)| *verified != 0);
+    let pairs = |rows: EmailRows| rows.into_iter().map(|(id, e, _)| (id, e)).collect();
+    let (emails, unverified_emails) = (pairs(verified), pairs(unverified));
     DevUser {
         id: row.0,
         first_name: row.1,
@@ -311,6 +331,7 @@ fn from_row(row: UserRow, emails: Vec<(String, String)>) -> DevUser {
         created_at: row.12,
         updated_at: row.13,
         emails,
+        unverified_emails,
     }
 }
 
@@ -330,8 +351,9 @@ async fn load_user(conn: &mut AnyConnection, id: &str) -> Result<Option<DevUser>
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let emails: Vec<(String, String)> = sqlx::query_as(
-        "SELECT id, email_address FROM clerk_dev_email_addresses WHERE user_id = $1 ORDER BY created_at, id",
+    let emails: EmailRows = sqlx::query_as(
+        "SELECT id, email_address, verified FROM clerk_dev_email_addresses WHERE user_id = $1 \
+         ORDER BY created_at, id",
     )
     .bind(id)
     .fetch_all(&mut *conn)
@@ -339,13 +361,14 @@ async fn load_user(conn: &mut AnyConnection, id: &str) -> Result<Option<DevUser>
     Ok(Some(from_row(row, emails)))
 }
 
-/// The user owning `email` (case-insensitive).
+/// The user owning `email` (case-insensitive), verified.
 pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<DevUser>, StoreError> {
-    let owner: Option<(String,)> =
-        sqlx::query_as("SELECT user_id FROM clerk_dev_email_addresses WHERE email_address = $1")
-            .bind(email.trim().to_lowercase())
-            .fetch_optional(db.pool())
-            .await?;
+    let owner: Option<(String,)> = sqlx::query_as(
+        "SELECT user_id FROM clerk_dev_email_addresses WHERE email_address = $1 AND verified = 1",
+    )
+    .bind(email.trim().to_lowercase())
+    .fetch_optional(db.pool())
+    .await?;
     match owner {
         Some((id,)) => get_user(db, &id).await,
         None => Ok(None),
@@ -357,8 +380,9 @@ pub async fn all_users(db: &Db) -> Result<Vec<DevUser>, StoreError> {
     let rows: Vec<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM clerk_dev_users"))
         .fetch_all(db.pool())
         .await?;
-    let emails: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT user_id, id, email_address FROM clerk_dev_email_addresses ORDER BY created_at, id",
+    let emails: Vec<(String, String, String, i32)> = sqlx::query_as(
+        "SELECT user_id, id, email_address, verified FROM clerk_dev_email_addresses \
+         ORDER BY created_at, id",
     )
     .fetch_all(db.pool())
     .await?;
@@ -367,8 +391,8 @@ pub async fn all_users(db: &Db) -> Result<Vec<DevUser>, StoreError> {
         .map(|row| {
             let mine = emails
                 .iter()
-                .filter(|(owner, _, _)| *owner == row.0)
-                .map(|(_, id, address)| (id.clone(), address.clone()))
+                .filter(|(owner, _, _, _)| *owner == row.0)
+                .map(|(_, id, address, verified)| (id.clone(), address.clone(), *verified))
                 .collect();
             from_row(row, mine)
         })
@@ -506,7 +530,10 @@ pub async fn merge_metadata(
 }
 
 /// Reads the user back inside the transaction and queues `user.updated`.
-async fn user_updated(tx: &mut AnyConnection, id: &str) -> Result<Option<DevUser>, StoreError> {
+pub(crate) async fn user_updated(
+    tx: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<DevUser>, StoreError> {
     let user = load_user(tx, id).await?;
     if let Some(user) = &user {
         webhooks::enqueue(tx, "user.updated", &user.id, user.to_json()).await?;

@@ -7,7 +7,10 @@
 mod common;
 
 use clerk_dev::{
-    testing::{latest_code, Browser, Served, TEST_PASSWORD},
+    testing::{
+        backdate_verification, form, latest_code, session_id, sign_in, sign_up, Browser, Served,
+        TEST_PASSWORD,
+    },
     Settings,
 };
 use common::{settings, DevServer, ANN};
@@ -410,4 +413,271 @@ async fn an_invitation_lands_in_the_mailbox_with_its_link() {
     );
     assert!(messages[0]["subject"].as_str().unwrap().contains("Team"));
     assert_eq!(messages[0]["code"], Value::Null);
+}
+
+/// `POST /__clerk/v1/me/email_addresses…` from `browser`: status and body.
+async fn me(
+    server: &DevServer,
+    browser: &mut Browser,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let res = browser
+        .post(
+            server,
+            &format!("/__clerk/v1/me/email_addresses{path}"),
+            body,
+        )
+        .await;
+    (res.status(), res.json().await.unwrap_or(Value::Null))
+}
+
+/// The signed-in user's addresses and their status, as the client says.
+fn addresses(body: &Value) -> Vec<(String, String)> {
+    body["client"]["sessions"][0]["user"]["email_addresses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["email_address"].as_str().unwrap().to_owned(),
+                e["verification"]["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_second_address_is_added_verified_by_its_code_made_primary_and_the_first_removed() {
+    let server = DevServer::spawn().await;
+    let mut browser = Browser::default();
+    let client = sign_up(&server, &mut browser, "first@example.com").await;
+    let sid = session_id(&client);
+
+    // Added: unverified, listed as such, and no way in yet.
+    let (status, body) = me(
+        &server,
+        &mut browser,
+        "",
+        json!({"email_address": "Second@Example.com"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["response"]["email_address"], "second@example.com");
+    assert_eq!(body["response"]["verification"]["status"], "unverified");
+    let id = body["response"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        addresses(&body),
+        [
+            ("first@example.com".to_owned(), "verified".to_owned()),
+            ("second@example.com".to_owned(), "unverified".to_owned())
+        ]
+    );
+    let res = sign_in(
+        &server,
+        &mut Browser::default(),
+        "second@example.com",
+        TEST_PASSWORD,
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an unverified address signs no one in"
+    );
+    let primary = [("primary_email_address_id", id.as_str())];
+    let res = form(
+        &server,
+        &mut browser,
+        "/__clerk/v1/me?_method=PATCH",
+        &primary,
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not before it is verified"
+    );
+
+    // Someone else's browser can neither see nor verify nor remove it.
+    let mut stranger = Browser::default();
+    sign_up(&server, &mut stranger, "stranger@example.com").await;
+    for (path, body) in [
+        (
+            format!("/{id}/prepare_verification"),
+            json!({"strategy": "email_code"}),
+        ),
+        (
+            format!("/{id}/attempt_verification"),
+            json!({"strategy": "email_code", "code": "123456"}),
+        ),
+        (format!("/{id}?_method=DELETE"), json!({})),
+    ] {
+        let (status, _) = me(&server, &mut stranger, &path, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // Nor claim it while it waits for its code.
+    let (status, body) = me(
+        &server,
+        &mut stranger,
+        "",
+        json!({"email_address": "second@example.com"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(&body), "form_identifier_exists");
+
+    // The code, through the mailbox; a wrong one first.
+    let (status, body) = me(
+        &server,
+        &mut browser,
+        &format!("/{id}/prepare_verification"),
+        json!({"strategy": "email_code"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["response"]["verification"]["strategy"], "email_code");
+    let code = latest_code(&server, "second@example.com").await;
+    let (status, body) = me(
+        &server,
+        &mut browser,
+        &format!("/{id}/attempt_verification"),
+        json!({"code": wrong(&code)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(&body), "form_code_incorrect");
+    let (status, body) = me(
+        &server,
+        &mut browser,
+        &format!("/{id}/attempt_verification"),
+        json!({"code": code}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["response"]["verification"]["status"], "verified");
+
+    // Primary, then it signs in; the first one cannot go while primary.
+    let res = form(
+        &server,
+        &mut browser,
+        "/__clerk/v1/me?_method=PATCH",
+        &primary,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = sign_in(
+        &server,
+        &mut Browser::default(),
+        "second@example.com",
+        TEST_PASSWORD,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let client: Value = res.json().await.unwrap();
+    let user = &client["client"]["sessions"][0]["user"];
+    let first_id = user["email_addresses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["email_address"] == "first@example.com")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = me(
+        &server,
+        &mut browser,
+        &format!("/{id}?_method=DELETE"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not the primary one"
+    );
+    let (status, body) = me(
+        &server,
+        &mut browser,
+        &format!("/{first_id}?_method=DELETE"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["response"]["deleted"], true);
+    assert_eq!(
+        addresses(&body),
+        [("second@example.com".to_owned(), "verified".to_owned())]
+    );
+    let res = sign_in(
+        &server,
+        &mut Browser::default(),
+        "first@example.com",
+        TEST_PASSWORD,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A stale password check: adding asks for it again, as Clerk's
+    // reverification does.
+    backdate_verification(&server, &mut browser, &sid, 11).await;
+    let (status, body) = me(
+        &server,
+        &mut browser,
+        "",
+        json!({"email_address": "third@example.com"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&body), "session_reverification_required");
+}
+
+#[tokio::test]
+async fn an_unproven_claim_never_keeps_an_address_from_its_owner() {
+    let server = DevServer::spawn().await;
+    let mut squatter = Browser::default();
+    sign_up(&server, &mut squatter, "squatter@example.com").await;
+    let (status, _) = me(
+        &server,
+        &mut squatter,
+        "",
+        json!({"email_address": "owner@example.com"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // The address's owner signs up with it all the same…
+    let mut owner = Browser::default();
+    let client = sign_up(&server, &mut owner, "owner@example.com").await;
+    assert_eq!(
+        addresses(&client),
+        [("owner@example.com".to_owned(), "verified".to_owned())]
+    );
+    // …and the claim is gone from the squatter's account.
+    let res = squatter
+        .send(&server, server.client.get(server.url("/__clerk/v1/client")))
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        addresses(&body),
+        [("squatter@example.com".to_owned(), "verified".to_owned())]
+    );
+    // A verified address is nobody else's to add.
+    let (status, body) = me(
+        &server,
+        &mut squatter,
+        "",
+        json!({"email_address": "owner@example.com"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(&body), "form_identifier_exists");
+    let (status, _) = me(
+        &server,
+        &mut Browser::default(),
+        "",
+        json!({"email_address": "x@example.com"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "signed out");
 }

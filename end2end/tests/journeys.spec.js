@@ -537,6 +537,41 @@ test("a writer adds a second email address in Clerk's UserProfile: the code from
   ]);
 });
 
+test("a writer who forgot their password resets it in Clerk's SignIn: a code from the mailbox, a new password, their other session signed out", async ({ page, openPage }, testInfo) => {
+  const email = unique("forgetful");
+  await signUp(page, email, "Fay", "Forgetful");
+  await page.goto("/dashboard");
+  await hydrated(page);
+  // Another browser: the identifier, then "Forgot password?".
+  const other = await openPage();
+  await other.goto("/sign-in?redirect_url=%2Fdashboard");
+  await hydrated(other);
+  const widget = other.locator(".clerk-sign-in");
+  await widget.getByLabel("Email address").fill(email);
+  await widget.getByRole("button", { name: "Continue", exact: true }).click();
+  await widget.getByRole("link", { name: "Forgot password?" }).or(widget.getByRole("button", { name: "Forgot password?" })).first().click();
+  await widget.getByRole("button", { name: "Reset your password" }).click();
+  const codeInput = widget.getByLabel("Enter verification code");
+  await expect(codeInput).toBeVisible();
+  await snap(other, testInfo, "sign-in-reset-code");
+  await codeInput.fill(await mailedCode(other, email));
+  // The new password, under the sign-up rules; "Sign out of all other
+  // devices" is on by default.
+  await expect(widget.getByLabel("New password")).toBeVisible();
+  await widget.getByLabel("New password").fill("a fresh start, at last");
+  await widget.getByLabel("Confirm password").fill("a fresh start, at last");
+  await expect(widget.getByLabel("Sign out of all other devices")).toBeChecked();
+  await snap(other, testInfo, "sign-in-reset-new-password");
+  await widget.getByRole("button", { name: "Reset Password" }).click();
+  await other.waitForURL((url) => url.pathname === "/dashboard");
+  await hydrated(other);
+  expect((await other.request.get("/api/session")).status()).toBe(200);
+  // The first browser's session was signed out with the old password:
+  // the open tab goes to sign-in as soon as Clerk looks again.
+  await refocus(page);
+  await page.waitForURL(/\/sign-in\?redirect_url=(%2F|\/)dashboard$/);
+});
+
 test("a writer deletes their account in Clerk's UserProfile: the password again first, then posts, profile and sessions go and the admin list drops them", async ({ page, openPage, consoleErrors }, testInfo) => {
   const email = unique("leaving");
   await signUp(page, email, "Lee", "Ving");

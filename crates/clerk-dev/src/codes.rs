@@ -107,6 +107,17 @@ impl OneTimeCode {
         }
     }
 
+    /// Counts a guess as wrong whatever it was (a right code that must not
+    /// count, such as a test address's without an account behind it).
+    pub fn count_wrong(&mut self) -> Guess {
+        self.attempts = (self.attempts + 1).min(MAX_ATTEMPTS);
+        if self.attempts >= MAX_ATTEMPTS {
+            Guess::Exhausted
+        } else {
+            Guess::Incorrect
+        }
+    }
+
     /// Whether it can still be guessed.
     pub fn is_live(&self) -> bool {
         now_millis() < self.expire_at && self.attempts < MAX_ATTEMPTS
@@ -177,6 +188,17 @@ impl PendingCodes {
     }
 }
 
+/// What a code is for: each has its own ration per address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A sign-up's address.
+    SignUp,
+    /// An address added in UserProfile.
+    AddEmail,
+    /// "Forgot password?".
+    ResetPassword,
+}
+
 /// How many codes each address was sent lately, in memory (bounded; a
 /// restart forgets, which only ever allows more codes, never fewer guesses
 /// per code).
@@ -189,15 +211,18 @@ impl Default for SendBudget {
 }
 
 impl SendBudget {
-    /// Charges one code to `email`, or Clerk's 429 with how long to wait:
-    /// at most [`MAX_SENDS`] in [`SEND_WINDOW_MS`], and none sooner than
-    /// [`RESEND_AFTER_MS`] after the last. The same answer whether or not
-    /// the address has an account.
-    pub fn charge(&self, email: &str) -> Result<(), ClerkApiError> {
+    /// Charges one code of `purpose` to `email`, or Clerk's 429 with how
+    /// long to wait: at most [`MAX_SENDS`] in [`SEND_WINDOW_MS`], and none
+    /// sooner than [`RESEND_AFTER_MS`] after the last, for each purpose
+    /// (so a sign-up's code does not hold up a password reset a minute
+    /// later, and an inbox gets at most a few of each kind). The same
+    /// answer whether or not the address has an account.
+    pub fn charge(&self, purpose: Purpose, email: &str) -> Result<(), ClerkApiError> {
         let now = now_millis();
+        let key = format!("{purpose:?}:{email}");
         let entry = self
             .0
-            .get_or_insert_with(email, || Ok::<_, ()>(Default::default()))
+            .get_or_insert_with(&key, || Ok::<_, ()>(Default::default()))
             .unwrap_or_default();
         let mut sent = entry
             .lock()
@@ -273,18 +298,23 @@ mod tests {
     #[test]
     fn an_address_gets_a_bounded_number_of_codes() {
         let budget = SendBudget::default();
-        budget.charge("ada@example.com").unwrap();
+        budget.charge(Purpose::SignUp, "ada@example.com").unwrap();
         // Too soon after the last one.
-        let refused = budget.charge("ada@example.com").unwrap_err();
+        let refused = budget
+            .charge(Purpose::SignUp, "ada@example.com")
+            .unwrap_err();
         assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-        // Another address has its own budget.
-        budget.charge("grace@example.com").unwrap();
+        // Another address, or another purpose, has its own budget.
+        budget.charge(Purpose::SignUp, "grace@example.com").unwrap();
+        budget
+            .charge(Purpose::ResetPassword, "ada@example.com")
+            .unwrap();
         // Past the window's count, however spaced.
-        let entry = budget.0.get("ada@example.com").unwrap();
+        let entry = budget.0.get("SignUp:ada@example.com").unwrap();
         *entry.lock().unwrap() = (0..MAX_SENDS as i64)
             .map(|i| now_millis() - 60_000 * (i + 1))
             .collect();
-        assert!(budget.charge("ada@example.com").is_err());
+        assert!(budget.charge(Purpose::SignUp, "ada@example.com").is_err());
     }
 
     #[test]

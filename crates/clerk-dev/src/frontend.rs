@@ -9,7 +9,6 @@ use super::{
     api_error::ClerkApiError,
     email_addresses::{self, EmailError},
     orgs,
-    sign_ins::PendingSignIn,
     state::DevState,
     store::{self, SessionInfo, StoreError},
     MOUNT,
@@ -68,11 +67,6 @@ const COMMON_PASSWORDS: &[&str] = &[
 pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
     Router::new()
         .route("/v1/client", get(current_client))
-        .route("/v1/client/sign_ins", post(sign_in))
-        .route(
-            "/v1/client/sign_ins/{id}/attempt_first_factor",
-            post(attempt_sign_in_first_factor),
-        )
         .route("/v1/client/sessions/{id}/tokens", post(token))
         .route("/v1/client/sessions/{id}/end", post(end_session))
         .route("/v1/client/sessions/{id}/remove", post(remove_session))
@@ -270,21 +264,6 @@ pub(super) fn email_error(err: EmailError) -> ClerkApiError {
     }
 }
 
-/// Clerk's completed `sign_in` object for `identifier`.
-fn completed_sign_in(identifier: &str, session_id: &str) -> Value {
-    json!({
-        "object": "sign_in", "id": store::new_id("sia"), "status": "complete",
-        "identifier": identifier,
-        "supported_identifiers": ["email_address"],
-        "supported_first_factors": [{"strategy": "password"}],
-        "supported_second_factors": null,
-        "first_factor_verification": {"status": "verified", "strategy": "password"},
-        "second_factor_verification": null,
-        "created_session_id": session_id,
-        "user_data": null,
-    })
-}
-
 /// Starts a session for `user_id` on this browser's client (creating the
 /// client when needed) and answers as Clerk does, in its envelope: the
 /// completed sign-in or sign-up (`attempt`, given the new session's id) and
@@ -373,167 +352,19 @@ pub fn check_password(password: &str) -> Result<(), ClerkApiError> {
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct SignIn {
-    #[serde(default)]
-    identifier: String,
-    /// `ticket` with `ticket`: an organization invitation's link.
-    #[serde(default)]
-    strategy: Option<String>,
-    #[serde(default)]
-    ticket: Option<String>,
-    /// Absent in the two-step flow Clerk's widget uses: the identifier
-    /// first, the password through `attempt_first_factor`.
-    #[serde(default)]
-    password: Option<String>,
-}
-
-/// Step one of Clerk's two-step sign-in: the identifier alone. Answers
-/// `needs_first_factor` whether or not such an account exists.
-async fn start_sign_in(
-    state: &DevState,
-    headers: &HeaderMap,
-    email: String,
-) -> Result<Response, ClerkApiError> {
-    let (client_id, new_cookie) = client_or_new(state, headers).await?;
-    let pending = PendingSignIn {
-        id: store::new_id("sia"),
-        email,
-        created_at: now_millis(),
-    };
-    state
-        .pending_sign_ins
-        .0
-        .insert(client_id.clone(), pending.clone());
-    let body = json!({
-        "response": pending.to_json(),
-        "client": client_json(state, &client_id, headers).await?,
-    });
-    Ok(with_client_cookie(
-        Json(body).into_response(),
-        new_cookie,
-        headers,
-    ))
-}
-
-#[derive(Deserialize)]
-struct FirstFactor {
-    strategy: Option<String>,
-    password: Option<String>,
-}
-
-/// Step two: the password for this browser's pending sign-in `id`.
-async fn attempt_sign_in_first_factor(
-    State(state): State<DevState>,
-    headers: HeaderMap,
-    activity: store::Activity,
-    uri: axum::http::Uri,
-    Path(id): Path<String>,
-    Params(attempt): Params<FirstFactor>,
-) -> Result<Response, ClerkApiError> {
-    let client_id = current_client_id(&state, &headers).await?;
-    let pending = client_id
-        .as_deref()
-        .and_then(|c| state.pending_sign_ins.get(c))
-        .filter(|p| p.id == id)
-        .ok_or_else(|| ClerkApiError::not_found("Sign in"))?;
-    if attempt.strategy.as_deref().unwrap_or("password") != "password" {
-        return Err(ClerkApiError::invalid(
-            "strategy",
-            "Only the password strategy is enabled on this instance.",
-        ));
-    }
-    let password = attempt.password.unwrap_or_default();
-    password_sign_in(
-        &state,
-        &headers,
-        &activity,
-        uri.path(),
-        pending.email,
-        password,
-    )
-    .await
-}
-
-async fn sign_in(
-    State(state): State<DevState>,
-    headers: HeaderMap,
-    activity: store::Activity,
-    uri: axum::http::Uri,
-    Params(form): Params<SignIn>,
-) -> Result<Response, ClerkApiError> {
-    if form.strategy.as_deref() == Some("ticket") {
-        return ticket_sign_in(&state, &headers, &activity, form.ticket.unwrap_or_default()).await;
-    }
-    let email = form.identifier.trim().to_lowercase();
-    match form.password {
-        None => start_sign_in(&state, &headers, email).await,
-        Some(password) => {
-            password_sign_in(&state, &headers, &activity, uri.path(), email, password).await
-        }
-    }
-}
-
-/// Signs in with an invitation's ticket (see
-/// [`redeem_ticket`]); a ticket that is not a
-/// pending invitation's is Clerk's `ticket_invalid`.
-async fn ticket_sign_in(
-    state: &DevState,
-    headers: &HeaderMap,
-    activity: &store::Activity,
-    ticket: String,
-) -> Result<Response, ClerkApiError> {
-    match redeem_ticket(state, &ticket).await? {
-        Some((user, email)) => {
-            start_session(state, headers, activity, &user.id, |session_id| {
-                completed_sign_in(&email, session_id)
-            })
-            .await
-        }
-        None => Err(form_error(
-            "ticket_invalid",
-            "This invitation link is no longer valid.",
-        )),
-    }
-}
-
-/// Checks `password` for `email` (rate budgets, lockout) and starts the
-/// session. One answer for an unknown email and a wrong password, so the
-/// form does not reveal who has an account.
-async fn password_sign_in(
-    state: &DevState,
-    headers: &HeaderMap,
-    activity: &store::Activity,
-    path: &str,
-    email: String,
-    password: String,
-) -> Result<Response, ClerkApiError> {
-    if let Err(refusal) = charge_identifier(state, &email, path).await {
-        return Ok(refusal);
-    }
-    check_lockout(state, &email).await?;
-    let user = store::find_by_email(&state.db, &email).await?;
-    match verify_password(user, password).await {
-        Some(user) if !user.banned => {
-            store::clear_failures(&state.db, &email).await?;
-            start_session(state, headers, activity, &user.id, |session_id| {
-                completed_sign_in(&email, session_id)
-            })
-            .await
-        }
-        _ => Err(password_failed(state, &email).await?),
-    }
-}
-
 /// Charges a password attempt to the email's own budget. The address is
 /// charged by the rate-limit layer; this is per account, so guesses at one
 /// password spread over many addresses are slowed too.
-async fn charge_identifier(state: &DevState, email: &str, path: &str) -> Result<(), Response> {
+pub(super) async fn charge_identifier(
+    state: &DevState,
+    email: &str,
+    path: &str,
+) -> Result<(), Response> {
     state.host.charge_sign_in_attempt(email, path).await
 }
 
 /// 429 `user_locked` after too many failures in the window.
-async fn check_lockout(state: &DevState, email: &str) -> Result<(), ClerkApiError> {
+pub(super) async fn check_lockout(state: &DevState, email: &str) -> Result<(), ClerkApiError> {
     let failures =
         store::recent_failures(&state.db, email, now_millis() - LOCKOUT_WINDOW_MS).await?;
     if failures.len() >= MAX_FAILURES {
@@ -551,7 +382,10 @@ async fn check_lockout(state: &DevState, email: &str) -> Result<(), ClerkApiErro
 }
 
 /// The user, if `password` is theirs (hashing off the async threads).
-async fn verify_password(user: Option<store::DevUser>, password: String) -> Option<store::DevUser> {
+pub(super) async fn verify_password(
+    user: Option<store::DevUser>,
+    password: String,
+) -> Option<store::DevUser> {
     let user = user?;
     let candidate = user.clone();
     let ok = tokio::task::spawn_blocking(move || candidate.password_matches(&password))
@@ -561,7 +395,10 @@ async fn verify_password(user: Option<store::DevUser>, password: String) -> Opti
 }
 
 /// Records a failed attempt and words the refusal as Clerk does.
-async fn password_failed(state: &DevState, email: &str) -> Result<ClerkApiError, ClerkApiError> {
+pub(super) async fn password_failed(
+    state: &DevState,
+    email: &str,
+) -> Result<ClerkApiError, ClerkApiError> {
     store::record_failure(&state.db, email).await?;
     Ok(form_error(
         "form_password_incorrect",
@@ -1070,32 +907,6 @@ async fn delete_me(
     let client = client_json(&state, &session.client_id, &headers).await?;
     let deleted = json!({"object": "user", "id": session.user_id, "deleted": true});
     Ok(Json(json!({ "response": deleted, "client": client })).into_response())
-}
-
-/// Signing in with an invitation's ticket: the ticket proves the address,
-/// so the invitee's account signs in and the invitation is accepted, in
-/// Clerk's words `status: complete`. `None` for a ticket that is not a
-/// pending invitation's or whose address has no account.
-async fn redeem_ticket(
-    state: &DevState,
-    ticket: &str,
-) -> Result<Option<(store::DevUser, String)>, ClerkApiError> {
-    let Some(invitation) = orgs::invitation_by_ticket(&state.db, ticket).await? else {
-        return Ok(None);
-    };
-    let Some(user) = store::find_by_email(&state.db, &invitation.email_address).await? else {
-        return Ok(None);
-    };
-    if user.banned {
-        return Ok(None);
-    }
-    match orgs::accept_invitation(&state.db, &invitation.id, &user.id).await {
-        Ok(_) => {}
-        // Used or revoked a moment ago.
-        Err(orgs::OrgError::NotFound(_)) => return Ok(None),
-        Err(other) => return Err(other.into()),
-    }
-    Ok(Some((user, invitation.email_address)))
 }
 
 #[cfg(test)]

@@ -28,6 +28,8 @@ use serde_json::{json, Value};
 pub fn router<S: Clone + Send + Sync + 'static>(state: DevState) -> Router<S> {
     Router::new()
         .route("/v1/me/email_addresses", get(list).post(add))
+        // clerk-js creates one at the collection's path with a slash after it.
+        .route("/v1/me/email_addresses/", get(list).post(add))
         .route(
             "/v1/me/email_addresses/{id}",
             get(one).delete(remove).post(remove_with_override),
@@ -221,7 +223,7 @@ async fn prepare_verification(
             "This email address is already verified.",
         ));
     };
-    state.code_sends.charge(address)?;
+    state.code_sends.charge(codes::Purpose::AddEmail, address)?;
     let code = OneTimeCode::new(address);
     if !codes::is_test_address(address) {
         let app = &state.instance.settings().app_name;

@@ -181,7 +181,9 @@ async fn prepare_verification(
 ) -> Result<Response, ClerkApiError> {
     email_code_only(form.strategy.as_deref())?;
     let (client_id, mut sign_up) = pending(&state, &headers, &id).await?;
-    state.code_sends.charge(&sign_up.email)?;
+    state
+        .code_sends
+        .charge(codes::Purpose::SignUp, &sign_up.email)?;
     let code = OneTimeCode::new(&sign_up.email);
     if !codes::is_test_address(&sign_up.email) {
         let app = &state.instance.settings().app_name;

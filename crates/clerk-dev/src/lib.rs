@@ -15,6 +15,7 @@ mod environment;
 mod frontend;
 mod frontend_emails;
 mod frontend_orgs;
+mod frontend_sign_ins;
 mod frontend_sign_ups;
 mod handshake;
 pub mod host;

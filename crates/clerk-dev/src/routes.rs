@@ -4,7 +4,7 @@
 
 use super::{
     backend, bundles, console, console_api, environment, frontend, frontend_emails, frontend_orgs,
-    frontend_sign_ups, handshake, state::DevState, DevInstance, API_PATH, MOUNT,
+    frontend_sign_ins, frontend_sign_ups, handshake, state::DevState, DevInstance, API_PATH, MOUNT,
 };
 use crate::{db::Db, host::Host};
 use axum::{
@@ -36,6 +36,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(
     };
     // The frontend API: a dev browser in the query stands for the client.
     let frontend = frontend::router(state.clone())
+        .merge(frontend_sign_ins::router(state.clone()))
         .merge(frontend_sign_ups::router(state.clone()))
         .merge(frontend_emails::router(state.clone()))
         .merge(frontend_orgs::router(state.clone()))

@@ -580,6 +580,21 @@ pub async fn update_user(
     Ok(user)
 }
 
+/// Sets user `id`'s password (hashed), queueing `user.updated`.
+pub async fn set_password(db: &Db, id: &str, password: &str) -> Result<(), StoreError> {
+    let hash = hash_password(password).await?;
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE clerk_dev_users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(&hash)
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+    user_updated(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// `true` when a user was deleted (their emails and sessions go with them).
 pub async fn delete_user(db: &Db, id: &str) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;

@@ -797,3 +797,32 @@ mod dev_browser {
         );
     }
 }
+
+#[tokio::test]
+async fn a_signed_in_visitor_of_the_sign_in_and_sign_up_pages_goes_on_to_a_page_of_this_site() {
+    let app = TestApp::spawn_with_clerk().await;
+    let signed_in = cookie(&TestClerk::get().member("user_onward"), unix_now() - 5);
+    for (path, to) in [
+        ("/sign-in?redirect_url=%2Fpremium", "/premium"),
+        (
+            "/sign-in/reset-password-success?createdSessionId=sess_1&redirect_url=%2Fdashboard",
+            "/dashboard",
+        ),
+        ("/sign-up", "/dashboard"),
+        // Never away from this site, and never back to these pages.
+        (
+            "/sign-in?redirect_url=https%3A%2F%2Fevil.example",
+            "/dashboard",
+        ),
+        ("/sign-in?redirect_url=%2F%2Fevil.example", "/dashboard"),
+        ("/sign-in?redirect_url=%2Fsign-in", "/dashboard"),
+    ] {
+        let res = get(&app, path, &[page(), ("cookie", signed_in.clone())]).await;
+        assert_eq!(res.status(), 302, "{path}");
+        assert_eq!(location(&res), to, "{path}");
+    }
+    // Signed out, the form.
+    let res = get(&app, "/sign-in?redirect_url=%2Fpremium", &[page()]).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Welcome back"));
+}

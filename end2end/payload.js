@@ -46,6 +46,14 @@ async function firstLoad(browser, base, path, cookies = []) {
     );
   });
   await page.goto(base + path, { waitUntil: "networkidle" });
+  // Lazy islands fetch their chunks as hydration reaches them, which can
+  // be after the network first went idle (a cold start compiling the main
+  // module): count until every island is live (the page's end mark), then
+  // let the last responses land.
+  await page
+    .waitForFunction(() => document.documentElement.hasAttribute("data-hydrated"), null, { timeout: 30_000 })
+    .catch(() => {});
+  await page.waitForLoadState("networkidle");
   await page.waitForTimeout(500);
   const files = (await Promise.all(pending)).filter(Boolean);
   await context.close();

@@ -72,6 +72,9 @@ fn onward(redirect_url: Option<&str>) -> String {
                 .iter()
                 .any(|page| path.starts_with(page))
         })
+        // As it goes into a `Location` header: what a URL may not carry
+        // raw (quotes, angle brackets, non-ASCII) percent-encoded.
+        .map(|path| leptos_clerk::redirect::percent_encode(&path, b"/?#[]@!$&()*+,;=:%"))
         .unwrap_or_else(|| "/dashboard".to_owned())
 }
 
@@ -99,6 +102,7 @@ mod tests {
     #[test]
     fn a_signed_in_visitor_goes_on_to_a_same_origin_page_or_the_dashboard() {
         assert_eq!(onward(Some("/premium?tab=1")), "/premium?tab=1");
+        assert_eq!(onward(Some("/a\"<b>'c")), "/a%22%3Cb%3E%27c");
         assert_eq!(onward(None), "/dashboard");
         for bad in [
             "https://evil.example",

@@ -151,6 +151,19 @@ pub fn refusal(guess: Guess) -> Option<ClerkApiError> {
     Some(ClerkApiError::new(status, code, message, long).for_param("code"))
 }
 
+/// Only Clerk's `email_code` verifies addresses here (an absent strategy
+/// means it).
+pub fn email_code_only(strategy: Option<&str>) -> Result<(), ClerkApiError> {
+    match strategy {
+        Some("email_code") | None => Ok(()),
+        Some(_) => Err(ClerkApiError::invalid(
+            "strategy",
+            "Only the email_code strategy verifies addresses on this instance.",
+        )
+        .for_param("strategy")),
+    }
+}
+
 /// Clerk's answer to a guess before any code was sent.
 pub fn not_sent() -> ClerkApiError {
     ClerkApiError::new(

@@ -196,17 +196,6 @@ struct Verification {
     code: Option<String>,
 }
 
-fn email_code_only(strategy: Option<&str>) -> Result<(), ClerkApiError> {
-    match strategy {
-        Some("email_code") | None => Ok(()),
-        Some(_) => Err(ClerkApiError::invalid(
-            "strategy",
-            "Only the email_code strategy verifies addresses on this instance.",
-        )
-        .for_param("strategy")),
-    }
-}
-
 /// `POST …/{id}/prepare_verification`: a code to the address (in the
 /// mailbox), within the address's ration of codes.
 async fn prepare_verification(
@@ -215,7 +204,7 @@ async fn prepare_verification(
     Path(id): Path<String>,
     Params(form): Params<Verification>,
 ) -> Result<Response, ClerkApiError> {
-    email_code_only(form.strategy.as_deref())?;
+    codes::email_code_only(form.strategy.as_deref())?;
     let (session, user, _) = mine(&state, &headers, &id).await?;
     let Some((_, address)) = user.unverified_emails.iter().find(|(i, _)| *i == id) else {
         return Err(frontend::form_error(
@@ -257,7 +246,7 @@ async fn attempt_verification(
     Path(id): Path<String>,
     Params(form): Params<Verification>,
 ) -> Result<Response, ClerkApiError> {
-    email_code_only(form.strategy.as_deref())?;
+    codes::email_code_only(form.strategy.as_deref())?;
     let (session, user, _) = mine(&state, &headers, &id).await?;
     let Some((_, address)) = user.unverified_emails.iter().find(|(i, _)| *i == id) else {
         return Err(frontend::form_error(

@@ -159,17 +159,6 @@ struct Strategy {
     code: Option<String>,
 }
 
-fn email_code_only(strategy: Option<&str>) -> Result<(), ClerkApiError> {
-    match strategy {
-        Some("email_code") => Ok(()),
-        _ => Err(ClerkApiError::invalid(
-            "strategy",
-            "Only the email_code strategy verifies addresses on this instance.",
-        )
-        .for_param("strategy")),
-    }
-}
-
 /// `POST …/prepare_verification` `{strategy: "email_code"}`: a new code in
 /// the mailbox (none for a `+clerk_test` address, which takes 424242),
 /// replacing any earlier one — within the address's budget of codes.
@@ -179,7 +168,7 @@ async fn prepare_verification(
     Path(id): Path<String>,
     Params(form): Params<Strategy>,
 ) -> Result<Response, ClerkApiError> {
-    email_code_only(form.strategy.as_deref())?;
+    codes::email_code_only(form.strategy.as_deref())?;
     let (client_id, mut sign_up) = pending(&state, &headers, &id).await?;
     state
         .code_sends
@@ -220,7 +209,7 @@ async fn attempt_verification(
     Path(id): Path<String>,
     Params(form): Params<Strategy>,
 ) -> Result<Response, ClerkApiError> {
-    email_code_only(form.strategy.as_deref())?;
+    codes::email_code_only(form.strategy.as_deref())?;
     let (client_id, mut sign_up) = pending(&state, &headers, &id).await?;
     if let Err(refusal) = state
         .host

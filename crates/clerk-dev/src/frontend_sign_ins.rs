@@ -121,11 +121,11 @@ async fn attempt_sign_in_first_factor(
     Path(id): Path<String>,
     Params(attempt): Params<FirstFactor>,
 ) -> Result<Response, ClerkApiError> {
-    let (client_id, pending) = pending(&state, &headers, &id).await?;
+    let (client_id, sign_in) = pending(&state, &headers, &id).await?;
     match attempt.strategy.as_deref().unwrap_or("password") {
         "password" => {}
         RESET_PASSWORD_EMAIL_CODE => {
-            return attempt_reset_code(&state, &headers, uri.path(), client_id, pending, attempt.code)
+            return attempt_reset_code(&state, &headers, uri.path(), client_id, sign_in, attempt.code)
                 .await
         }
         _ => {
@@ -141,7 +141,7 @@ async fn attempt_sign_in_first_factor(
         &headers,
         &activity,
         uri.path(),
-        pending.email,
+        sign_in.email,
         password,
     )
     .await

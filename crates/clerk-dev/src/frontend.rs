@@ -1,9 +1,11 @@
 //! The development instance's frontend API subset (same origin, under
-//! `/__clerk`): sign-in with a temporary lockout, sign-out, the HttpOnly
-//! `__client` cookie, the client object, starting a session, session-token
-//! minting and refresh, the account's name and deleting one's own account
-//! (sign-up and its email code are `frontend_sign_ups`'s; the handshake that
-//! refreshes the app's cookies is `handshake`'s).
+//! `/__clerk`): the HttpOnly `__client` cookie, the client object,
+//! starting a session, the password check (with its temporary lockout)
+//! that sign-in and reverification share, sign-out, session-token minting
+//! and refresh, reverification, the account's name, primary address and
+//! deleting one's own account. Sign-in's routes are `frontend_sign_ins`'s,
+//! sign-up's `frontend_sign_ups`'s, further addresses `frontend_emails`'s,
+//! the handshake that refreshes the app's cookies `handshake`'s.
 
 use super::{
     api_error::ClerkApiError,

@@ -77,7 +77,7 @@ a{{color:#3b4cca}}
 </section>
 <section aria-labelledby="mailbox-heading" id="mailbox-section">
   <h2 id="mailbox-heading">Mailbox</h2>
-  <p class="note">No mail leaves this machine: every message the instance would send — sign-up codes, invitations — lands here, newest first. Addresses with <code>+clerk_test</code> get no message and take the code <code>424242</code>.</p>
+  <p class="note">No mail leaves this machine: every message the instance would send — sign-up, new-address and password-reset codes, invitations — lands here, newest first. Addresses with <code>+clerk_test</code> get no message and take the code <code>424242</code>.</p>
   <div id="mailbox" aria-live="polite">Loading…</div>
 </section>
 <section aria-labelledby="users-heading">

@@ -71,11 +71,7 @@ pub async fn add(db: &Db, user_id: &str, email: &str) -> Result<(String, DevUser
         Some(_) => return Err(EmailError::Taken),
         None => insert(&mut tx, user_id, &email).await?,
     };
-    let user = user_updated(&mut tx, user_id)
-        .await?
-        .ok_or(EmailError::NotFound)?;
-    tx.commit().await?;
-    Ok((id, user))
+    Ok((id, commit_updated(tx, user_id).await?))
 }
 
 async fn insert(
@@ -110,11 +106,7 @@ pub async fn verify(db: &Db, user_id: &str, id: &str) -> Result<DevUser, EmailEr
     if updated.rows_affected() == 0 {
         return Err(EmailError::NotFound);
     }
-    let user = user_updated(&mut tx, user_id)
-        .await?
-        .ok_or(EmailError::NotFound)?;
-    tx.commit().await?;
-    Ok(user)
+    commit_updated(tx, user_id).await
 }
 
 /// Removes the user's address `id` (never the primary one).
@@ -137,11 +129,7 @@ pub async fn remove(db: &Db, user_id: &str, id: &str) -> Result<DevUser, EmailEr
     if deleted.rows_affected() == 0 {
         return Err(EmailError::NotFound);
     }
-    let user = user_updated(&mut tx, user_id)
-        .await?
-        .ok_or(EmailError::NotFound)?;
-    tx.commit().await?;
-    Ok(user)
+    commit_updated(tx, user_id).await
 }
 
 /// Makes the user's verified address `id` their primary one.
@@ -167,6 +155,15 @@ pub async fn make_primary(db: &Db, user_id: &str, id: &str) -> Result<DevUser, E
     .bind(now_millis())
     .execute(&mut *tx)
     .await?;
+    commit_updated(tx, user_id).await
+}
+
+/// Reads the user back, queues `user.updated` and commits: every change
+/// here ends so.
+async fn commit_updated(
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    user_id: &str,
+) -> Result<DevUser, EmailError> {
     let user = user_updated(&mut tx, user_id)
         .await?
         .ok_or(EmailError::NotFound)?;

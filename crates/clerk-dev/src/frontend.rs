@@ -9,8 +9,9 @@
 
 use super::{
     api_error::ClerkApiError,
+    codes::{self, OneTimeCode},
     email_addresses::{self, EmailError},
-    orgs,
+    mailbox, orgs,
     state::DevState,
     store::{self, SessionInfo, StoreError},
     MOUNT,
@@ -243,6 +244,36 @@ pub(super) fn with_client_cookie(
         set_cookie(&mut response, client_cookie_header(&cookie, headers));
     }
     response
+}
+
+/// A fresh code of `purpose` for `email`, within the address's ration of
+/// codes, and the mailbox message that carries it ("<code> is your <app>
+/// <what>", then `body(code, app)`). Clerk's test addresses get no message
+/// (their code is 424242).
+pub(super) async fn send_code(
+    state: &DevState,
+    purpose: codes::Purpose,
+    email: &str,
+    what: &str,
+    body: impl FnOnce(&str, &str) -> String,
+) -> Result<OneTimeCode, ClerkApiError> {
+    state.code_sends.charge(purpose, email)?;
+    let code = OneTimeCode::new(email);
+    if !codes::is_test_address(email) {
+        let app = &state.instance.settings().app_name;
+        mailbox::send(
+            &state.db,
+            mailbox::Outgoing {
+                to: email,
+                subject: format!("{} is your {app} {what}", code.expose()),
+                body: body(code.expose(), app),
+                code: Some(code.expose()),
+                link: None,
+            },
+        )
+        .await?;
+    }
+    Ok(code)
 }
 
 /// An email-address change refused, in Clerk's codes.

@@ -7,10 +7,8 @@
 
 use super::{
     api_error::ClerkApiError,
-    codes::{self, OneTimeCode},
-    email_addresses,
+    codes, email_addresses,
     frontend::{self, email_error, MethodOverride, Params},
-    mailbox,
     state::DevState,
     store::{self, valid_email, DevUser, SessionInfo},
 };
@@ -188,6 +186,20 @@ async fn remove(
     answer(&state, &headers, &session, deleted).await
 }
 
+/// The user's address `id` while it waits for its code; `422` once verified.
+fn unverified<'a>(user: &'a DevUser, id: &str) -> Result<&'a str, ClerkApiError> {
+    user.unverified_emails
+        .iter()
+        .find(|(i, _)| i == id)
+        .map(|(_, address)| address.as_str())
+        .ok_or_else(|| {
+            frontend::form_error(
+                "verification_already_verified",
+                "This email address is already verified.",
+            )
+        })
+}
+
 #[derive(Deserialize)]
 struct Verification {
     #[serde(default)]
@@ -206,32 +218,20 @@ async fn prepare_verification(
 ) -> Result<Response, ClerkApiError> {
     codes::email_code_only(form.strategy.as_deref())?;
     let (session, user, _) = mine(&state, &headers, &id).await?;
-    let Some((_, address)) = user.unverified_emails.iter().find(|(i, _)| *i == id) else {
-        return Err(frontend::form_error(
-            "verification_already_verified",
-            "This email address is already verified.",
-        ));
-    };
-    state.code_sends.charge(codes::Purpose::AddEmail, address)?;
-    let code = OneTimeCode::new(address);
-    if !codes::is_test_address(address) {
-        let app = &state.instance.settings().app_name;
-        mailbox::send(
-            &state.db,
-            mailbox::Outgoing {
-                to: address,
-                subject: format!("{} is your {app} verification code", code.expose()),
-                body: format!(
-                    "Enter {} to add this email address to your {app} account. The code expires \
-                     in 10 minutes. If you did not ask for it, ignore this message.",
-                    code.expose()
-                ),
-                code: Some(code.expose()),
-                link: None,
-            },
-        )
-        .await?;
-    }
+    let address = unverified(&user, &id)?;
+    let code = frontend::send_code(
+        &state,
+        codes::Purpose::AddEmail,
+        address,
+        "verification code",
+        |code, app| {
+            format!(
+                "Enter {code} to add this email address to your {app} account. The code expires \
+                 in 10 minutes. If you did not ask for it, ignore this message."
+            )
+        },
+    )
+    .await?;
     state.email_codes.put(&id, code);
     let json = email_json(&state, &user, &id).unwrap_or(Value::Null);
     answer(&state, &headers, &session, json).await
@@ -248,12 +248,7 @@ async fn attempt_verification(
 ) -> Result<Response, ClerkApiError> {
     codes::email_code_only(form.strategy.as_deref())?;
     let (session, user, _) = mine(&state, &headers, &id).await?;
-    let Some((_, address)) = user.unverified_emails.iter().find(|(i, _)| *i == id) else {
-        return Err(frontend::form_error(
-            "verification_already_verified",
-            "This email address is already verified.",
-        ));
-    };
+    let address = unverified(&user, &id)?;
     if let Err(refusal) = state.host.charge_sign_in_attempt(address, uri.path()).await {
         return Ok(refusal);
     }

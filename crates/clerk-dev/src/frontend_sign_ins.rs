@@ -12,7 +12,7 @@ use super::{
     codes::{self, OneTimeCode},
     frontend::{
         charge_identifier, check_lockout, check_password, client_json, client_or_new,
-        current_client_id, form_error, password_failed, start_session, verify_password,
+        current_client_id, form_error, password_failed, send_code, start_session, verify_password,
         with_client_cookie, Params,
     },
     mailbox, orgs,
@@ -306,43 +306,53 @@ async fn prepare_first_factor(
             "That is not this sign-in's email address.",
         ));
     }
-    state
-        .code_sends
-        .charge(codes::Purpose::ResetPassword, &sign_in.email)?;
-    let code = OneTimeCode::new(&sign_in.email);
     let account = store::find_by_email(&state.db, &sign_in.email)
         .await?
         .filter(|user| !user.banned);
-    let app = &state.instance.settings().app_name;
-    // Clerk's test addresses get no mail (with an account, they take 424242).
-    let message = match &account {
-        _ if codes::is_test_address(&sign_in.email) => None,
-        Some(_) => Some(mailbox::Outgoing {
-            to: &sign_in.email,
-            subject: format!("{} is your {app} password reset code", code.expose()),
-            body: format!(
-                "Enter {} to choose a new password for your {app} account. The code expires \
-                 in 10 minutes. If you did not ask for it, ignore this message: your password \
-                 stays as it is.",
-                code.expose()
-            ),
-            code: Some(code.expose()),
-            link: None,
-        }),
-        None => Some(mailbox::Outgoing {
-            to: &sign_in.email,
-            subject: format!("Password reset requested for {app}"),
-            body: format!(
-                "Someone asked to reset the {app} password of this address, but no {app} \
-                 account uses it. If it was you, sign up instead; otherwise ignore this message."
-            ),
-            code: None,
-            link: None,
-        }),
+    let code = match account {
+        Some(_) => {
+            send_code(
+                &state,
+                codes::Purpose::ResetPassword,
+                &sign_in.email,
+                "password reset code",
+                |code, app| {
+                    format!(
+                        "Enter {code} to choose a new password for your {app} account. The code \
+                         expires in 10 minutes. If you did not ask for it, ignore this message: \
+                         your password stays as it is."
+                    )
+                },
+            )
+            .await?
+        }
+        // The same ration, and a note in place of the code (none for a
+        // test address): the code is made, never sent, so no guess is right.
+        None => {
+            state
+                .code_sends
+                .charge(codes::Purpose::ResetPassword, &sign_in.email)?;
+            if !codes::is_test_address(&sign_in.email) {
+                let app = &state.instance.settings().app_name;
+                mailbox::send(
+                    &state.db,
+                    mailbox::Outgoing {
+                        to: &sign_in.email,
+                        subject: format!("Password reset requested for {app}"),
+                        body: format!(
+                            "Someone asked to reset the {app} password of this address, but no \
+                             {app} account uses it. If it was you, sign up instead; otherwise \
+                             ignore this message."
+                        ),
+                        code: None,
+                        link: None,
+                    },
+                )
+                .await?;
+            }
+            OneTimeCode::new(&sign_in.email)
+        }
     };
-    if let Some(message) = message {
-        mailbox::send(&state.db, message).await?;
-    }
     sign_in.reset_code = Some(code);
     sign_in.reset_verified = false;
     state.pending_sign_ins.put(&client_id, sign_in.clone());

@@ -8,9 +8,8 @@
 
 use super::{
     api_error::ClerkApiError,
-    codes::{self, Guess, OneTimeCode},
+    codes::{self, Guess},
     frontend::{self, Params},
-    mailbox,
     sign_ups::{self, PendingSignUp},
     state::DevState,
     store::{self, valid_email, NewUser, StoreError},
@@ -170,28 +169,19 @@ async fn prepare_verification(
 ) -> Result<Response, ClerkApiError> {
     codes::email_code_only(form.strategy.as_deref())?;
     let (client_id, mut sign_up) = pending(&state, &headers, &id).await?;
-    state
-        .code_sends
-        .charge(codes::Purpose::SignUp, &sign_up.email)?;
-    let code = OneTimeCode::new(&sign_up.email);
-    if !codes::is_test_address(&sign_up.email) {
-        let app = &state.instance.settings().app_name;
-        mailbox::send(
-            &state.db,
-            mailbox::Outgoing {
-                to: &sign_up.email,
-                subject: format!("{} is your {app} verification code", code.expose()),
-                body: format!(
-                    "Enter {} to verify your email address and finish signing up to {app}. \
-                     The code expires in 10 minutes. If you did not sign up, ignore this message.",
-                    code.expose()
-                ),
-                code: Some(code.expose()),
-                link: None,
-            },
-        )
-        .await?;
-    }
+    let code = frontend::send_code(
+        &state,
+        codes::Purpose::SignUp,
+        &sign_up.email,
+        "verification code",
+        |code, app| {
+            format!(
+                "Enter {code} to verify your email address and finish signing up to {app}. \
+                 The code expires in 10 minutes. If you did not sign up, ignore this message."
+            )
+        },
+    )
+    .await?;
     sign_up.code = Some(code);
     state.pending_sign_ups.put(&client_id, sign_up.clone());
     answer(&state, &headers, &client_id, sign_up.to_json(), None).await

@@ -166,6 +166,22 @@ pub async fn complete_sign_up(app: &impl Served, browser: &mut Browser, started:
     res.json().await.expect("a client object")
 }
 
+/// The instance's mailbox: every message to `to`, newest first.
+///
+/// # Panics
+/// When the console does not answer with its messages.
+pub async fn mailbox(app: &impl Served, to: &str) -> Vec<Value> {
+    app.client()
+        .get(app.url(&format!("{MOUNT}/console/api/mailbox")))
+        .query(&[("to", to)])
+        .send()
+        .await
+        .expect("the mailbox answers")
+        .json()
+        .await
+        .expect("the mailbox's messages")
+}
+
 /// The newest code the instance's mailbox holds for `email` (a
 /// `+clerk_test` address gets none and takes `424242`).
 ///
@@ -175,22 +191,11 @@ pub async fn latest_code(app: &impl Served, email: &str) -> String {
     if crate::codes::is_test_address(email) {
         return crate::codes::TEST_CODE.to_owned();
     }
-    let messages: Value = app
-        .client()
-        .get(app.url(&format!("{MOUNT}/console/api/mailbox")))
-        .query(&[("to", email)])
-        .send()
-        .await
-        .expect("the mailbox answers")
-        .json()
-        .await
-        .expect("the mailbox's messages");
+    let messages = mailbox(app, email).await;
     messages
-        .as_array()
-        .into_iter()
-        .flatten()
+        .iter()
         .find_map(|m| m["code"].as_str())
-        .unwrap_or_else(|| panic!("no code in the mailbox for {email}: {messages}"))
+        .unwrap_or_else(|| panic!("no code in the mailbox for {email}: {messages:?}"))
         .to_owned()
 }
 

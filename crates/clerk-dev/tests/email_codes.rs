@@ -8,12 +8,12 @@ mod common;
 
 use clerk_dev::{
     testing::{
-        backdate_verification, form, latest_code, session_id, sign_in, sign_up, Browser, Served,
-        TEST_PASSWORD,
+        backdate_verification, form, latest_code, mailbox, session_id, sign_in, sign_up, Browser,
+        Served, TEST_PASSWORD,
     },
     Settings,
 };
-use common::{settings, DevServer, ANN};
+use common::{error_code, settings, wrong, DevServer, ANN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -75,20 +75,6 @@ async fn attempt(
     .await
 }
 
-/// The mailbox's messages to `to`, newest first.
-async fn mailbox(server: &DevServer, to: &str) -> Vec<Value> {
-    server
-        .bare_client
-        .get(server.url("/__clerk/console/api/mailbox"))
-        .query(&[("to", to)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 /// The Backend API's users with `email`.
 async fn users_with(server: &DevServer, email: &str) -> Vec<Value> {
     server
@@ -102,19 +88,6 @@ async fn users_with(server: &DevServer, email: &str) -> Vec<Value> {
         .json()
         .await
         .unwrap()
-}
-
-fn error_code(body: &Value) -> &str {
-    body["errors"][0]["code"].as_str().unwrap_or_default()
-}
-
-/// A wrong code, different from `right`.
-fn wrong(right: &str) -> &'static str {
-    if right == "000000" {
-        "000001"
-    } else {
-        "000000"
-    }
 }
 
 #[tokio::test]

@@ -6,8 +6,8 @@
 
 mod common;
 
-use clerk_dev::testing::{latest_code, sign_in, sign_up, Browser, Served, TEST_PASSWORD};
-use common::DevServer;
+use clerk_dev::testing::{latest_code, mailbox, sign_in, sign_up, Browser, Served, TEST_PASSWORD};
+use common::{error_code, wrong, DevServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -86,31 +86,6 @@ async fn reset(
         ]);
     let res = browser.send(server, req).await;
     (res.status(), res.json().await.unwrap_or(Value::Null))
-}
-
-async fn mailbox(server: &DevServer, to: &str) -> Vec<Value> {
-    server
-        .bare_client
-        .get(server.url("/__clerk/console/api/mailbox"))
-        .query(&[("to", to)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-fn error_code(body: &Value) -> &str {
-    body["errors"][0]["code"].as_str().unwrap_or_default()
-}
-
-fn wrong(right: &str) -> &'static str {
-    if right == "000000" {
-        "000001"
-    } else {
-        "000000"
-    }
 }
 
 #[tokio::test]

@@ -382,3 +382,17 @@ macro_rules! on_both_backends {
         }
     )+};
 }
+
+/// The first error's code in Clerk's `{"errors": [...]}` body, or "".
+pub fn error_code(body: &serde_json::Value) -> &str {
+    body["errors"][0]["code"].as_str().unwrap_or_default()
+}
+
+/// A six-digit code other than `right`.
+pub fn wrong(right: &str) -> &'static str {
+    if right == "000000" {
+        "000001"
+    } else {
+        "000000"
+    }
+}

@@ -253,6 +253,9 @@ struct World {
     /// A post of the admin's, for the admin's own requests.
     admins_post: i64,
     event_id: String,
+    /// The codes a writer who signed up through the email code was sent
+    /// (the main world's; see `email_codes`).
+    email_codes: Vec<String>,
 }
 
 async fn world(test_db: TestDb, extra: &[(&str, &str)]) -> World {
@@ -315,6 +318,7 @@ async fn world(test_db: TestDb, extra: &[(&str, &str)]) -> World {
         .unwrap();
     assert_eq!(res.status(), 200);
     World {
+        email_codes: Vec::new(),
         seen,
         spare_session: spare.session_id,
         others_post: others["id"].as_i64().unwrap(),
@@ -1432,6 +1436,20 @@ async fn check_secrets(w: &World, backend: &str, matrix: &str) {
         .collect();
     secrets.extend(tokens);
     let log = String::from_utf8_lossy(&logs().lock().unwrap()).into_owned();
+    // Email codes are credentials too (the world's writer signed up
+    // through one). Six digits could turn up by chance inside a timestamp
+    // or an id, so only a run of exactly those digits, not inside a longer
+    // number or a fraction, counts.
+    let log = String::from_utf8_lossy(&logs().lock().unwrap()).into_owned();
+    for code in &w.email_codes {
+        let alone = log.match_indices(code.as_str()).any(|(at, _)| {
+            let before = log[..at].chars().next_back();
+            let after = log[at + code.len()..].chars().next();
+            !before.is_some_and(|c| c.is_ascii_digit() || c == '.')
+                && !after.is_some_and(|c| c.is_ascii_digit())
+        });
+        tally.case(!alone, || format!("the log holds the email code {code}"));
+    }
     for secret in &secrets {
         tally.case(!log.contains(secret.as_str()), || {
             let at = log.find(secret.as_str()).unwrap_or(0);
@@ -1449,9 +1467,25 @@ async fn check_secrets(w: &World, backend: &str, matrix: &str) {
     tally.finish();
 }
 
+/// A writer signs up through the email code, as Clerk's default asks: the
+/// codes they were sent, which are credentials no log may hold
+/// (`check_secrets`).
+async fn email_codes(app: &TestApp) -> Vec<String> {
+    let email = format!("codes.{}@example.com", std::process::id());
+    common::browser::sign_up(app, &mut common::browser::Browser::default(), &email).await;
+    let codes: Vec<String> = common::browser::mailbox(app, &email)
+        .await
+        .iter()
+        .filter_map(|m| m["code"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!codes.is_empty(), "the sign-up's code is in the mailbox");
+    codes
+}
+
 async fn suite(backend: &str, main_db: TestDb, limits_db: TestDb) {
     logs();
-    let w = world(main_db, &[]).await;
+    let mut w = world(main_db, &[]).await;
+    w.email_codes = email_codes(&w.app).await;
     csrf_matrix(&w, backend).await;
     idor_matrix(&w, backend).await;
     escalation_matrix(&w, backend).await;

@@ -78,9 +78,9 @@ pub async fn deliver(conn: &mut AnyConnection, message: Outgoing<'_>) -> Result<
     .bind(KEPT)
     .execute(&mut *conn)
     .await?;
+    // Only its id: the subject and body carry the code or the link.
     tracing::info!(
         message_id = %id,
-        subject = %message.subject,
         "development instance: a message is waiting in the mailbox (/__clerk/#mailbox)"
     );
     Ok(())

@@ -1440,7 +1440,6 @@ async fn check_secrets(w: &World, backend: &str, matrix: &str) {
     // through one). Six digits could turn up by chance inside a timestamp
     // or an id, so only a run of exactly those digits, not inside a longer
     // number or a fraction, counts.
-    let log = String::from_utf8_lossy(&logs().lock().unwrap()).into_owned();
     for code in &w.email_codes {
         let alone = log.match_indices(code.as_str()).any(|(at, _)| {
             let before = log[..at].chars().next_back();
